@@ -1,0 +1,19 @@
+/** Where the CLI writes, and whether it may decorate what it writes. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+  /** True when stderr is a terminal and NO_COLOR is unset: progress may redraw lines. */
+  readonly interactive: boolean;
+}
+
+export const processOutput: Output = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  get interactive() {
+    return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+  },
+};
+
+export function printJson(output: Output, value: unknown): void {
+  output.out(JSON.stringify(value, null, 2));
+}

@@ -1,0 +1,25 @@
+/** One thing wrong with a configuration, located by its TOML path. */
+export interface ConfigProblem {
+  /** TOML path, e.g. `model[0].driver.options.lookahead_tokens`. */
+  path: string;
+  /** What was expected and what was found, in one sentence. */
+  message: string;
+  /** 1-based line in the file, when the file is known. */
+  line?: number;
+}
+
+/** `path: message` or `file:line: path: message`, one line. */
+export function formatProblem(problem: ConfigProblem, file?: string): string {
+  const where = file ? `${file}${problem.line ? `:${problem.line}` : ''}: ` : '';
+  return `${where}${problem.path}: ${problem.message}`;
+}
+
+/** Joins instance-path segments the way TOML users write them: `model[0].driver.options.x`. */
+export function tomlPath(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${/^[A-Za-z0-9_-]+$/.test(segment) ? segment : JSON.stringify(segment)}` : segment;
+  }
+  return out;
+}

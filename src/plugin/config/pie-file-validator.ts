@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
+import { createAjv } from './ajv-instance.js';
+import type { ConfigProblem } from './config-problem.js';
+import { formatAjvErrors } from './problem-formatter.js';
+import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
+import { loadSchema } from './schema-files.js';
+import { TomlDocument } from './toml-document.js';
+
+/** The driver types this package serves. */
+export const DRIVER_TYPES = ['tensorrt_llm', 'tensorrt-llm', 'trtllm'] as const;
+
+/** One `[[model]]` served by this driver, validated and resolved. */
+export interface ResolvedModel {
+  index: number;
+  name: string;
+  hf_repo: string;
+  driver: ResolvedDriverConfig;
+}
+
+export interface PieFileValidation {
+  ok: boolean;
+  problems: ConfigProblem[];
+  /** The models whose driver is ours, when the whole file is valid. */
+  models: ResolvedModel[];
+  document: TomlDocument;
+}
+
+/** A configuration file that cannot be read. */
+export class ConfigFileError extends Error {
+  readonly code = 'CONFIG_UNREADABLE';
+  constructor(readonly file: string, reason: string) {
+    super(`${file}: cannot read the configuration: ${reason}`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  compiled ??= createAjv().compile(loadSchema('pie'));
+  return compiled;
+}
+
+interface ModelTable {
+  name?: unknown;
+  hf_repo?: unknown;
+  driver?: { type?: unknown; device?: unknown };
+}
+
+/** Rules that span several models (Pie's own): unique names, devices claimed once. */
+function crossModelProblems(models: ModelTable[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const names = new Map<string, number>();
+  const devices = new Map<string, { index: number; label: string }>();
+  models.forEach((model, index) => {
+    if (typeof model.name === 'string') {
+      const previous = names.get(model.name);
+      if (previous !== undefined) {
+        problems.push({ path: `model[${index}].name`, message: `duplicate model name ${JSON.stringify(model.name)} (also model[${previous}]); give each [[model]] its own name` });
+      } else names.set(model.name, index);
+    }
+    const device = model.driver?.device;
+    const list = typeof device === 'string' ? [device] : Array.isArray(device) ? device : [];
+    for (const d of list) {
+      if (typeof d !== 'string') continue;
+      const owner = devices.get(d);
+      const label = typeof model.name === 'string' ? model.name : `model[${index}]`;
+      if (owner !== undefined && owner.index !== index) {
+        problems.push({ path: `model[${index}].driver.device`, message: `device ${JSON.stringify(d)} claimed by both model ${JSON.stringify(owner.label)} and ${JSON.stringify(label)}; give each model its own devices` });
+      } else devices.set(d, { index, label });
+    }
+  });
+  return problems;
+}
+
+/** Validates the text of a whole pie.toml. Throws TomlSyntaxError when it does not parse. */
+export function validatePieToml(text: string, file = '<input>'): PieFileValidation {
+  const document = TomlDocument.parse(text, file);
+  const validate = validator();
+  const problems: ConfigProblem[] = validate(document.value) ? [] : formatAjvErrors(validate.errors ?? []);
+  const models = Array.isArray(document.value.model) ? (document.value.model as ModelTable[]) : [];
+  problems.push(...crossModelProblems(models));
+  for (const problem of problems) {
+    const segments = problem.path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? Number(s.slice(1, -1)) : s));
+    problem.line = document.lineOf(segments);
+  }
+  const resolved: ResolvedModel[] = [];
+  if (problems.length === 0) {
+    models.forEach((model, index) => {
+      if ((DRIVER_TYPES as readonly unknown[]).includes(model.driver?.type)) {
+        resolved.push({ index, name: String(model.name), hf_repo: String(model.hf_repo), driver: resolveDriverConfig(model.driver as TensorRtLlmDriverTable) });
+      }
+    });
+  }
+  return { ok: problems.length === 0, problems, models: resolved, document };
+}
+
+/** Reads and validates a pie.toml file. Throws ConfigFileError or TomlSyntaxError. */
+export function validatePieFile(file: string): PieFileValidation {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigFileError(file, code === 'ENOENT' ? 'no such file (check the path)' : code === 'EISDIR' ? 'it is a directory, not a file' : (error as Error).message);
+  }
+  return validatePieToml(text, file);
+}

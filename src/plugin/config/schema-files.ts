@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+/** The package root: two levels above dist/src/plugin/config at run time. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+export const schemaPaths = {
+  driver: join(packageRoot, 'schema', 'driver.schema.json'),
+  pie: join(packageRoot, 'schema', 'pie.schema.json'),
+  wire: join(packageRoot, 'schema', 'wire.schema.json'),
+} as const;
+
+export type JsonSchema = Record<string, unknown>;
+
+const cache = new Map<string, JsonSchema>();
+
+/** Reads a schema file once per process. */
+export function loadSchema(name: keyof typeof schemaPaths): JsonSchema {
+  let schema = cache.get(name);
+  if (!schema) {
+    schema = JSON.parse(readFileSync(schemaPaths[name], 'utf8')) as JsonSchema;
+    cache.set(name, schema);
+  }
+  return schema;
+}

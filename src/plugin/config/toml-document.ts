@@ -1,0 +1,88 @@
+import { type AST, ParseError, getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
+
+/** A TOML file that did not parse: where and why. */
+export class TomlSyntaxError extends Error {
+  readonly code = 'TOML_SYNTAX';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${file}:${line}:${column}: TOML syntax error: ${reason}`);
+    this.name = 'TomlSyntaxError';
+  }
+}
+
+type Path = readonly (string | number)[];
+
+/** A parsed TOML document that still knows where each key was written. */
+export class TomlDocument {
+  private constructor(
+    readonly text: string,
+    readonly ast: AST.TOMLProgram,
+    readonly value: Record<string, unknown>,
+  ) {}
+
+  static parse(text: string, file = '<input>'): TomlDocument {
+    try {
+      const ast = parseTOML(text);
+      return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
+    } catch (error) {
+      if (error instanceof ParseError) {
+        throw new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message.replace(/\s*\(\d+:\d+\)$/, ''));
+      }
+      throw error;
+    }
+  }
+
+  /** The 1-based line where the deepest written part of `path` is (line 1 when none of it is). */
+  lineOf(path: Path): number {
+    let best: { depth: number; line: number } | undefined;
+    const consider = (depth: number, node: AST.TOMLNode) => {
+      if (!best || depth > best.depth) best = { depth, line: node.loc.start.line };
+    };
+    const top = this.ast.body[0];
+    if (!top) return 1;
+    for (const item of top.body) {
+      if (item.type === 'TOMLTable') {
+        const depth = matchLength(item.resolvedKey, path);
+        if (depth === item.resolvedKey.length && depth > 0) {
+          consider(depth, item);
+          for (const kv of item.body) this.visitKeyValue(kv, item.resolvedKey, path, consider);
+        }
+      } else {
+        this.visitKeyValue(item, [], path, consider);
+      }
+    }
+    return best?.line ?? 1;
+  }
+
+  private visitKeyValue(kv: AST.TOMLKeyValue, prefix: Path, path: Path, consider: (depth: number, node: AST.TOMLNode) => void): void {
+    const full = [...prefix, ...kv.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value))];
+    const depth = matchLength(full, path);
+    if (depth < full.length) return;
+    consider(depth, kv);
+    this.visitValue(kv.value, full, path, consider);
+  }
+
+  private visitValue(value: AST.TOMLContentNode, at: Path, path: Path, consider: (depth: number, node: AST.TOMLNode) => void): void {
+    if (value.type === 'TOMLInlineTable') {
+      for (const kv of value.body) this.visitKeyValue(kv, at, path, consider);
+    } else if (value.type === 'TOMLArray') {
+      value.elements.forEach((element, index) => {
+        const full = [...at, index];
+        if (matchLength(full, path) === full.length) {
+          consider(full.length, element);
+          this.visitValue(element, full, path, consider);
+        }
+      });
+    }
+  }
+}
+
+function matchLength(a: Path, b: Path): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}

@@ -1,0 +1,49 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { createAjv } from '../../src/plugin/config/ajv-instance.js';
+import { loadSchema } from '../../src/plugin/config/schema-files.js';
+import { repoRoot } from '../helpers/package-paths.js';
+
+type Schema = { properties?: Record<string, Schema>; description?: string; not?: unknown; definitions?: Record<string, Schema>; items?: Schema };
+
+function undocumented(schema: Schema, at: string, out: string[]): string[] {
+  for (const [key, child] of Object.entries(schema.properties ?? {})) {
+    if (typeof child === 'object' && !child.description) out.push(`${at}.${key}`);
+    if (typeof child === 'object') undocumented(child, `${at}.${key}`, out);
+  }
+  for (const [key, child] of Object.entries(schema.definitions ?? {})) undocumented(child, `${at}#${key}`, out);
+  return out;
+}
+
+describe('schemas', () => {
+  for (const name of ['driver', 'pie'] as const) {
+    it(`${name}.schema.json compiles under Ajv strict mode as draft-07`, () => {
+      const schema = loadSchema(name);
+      expect(schema.$schema).to.equal('http://json-schema.org/draft-07/schema#');
+      expect(() => createAjv().compile(schema)).not.to.throw();
+    });
+
+    it(`${name}.schema.json documents every property`, () => {
+      expect(undocumented(loadSchema(name) as Schema, name, [])).to.deep.equal([]);
+    });
+  }
+
+  it('documents the 25 options of Pie\'s driver plus venv and python, and the rejected capacity keys', () => {
+    const options = (loadSchema('driver') as Schema).properties!.options!.properties!;
+    const accepted = Object.entries(options).filter(([, s]) => !s.not).map(([k]) => k);
+    const rejected = Object.entries(options).filter(([, s]) => s.not).map(([k]) => k);
+    expect(accepted).to.have.length(27);
+    expect(accepted).to.include.members(['venv', 'python', 'llm_kwargs', 'lookahead_tokens', 'max_batch_size']);
+    expect(rejected).to.have.members([
+      'max_num_kv_pages', 'max_batch_tokens', 'linear_attn_max_slots', 'total_pages', 'cpu_pages', 'max_forward_tokens',
+      'max_forward_requests', 'max_num_seqs', 'max_num_batched_tokens', 'max_running_requests', 'max_total_tokens',
+    ]);
+  });
+
+  it('generated types and the whole-file schema are up to date', async () => {
+    const { stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'generate-types.mjs'), '--check']);
+    expect(stderr).to.equal('');
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { validateDriverTable } from '../../src/plugin/config/driver-validator.js';
+import { validatePieToml } from '../../src/plugin/config/pie-file-validator.js';
+import { TomlSyntaxError } from '../../src/plugin/config/toml-document.js';
+
+describe('validateDriverTable', () => {
+  it('fills every default and canonicalises type and device', () => {
+    const result = validateDriverTable({ type: 'trtllm', device: 'cuda:0' });
+    expect(result.ok).to.equal(true);
+    const config = result.config!;
+    expect(config.type).to.equal('tensorrt_llm');
+    expect(config.device).to.deep.equal(['cuda:0']);
+    expect(config.tensor_parallel_size).to.equal(1);
+    expect(config.activation_dtype).to.equal('bfloat16');
+    expect(config.random_seed).to.equal(42);
+    expect(config.ipc_profile).to.equal('balanced');
+    expect(config.options.lookahead_tokens).to.equal(16);
+    expect(config.options.max_concurrent_requests).to.equal(128);
+    expect(config.options.max_session_histories).to.equal(65536);
+    expect(config.options.execution_mode).to.equal('generate');
+    expect(config.options.llm_kwargs).to.deep.equal({});
+    expect(config.options.max_history_tokens).to.equal(undefined);
+  });
+
+  it('does not mutate its input and keeps user values', () => {
+    const table = { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 4 } };
+    const copy = structuredClone(table);
+    const result = validateDriverTable(table);
+    expect(table).to.deep.equal(copy);
+    expect(result.config!.options.lookahead_tokens).to.equal(4);
+    expect(result.config!.device).to.deep.equal(['cuda:0', 'cuda:1']);
+  });
+
+  it('suggests the nearest key for a typo', () => {
+    const result = validateDriverTable({ type: 'trtllm', device: 'cuda:0', options: { max_sesion_histories: 3 } });
+    expect(result.problems).to.deep.equal([
+      { path: 'model.driver.options.max_sesion_histories', message: 'unknown key; did you mean `max_session_histories`?' },
+    ]);
+  });
+
+  it('explains the capacity keys Pie rejects, and allows max_batch_size', () => {
+    const bad = validateDriverTable({ type: 'trtllm', device: 'cuda:0', options: { max_forward_tokens: 8 } });
+    expect(bad.problems[0]!.message).to.contain('drivers compute KV pages and scheduling capacity in capabilities');
+    expect(validateDriverTable({ type: 'trtllm', device: 'cuda:0', options: { max_batch_size: 8 } }).ok).to.equal(true);
+  });
+
+  it('says what was expected and what was found for a wrong type', () => {
+    const result = validateDriverTable({ type: 'trtllm', device: 'cuda:0', options: { lookahead_tokens: '16' } }, ['model', 0, 'driver']);
+    expect(result.problems).to.deep.equal([
+      { path: 'model[0].driver.options.lookahead_tokens', message: 'expected an integer, found the string "16"' },
+    ]);
+  });
+
+  it('rejects garbage with a path', () => {
+    for (const garbage of [null, 3, 'x', [], {}]) {
+      const result = validateDriverTable(garbage);
+      expect(result.ok).to.equal(false);
+      expect(result.problems.length).to.be.greaterThan(0);
+      for (const p of result.problems) expect(p.path).to.match(/^model\.driver/);
+    }
+  });
+});
+
+describe('validatePieToml', () => {
+  it('reports TOML syntax errors with their position', () => {
+    expect(() => validatePieToml('[[model]]\nname = \n', 'x.toml')).to.throw(TomlSyntaxError, /x\.toml:3:1: TOML syntax error/);
+  });
+
+  it('applies Pie\'s cross-model rules: unique names, devices claimed once', () => {
+    const text = `
+[[model]]
+name = "a"
+hf_repo = "r"
+driver = { type = "trtllm", device = "cuda:0" }
+
+[[model]]
+name = "a"
+hf_repo = "r"
+driver = { type = "trtllm", device = ["cuda:0"] }
+`;
+    const result = validatePieToml(text, 'x.toml');
+    const lines = result.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.match(/^model\[1\]\.name: duplicate model name "a"/);
+    expect(lines[1]).to.match(/^model\[1\]\.driver\.device: device "cuda:0" claimed by both model "a" and "a"/);
+    expect(result.problems[0]!.line).to.equal(8);
+  });
+
+  it('resolves only the models whose driver is ours', () => {
+    const text = `
+[[model]]
+name = "a"
+hf_repo = "r"
+driver = { type = "vllm", device = "cuda:0", options = { anything = 1 } }
+
+[[model]]
+name = "b"
+hf_repo = "r"
+driver = { type = "tensorrt-llm", device = "cuda:1" }
+`;
+    const result = validatePieToml(text);
+    expect(result.ok).to.equal(true);
+    expect(result.models.map((m) => [m.index, m.name, m.driver.type])).to.deep.equal([[1, 'b', 'tensorrt_llm']]);
+  });
+});
