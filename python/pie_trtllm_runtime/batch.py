@@ -1,0 +1,183 @@
+"""Checks a Pie forward batch and splits it into requests, each either usable or failed with a code.
+
+The TypeScript adapter gates requests before they arrive; this is the second line, so the runtime
+answers every request correctly whoever sends it."""
+
+from .codes import (
+    INVALID_REQUEST,
+    UNSUPPORTED_ADAPTER,
+    UNSUPPORTED_ATTENTION_MASK,
+    UNSUPPORTED_LOGIT_MASK,
+    UNSUPPORTED_MULTIMODAL,
+    UNSUPPORTED_SAMPLER_LAYOUT,
+    UNSUPPORTED_SPECULATION,
+    RequestError,
+)
+from .sampling import parse_sampler
+
+
+class Request:
+    """One usable request: tokens at positions of one context, and its sampler (None: prefill only)."""
+
+    __slots__ = ("context_id", "tokens", "positions", "sampler")
+
+    def __init__(self, context_id, tokens, positions, sampler):
+        self.context_id = context_id
+        self.tokens = tokens
+        self.positions = positions
+        self.sampler = sampler
+
+
+class BatchError(Exception):
+    """The batch as a whole is malformed; `size` is its request count when known."""
+
+    def __init__(self, message, size=None):
+        super().__init__(message)
+        self.message = message
+        self.size = size
+
+
+def _int_list(batch, key, required):
+    value = batch.get(key)
+    if value is None:
+        if required:
+            raise BatchError("the batch needs %r" % key)
+        return None
+    if not isinstance(value, list):
+        raise BatchError("%r must be an array" % key)
+    return value
+
+
+def _indptr(batch, key, size, total=None, start_at_zero=True):
+    indptr = batch.get(key)
+    if indptr is None:
+        return None
+    if not isinstance(indptr, list) or len(indptr) != size + 1:
+        raise BatchError("%r must have %d entries (requests + 1)" % (key, size + 1), size)
+    previous = None
+    for value in indptr:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (previous is not None and value < previous):
+            raise BatchError("%r must be non-decreasing non-negative integers" % key, size)
+        previous = value
+    if start_at_zero and indptr[0] != 0:
+        raise BatchError("%r must start at 0" % key, size)
+    if total is not None and indptr[-1] != total:
+        raise BatchError("%r ends at %d but there are %d entries" % (key, indptr[-1], total), size)
+    return indptr
+
+
+def _paired(batch, values_key, indptr_key, size):
+    values = batch.get(values_key)
+    indptr = batch.get(indptr_key)
+    if values is not None and not isinstance(values, list):
+        raise BatchError("%r must be an array" % values_key, size)
+    if values and indptr is None:
+        raise BatchError("%r needs %r" % (values_key, indptr_key), size)
+    if indptr is None:
+        return None, None
+    return values or [], _indptr(batch, indptr_key, size, len(values or []))
+
+
+def _check_mask_row(row, position):
+    """INVALID_REQUEST for a row that does not describe position+1 keys; UNSUPPORTED for a non-causal one."""
+    if not isinstance(row, list) or any(isinstance(r, bool) or not isinstance(r, int) or r < 0 for r in row):
+        raise RequestError(INVALID_REQUEST, "a mask row must be a list of non-negative run lengths")
+    if sum(row) != position + 1:
+        raise RequestError(INVALID_REQUEST, "the mask row for position %d covers %d keys, not %d" % (position, sum(row), position + 1))
+    # Runs alternate false, true, false, ...: causal is no false run first, then all true.
+    if len(row) < 2 or row[0] != 0 or row[1] != position + 1:
+        raise RequestError(
+            UNSUPPORTED_ATTENTION_MASK,
+            "the attention mask of position %d is not causal; TensorRT-LLM's LLM API supports causal attention only" % position,
+        )
+
+
+def parse_batch(batch):
+    """A list with one entry per request: a Request or a RequestError. BatchError when the batch's
+    own structure is broken (then every request fails alike)."""
+    if not isinstance(batch, dict):
+        raise BatchError("the batch must be an object")
+    context_ids = _int_list(batch, "context_ids", True)
+    size = len(context_ids)
+    token_ids = _int_list(batch, "token_ids", True)
+    position_ids = _int_list(batch, "position_ids", True)
+    qo = _indptr(batch, "qo_indptr", size, len(token_ids))
+    if qo is None:
+        raise BatchError("the batch needs 'qo_indptr'", size)
+    if len(position_ids) != len(token_ids):
+        raise BatchError("'position_ids' has %d entries but 'token_ids' has %d" % (len(position_ids), len(token_ids)), size)
+
+    samplers, sampler_indptr = _paired(batch, "samplers", "sampler_indptr", size)
+    sampling_indices, sampling_indptr = _paired(batch, "sampling_indices", "sampling_indptr", size)
+    masks, mask_indptr = _paired(batch, "masks", "mask_indptr", size)
+    logit_masks, logit_mask_indptr = _paired(batch, "logit_masks", "logit_mask_indptr", size)
+    spec_tokens, spec_indptr = _paired(batch, "spec_token_ids", "spec_indptr", size)
+    image_indptr = _indptr(batch, "image_indptr", size, start_at_zero=False)
+    audio_indptr = _indptr(batch, "audio_indptr", size, start_at_zero=False)
+    adapters = batch.get("adapter_bindings")
+    if adapters is not None and (not isinstance(adapters, list) or (adapters and len(adapters) != size)):
+        raise BatchError("'adapter_bindings' must have one entry per request", size)
+    if batch.get("has_user_mask") and not masks:
+        raise BatchError("'has_user_mask' is set but the batch carries no 'masks'", size)
+
+    out = []
+    for r in range(size):
+        try:
+            out.append(_parse_request(r, batch, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr,
+                                      sampling_indices, sampling_indptr, masks, mask_indptr, logit_mask_indptr,
+                                      spec_indptr, image_indptr, audio_indptr, adapters))
+        except RequestError as error:
+            out.append(error)
+    return out
+
+
+def _parse_request(r, batch, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr, sampling_indices,
+                   sampling_indptr, masks, mask_indptr, logit_mask_indptr, spec_indptr, image_indptr, audio_indptr, adapters):
+    context_id = context_ids[r]
+    if isinstance(context_id, bool) or not isinstance(context_id, int) or context_id < 0:
+        raise RequestError(INVALID_REQUEST, "context id %r is not a non-negative integer" % (context_id,))
+    start, end = qo[r], qo[r + 1]
+    tokens = token_ids[start:end]
+    positions = position_ids[start:end]
+    for token in tokens:
+        if isinstance(token, bool) or not isinstance(token, int) or token < 0:
+            raise RequestError(INVALID_REQUEST, "token id %r is not a non-negative integer" % (token,))
+    for position in positions:
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise RequestError(INVALID_REQUEST, "position %r is not a non-negative integer" % (position,))
+
+    if mask_indptr is not None:
+        rows = masks[mask_indptr[r]:mask_indptr[r + 1]]
+        if rows and len(rows) != len(tokens):
+            raise RequestError(INVALID_REQUEST, "%d mask rows for %d tokens" % (len(rows), len(tokens)))
+        for row, position in zip(rows, positions):
+            _check_mask_row(row, position)
+    if logit_mask_indptr is not None and logit_mask_indptr[r + 1] > logit_mask_indptr[r]:
+        raise RequestError(UNSUPPORTED_LOGIT_MASK, "logit masks (constrained decoding) are not supported by TensorRT-LLM's LLM API here; sample without a mask")
+    if adapters:
+        binding = adapters[r]
+        adapter_id = binding.get("adapter_id", -1) if isinstance(binding, dict) else binding
+        if isinstance(adapter_id, bool) or not isinstance(adapter_id, int):
+            raise RequestError(INVALID_REQUEST, "adapter binding %r has no integer adapter_id" % (binding,))
+        if adapter_id >= 0:
+            raise RequestError(UNSUPPORTED_ADAPTER, "adapter %d is bound, but this driver serves the base model only; use a driver with adapter support" % adapter_id)
+    if spec_indptr is not None and spec_indptr[r + 1] > spec_indptr[r]:
+        raise RequestError(UNSUPPORTED_SPECULATION, "speculative drafts cannot be verified through TensorRT-LLM's LLM API; send the tokens without drafts")
+    if (image_indptr is not None and image_indptr[r + 1] > image_indptr[r]) or (audio_indptr is not None and audio_indptr[r + 1] > audio_indptr[r]):
+        raise RequestError(UNSUPPORTED_MULTIMODAL, "image and audio inputs are not supported by this driver; send text tokens only")
+
+    sampler = None
+    count = sampler_indptr[r + 1] - sampler_indptr[r] if sampler_indptr is not None else 0
+    if count > 1:
+        raise RequestError(UNSUPPORTED_SAMPLER_LAYOUT, "%d samplers on one request; TensorRT-LLM samples one token per request here" % count)
+    if sampling_indptr is not None:
+        indices = sampling_indices[sampling_indptr[r]:sampling_indptr[r + 1]]
+        if len(indices) != count:
+            raise RequestError(INVALID_REQUEST, "%d sampling indices for %d samplers" % (len(indices), count))
+        if count == 1 and indices[0] != len(tokens) - 1:
+            raise RequestError(UNSUPPORTED_SAMPLER_LAYOUT, "sample index %r is not the request's last token (%d); TensorRT-LLM samples after the tail only" % (indices[0], len(tokens) - 1))
+    if count == 1:
+        if not tokens:
+            raise RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token")
+        sampler = parse_sampler(samplers[sampler_indptr[r]])
+    return Request(context_id, tokens, positions, sampler)

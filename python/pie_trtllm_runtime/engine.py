@@ -1,0 +1,172 @@
+"""Serves parsed forward batches through TensorRT-LLM's `LLM.generate`.
+
+One batched `generate` call per wave (a wave holds each context at most once; a batch with no
+repeated context is one wave), greedy lookahead, per-step seeds for stochastic samplers. The same
+code drives the real `tensorrt_llm.LLM` and the simulated one."""
+
+import logging
+
+from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+from .history import HistoryStore
+from .sampling import step_seed
+
+LOOKAHEAD_LIMIT = 16
+
+log = logging.getLogger("pie_trtllm_runtime.engine")
+
+
+class ModelInfo:
+    """Facts about the served model that requests need."""
+
+    def __init__(self, arch_name, vocab_size, max_model_len, end_id, pad_id):
+        self.arch_name = arch_name
+        self.vocab_size = vocab_size
+        self.max_model_len = max_model_len
+        self.end_id = end_id
+        self.pad_id = pad_id
+
+
+class Engine:
+    def __init__(self, llm, sampling_params_cls, model, options, random_seed):
+        self.llm = llm
+        self._sampling_params = sampling_params_cls
+        self.model = model
+        self._cache_salt = bool(options.get("enable_cache_salt", True))
+        self._max_history = options.get("max_history_tokens")
+        lookahead = int(options.get("lookahead_tokens", LOOKAHEAD_LIMIT))
+        # Lookahead needs the whole history to stay exact, so a history cap turns it off.
+        self.lookahead = 1 if lookahead <= 1 or self._max_history is not None else min(lookahead, LOOKAHEAD_LIMIT)
+        self._random_seed = random_seed
+        self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history)
+        self.engine_calls = 0
+        self.engine_tokens = 0
+        self.tokens_returned = 0
+        self.lookahead_hits = 0
+
+    # -- forward ---------------------------------------------------------------------------
+
+    def forward(self, requests):
+        """One result per entry of `requests` (Request or RequestError): a token list or a RequestError."""
+        results = [None] * len(requests)
+        waves = self._waves(requests, results)
+        for wave in waves:
+            self._run_wave(wave, requests, results)
+        return results
+
+    @staticmethod
+    def _waves(requests, results):
+        """Request indices grouped so each wave holds a context at most once, in arrival order."""
+        waves = []
+        seen = {}
+        for index, request in enumerate(requests):
+            if isinstance(request, RequestError):
+                results[index] = request
+                continue
+            occurrence = seen.get(request.context_id, 0)
+            seen[request.context_id] = occurrence + 1
+            if occurrence == len(waves):
+                waves.append([])
+            waves[occurrence].append(index)
+        return waves
+
+    def _run_wave(self, wave, requests, results):
+        pending = []
+        touch = self.histories.touch
+        for index in wave:
+            request = requests[index]
+            context = touch(request.context_id)
+            try:
+                context.merge(request.positions, request.tokens)
+                sampler = request.sampler
+                if sampler is None:
+                    results[index] = []  # prefill only: recorded for replay
+                    continue
+                prefix_len = request.positions[-1] + 1
+                if sampler.greedy and self.lookahead > 1:
+                    token = context.take_lookahead(prefix_len)
+                    if token is not None:
+                        self.lookahead_hits += 1
+                        self.tokens_returned += 1
+                        results[index] = [token]
+                        continue
+                else:
+                    context.lookahead = None  # a sampler change ends the greedy buffer
+                prompt = context.prompt(prefix_len)
+                budget = self.model.max_model_len - prefix_len
+                if budget <= 0:
+                    raise RequestError(INVALID_REQUEST, "context %d is at position %d, the model's limit is %d tokens" % (request.context_id, prefix_len, self.model.max_model_len))
+                pending.append((index, context, prefix_len, prompt, sampler, min(budget, self.lookahead if sampler.greedy else 1)))
+            except RequestError as error:
+                results[index] = error
+        if pending:
+            self._generate(pending, results)
+
+    def _params(self, context, prefix_len, sampler, max_tokens):
+        kwargs = sampler.sampling_kwargs()
+        if not sampler.greedy:
+            base = sampler.seed if sampler.seed else self._random_seed
+            kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
+        return self._sampling_params(
+            max_tokens=max_tokens,
+            end_id=self.model.end_id,
+            pad_id=self.model.pad_id,
+            ignore_eos=True,  # Pie decides when a sequence ends
+            detokenize=False,
+            add_special_tokens=False,
+            **kwargs,
+        )
+
+    def _generate(self, pending, results):
+        prompts = []
+        params = []
+        salts = [] if self._cache_salt else None
+        try:
+            for _, context, prefix_len, prompt, sampler, max_tokens in pending:
+                prompts.append(prompt)
+                params.append(self._params(context, prefix_len, sampler, max_tokens))
+                if salts is not None:
+                    salts.append(str(context.context_id))
+            self.engine_calls += 1
+            if salts is not None:
+                outputs = self.llm.generate(prompts, sampling_params=params, use_tqdm=False, cache_salt=salts)
+            else:
+                outputs = self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
+            if len(outputs) != len(pending):
+                raise RuntimeError("LLM.generate returned %d outputs for %d prompts" % (len(outputs), len(pending)))
+        except Exception as error:  # the engine failed this call: its requests fail, the runtime goes on
+            log.exception("LLM.generate failed for %d requests", len(pending))
+            failure = RequestError(ENGINE_ERROR, "TensorRT-LLM failed this request: %s: %s" % (type(error).__name__, error))
+            for entry in pending:
+                results[entry[0]] = failure
+            return
+        for (index, context, prefix_len, _prompt, sampler, _max), output in zip(pending, outputs):
+            generated = _generated_tokens(output)
+            if not generated:
+                results[index] = RequestError(ENGINE_ERROR, "TensorRT-LLM returned no token for context %d" % context.context_id)
+                continue
+            self.engine_tokens += len(generated)
+            self.tokens_returned += 1
+            context.record_generation(prefix_len, generated, sampler.greedy, self._max_history)
+            results[index] = [generated[0]]
+
+    # -- context operations ----------------------------------------------------------------
+
+    def release(self, context_ids):
+        return self.histories.release(context_ids)
+
+    def fork(self, parent, child, length):
+        self.histories.fork(parent, child, length)
+
+    def shutdown(self):
+        shutdown = getattr(self.llm, "shutdown", None)
+        if shutdown is not None:
+            shutdown()
+
+
+def _generated_tokens(output):
+    outputs = getattr(output, "outputs", None)
+    if outputs:
+        tokens = getattr(outputs[0], "token_ids", None)
+        if tokens:
+            return list(tokens)
+    return []

@@ -1,0 +1,159 @@
+"""Replay histories: the tokens of each Pie context by absolute position, so the driver can rebuild
+exact prompts for TensorRT-LLM. Bounded (LRU), releasable, forkable."""
+
+from collections import OrderedDict
+
+from .codes import INVALID_REQUEST, MISSING_REPLAY_PREFIX, RequestError
+
+
+class Lookahead:
+    """Greedy tokens already generated past `base`, handed out one per Pie step."""
+
+    __slots__ = ("base", "tokens")
+
+    def __init__(self, base, tokens):
+        self.base = base
+        self.tokens = tokens
+
+
+class Context:
+    """One context's history. `offset` tokens at the front were trimmed by max_history_tokens;
+    positions stay absolute, so a prompt that needs a trimmed token is refused, never guessed."""
+
+    __slots__ = ("context_id", "tokens", "offset", "lookahead")
+
+    def __init__(self, context_id, tokens=None):
+        self.context_id = context_id
+        self.tokens = tokens if tokens is not None else []
+        self.offset = 0
+        self.lookahead = None
+
+    @property
+    def length(self):
+        return self.offset + len(self.tokens)
+
+    def merge(self, positions, tokens):
+        """Writes a request's tokens at their positions. A different token at a known position
+        truncates there; a position past the end is a gap and fails the request untouched."""
+        if positions and positions[0] < self.offset:
+            if positions[0] != 0:
+                raise RequestError(
+                    MISSING_REPLAY_PREFIX,
+                    "context %d: positions before %d were trimmed by max_history_tokens; resend the context from position 0"
+                    % (self.context_id, self.offset),
+                )
+            self.tokens = []  # a replay from position 0 rebuilds the whole history
+            self.offset = 0
+            self.lookahead = None
+        end = self.length
+        for position in positions:
+            if position > end:
+                raise RequestError(
+                    MISSING_REPLAY_PREFIX,
+                    "context %d has token position %d, but the replay history only holds %d tokens; "
+                    "send the missing prefix (a fork or restore needs its parent's tokens)" % (self.context_id, position, self.length),
+                )
+            if position == end:
+                end += 1
+        history = self.tokens
+        offset = self.offset
+        for position, token in zip(positions, tokens):
+            index = position - offset
+            if index < len(history):
+                if history[index] != token:
+                    del history[index:]
+                    history.append(token)
+                    self.lookahead = None
+            else:
+                history.append(token)
+
+    def prompt(self, prefix_len):
+        if self.offset:
+            raise RequestError(
+                MISSING_REPLAY_PREFIX,
+                "context %d: max_history_tokens trimmed the first %d tokens, so the prompt cannot be rebuilt exactly; "
+                "resend the context from position 0" % (self.context_id, self.offset),
+            )
+        if prefix_len > len(self.tokens):
+            raise RequestError(MISSING_REPLAY_PREFIX, "context %d needs %d tokens but holds %d" % (self.context_id, prefix_len, len(self.tokens)))
+        return self.tokens[:prefix_len]
+
+    def take_lookahead(self, prefix_len):
+        """The buffered greedy token for position `prefix_len`, or None (and the buffer dropped)."""
+        buffer = self.lookahead
+        if buffer is None:
+            return None
+        rel = prefix_len - buffer.base
+        if 0 <= rel < len(buffer.tokens):
+            if rel == len(buffer.tokens) - 1:
+                self.lookahead = None  # exhausted
+            return buffer.tokens[rel]
+        self.lookahead = None
+        return None
+
+    def record_generation(self, prefix_len, generated, keep_lookahead, max_tokens):
+        del self.tokens[prefix_len - self.offset:]
+        self.tokens.extend(generated)
+        self.lookahead = Lookahead(prefix_len, generated) if keep_lookahead and len(generated) > 1 else None
+        if max_tokens is not None and len(self.tokens) > max_tokens:
+            dropped = len(self.tokens) - max_tokens
+            del self.tokens[:dropped]
+            self.offset += dropped
+
+
+class HistoryStore:
+    """Contexts by id, least recently used first out."""
+
+    def __init__(self, max_contexts, max_tokens=None):
+        if max_contexts <= 0:
+            raise ValueError("max_session_histories must be positive")
+        self.max_contexts = max_contexts
+        self.max_tokens = max_tokens
+        self._contexts = OrderedDict()
+        self.evictions = 0
+
+    def __len__(self):
+        return len(self._contexts)
+
+    def get(self, context_id):
+        return self._contexts.get(context_id)
+
+    def touch(self, context_id):
+        """The context, created if new, marked most recently used."""
+        contexts = self._contexts
+        context = contexts.get(context_id)
+        if context is not None:
+            contexts.move_to_end(context_id)
+            return context
+        while len(contexts) >= self.max_contexts:
+            contexts.popitem(last=False)  # drops its history and lookahead together
+            self.evictions += 1
+        context = contexts[context_id] = Context(context_id)
+        return context
+
+    def release(self, context_ids):
+        released = 0
+        for context_id in context_ids:
+            if self._contexts.pop(context_id, None) is not None:
+                released += 1
+        return released
+
+    def fork(self, parent_id, child_id, length):
+        """The child starts with the first `length` replayable tokens of the parent."""
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise RequestError(INVALID_REQUEST, "fork length must be a non-negative integer, found %r" % (length,))
+        if parent_id == child_id:
+            raise RequestError(INVALID_REQUEST, "a context cannot be forked onto itself")
+        parent = self._contexts.get(parent_id)
+        if parent is None:
+            raise RequestError(MISSING_REPLAY_PREFIX, "fork parent %r has no replay history here (unknown, released or evicted)" % (parent_id,))
+        if parent.offset or length > parent.length:
+            raise RequestError(
+                MISSING_REPLAY_PREFIX,
+                "fork of %d tokens, but context %r can replay positions %d..%d only" % (length, parent_id, parent.offset, parent.length),
+            )
+        child = self.touch(child_id)
+        child.tokens = parent.tokens[:length]
+        child.offset = 0
+        child.lookahead = None
+        return child

@@ -1,0 +1,96 @@
+"""Start-up: read the launch config, load the engine, hand the parent a handshake, serve.
+
+The handshake descriptor carries exactly one JSON line of capabilities and one `{"ready": true}`
+line, or one `{"error": ...}` line on failure; stdout and stderr carry logs only."""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+
+from .capabilities import capability_report
+from .codes import CONFIG_INVALID, StartupError
+from .framing import FrameReader, FrameWriter
+
+log = logging.getLogger("pie_trtllm_runtime")
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="python -m pie_trtllm_runtime", description="Python runtime of pie-driver-tensorrt-llm")
+    parser.add_argument("--config", help="launch config (JSON) written by the driver")
+    parser.add_argument("--handshake-fd", type=int, help="descriptor for the capability and ready lines")
+    parser.add_argument("--request-fd", type=int, help="descriptor the driver writes framed requests to")
+    parser.add_argument("--response-fd", type=int, help="descriptor this runtime writes framed replies to")
+    parser.add_argument("--simulate", action="store_true", help="use the simulated TensorRT-LLM")
+    parser.add_argument("--probe", action="store_true", help="print what this interpreter can run, as JSON, and exit")
+    return parser
+
+
+def _write_lines(fd, messages):
+    data = "".join(json.dumps(m, separators=(",", ":")) + "\n" for m in messages).encode("utf-8")
+    while data:
+        data = data[os.write(fd, data):]
+    os.close(fd)
+
+
+def read_config(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise StartupError(CONFIG_INVALID, "cannot read the launch config %s: %s" % (path, error))
+    driver = config.get("driver") if isinstance(config, dict) else None
+    model = config.get("model") if isinstance(config, dict) else None
+    if not isinstance(driver, dict) or not isinstance(model, dict) or not isinstance(model.get("hf_repo"), str):
+        raise StartupError(CONFIG_INVALID, "the launch config needs a 'driver' table and a 'model' with 'hf_repo'")
+    if driver.get("tensor_parallel_size", 1) != 1:
+        raise StartupError(CONFIG_INVALID, "tensor_parallel_size must be 1 for the TensorRT-LLM driver")
+    options = driver.setdefault("options", {})
+    if not isinstance(options, dict):
+        raise StartupError(CONFIG_INVALID, "driver.options must be a table")
+    if options.get("execution_mode") == "pyexecutor" and options.get("max_history_tokens") is not None:
+        raise StartupError(CONFIG_INVALID, "max_history_tokens must be unset when execution_mode = \"pyexecutor\"")
+    return config
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.probe:
+        from .probe import main as probe_main
+        return probe_main()
+    logging.basicConfig(stream=sys.stderr, level=os.environ.get("PIE_TRTLLM_LOG_LEVEL", "INFO"),
+                        format="[pie_trtllm_runtime %(process)d] %(levelname)s %(message)s")
+    if args.config is None or args.handshake_fd is None or args.request_fd is None or args.response_fd is None:
+        _parser().error("--config, --handshake-fd, --request-fd and --response-fd are required (or --probe)")
+    try:
+        config = read_config(args.config)
+        if args.simulate:
+            config["simulate"] = True
+        from .loader import load_engine
+        engine = load_engine(config)
+    except StartupError as error:
+        log.error("%s: %s", error.code, error.message)
+        _write_lines(args.handshake_fd, [{"error": {"code": error.code, "message": error.message}}])
+        return 1
+    driver = config["driver"]
+    capabilities = capability_report(driver["options"], engine.model, driver.get("activation_dtype", "bfloat16"))
+    from .server import Server
+    server = Server(engine, capabilities, FrameReader(args.request_fd), FrameWriter(args.response_fd))
+
+    def terminate(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    _write_lines(args.handshake_fd, [
+        {"capabilities": capabilities, "pid": os.getpid(),
+         "engine": {"name": engine.engine_name, "version": engine.engine_version}},
+        {"ready": True},
+    ])
+    log.info("ready: %s %s on %s", engine.engine_name, engine.engine_version, config.get("device", "?"))
+    try:
+        server.serve()
+    finally:
+        engine.shutdown()
+    return 0

@@ -1,0 +1,107 @@
+"""Imports TensorRT-LLM (or, when asked, the simulated one) and constructs the `LLM`.
+
+Everything above the `LLM` object is the same for both: the simulated module has the real
+module's shape (`LLM`, `SamplingParams`, `llmapi.KvCacheConfig`, `__version__`)."""
+
+import logging
+import os
+
+from .codes import ENGINE_IMPORT_FAILED, ENGINE_LOAD_FAILED, UNSUPPORTED_EXECUTION_MODE, StartupError
+from .engine import Engine, ModelInfo
+from .model_info import read_model_info, resolve_snapshot
+
+log = logging.getLogger("pie_trtllm_runtime.loader")
+
+DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
+          "fp32": "float32", "float32": "float32", "auto": "auto"}
+CURATED_KWARGS = ("backend", "attn_backend", "enable_chunked_prefill", "max_seq_len", "max_batch_size", "max_num_tokens")
+EXPLICIT_PARAMETERS = ("skip_tokenizer_init", "trust_remote_code", "tensor_parallel_size", "dtype")
+
+
+def import_trtllm(simulate):
+    """The `tensorrt_llm` module, or the simulated one when `simulate` is set."""
+    if simulate:
+        from . import simulated_trtllm
+        return simulated_trtllm
+    try:
+        import tensorrt_llm  # noqa: F401  (imports torch, MPI and the CUDA libraries)
+        import tensorrt_llm.llmapi  # noqa: F401
+    except BaseException as error:  # MPI and CUDA failures surface as all sorts of exceptions
+        raise StartupError(
+            ENGINE_IMPORT_FAILED,
+            "cannot import tensorrt_llm: %s: %s; run `pie-trtllm doctor` to see what is missing "
+            "(a TensorRT-LLM virtual environment and an MPI runtime such as libopenmpi-dev)" % (type(error).__name__, error),
+        )
+    return tensorrt_llm
+
+
+def llm_arguments(trt, options, activation_dtype):
+    """Keyword arguments for `LLM(...)`: curated options first, `llm_kwargs` on top (it wins)."""
+    extra = dict(options.get("llm_kwargs") or {})
+    explicit = {
+        "skip_tokenizer_init": bool(options.get("skip_tokenizer_init", True)),
+        "trust_remote_code": bool(options.get("trust_remote_code", True)),
+        "tensor_parallel_size": 1,
+        "dtype": DTYPES[activation_dtype],
+    }
+    for key in EXPLICIT_PARAMETERS:
+        if key in extra:
+            explicit[key] = extra.pop(key)
+    for key in CURATED_KWARGS:
+        if options.get(key) is not None:
+            extra.setdefault(key, options[key])
+    if isinstance(extra.get("kv_cache_config"), dict):
+        extra["kv_cache_config"] = trt.llmapi.KvCacheConfig(**extra["kv_cache_config"])
+    fraction = options.get("kv_cache_free_gpu_memory_fraction")
+    if fraction is not None and "kv_cache_config" not in extra:
+        extra["kv_cache_config"] = trt.llmapi.KvCacheConfig(free_gpu_memory_fraction=fraction)
+    explicit.update(extra)
+    return explicit
+
+
+def check_execution_mode(trt, options):
+    mode = options.get("execution_mode", "generate")
+    if mode == "generate":
+        return
+    version = str(getattr(trt, "__version__", "unknown"))
+    if not version.startswith("1.2.1"):
+        raise StartupError(UNSUPPORTED_EXECUTION_MODE, "execution_mode = \"pyexecutor\" drives private APIs of TensorRT-LLM 1.2.1, but %s is installed; use execution_mode = \"generate\"" % version)
+    backend = (options.get("llm_kwargs") or {}).get("backend", options.get("backend"))
+    if backend not in (None, "pytorch"):
+        raise StartupError(UNSUPPORTED_EXECUTION_MODE, "execution_mode = \"pyexecutor\" needs the PyTorch backend, but backend = %r; unset backend or use execution_mode = \"generate\"" % backend)
+    raise StartupError(
+        UNSUPPORTED_EXECUTION_MODE,
+        "execution_mode = \"pyexecutor\": this driver version serves TensorRT-LLM through LLM.generate only; driving the "
+        "private PyExecutor loop is planned for a later version. Use execution_mode = \"generate\" (same engine, public API)",
+    )
+
+
+def load_engine(config):
+    """The Engine for a launch config, or a StartupError naming what went wrong."""
+    driver = config["driver"]
+    options = driver.get("options", {})
+    simulate = bool(config.get("simulate"))
+    device = config.get("device", "")
+    if not simulate and device.startswith("cuda:"):
+        # One replica per device: the process sees only its own GPU, as device 0.
+        os.environ["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
+    trt = import_trtllm(simulate)
+    check_execution_mode(trt, options)
+    if simulate:
+        facts = trt.SIMULATED_MODEL
+        max_len = facts["max_model_len"] if not options.get("max_seq_len") else min(facts["max_model_len"], options["max_seq_len"])
+        model = ModelInfo(facts["arch_name"], facts["vocab_size"], max_len, facts["end_id"], facts["pad_id"])
+        model_path = config["model"].get("hf_repo") or "simulated"
+    else:
+        model_path = resolve_snapshot(config["model"]["hf_repo"])
+        model = read_model_info(model_path, options.get("max_seq_len"))
+    arguments = llm_arguments(trt, options, driver.get("activation_dtype", "bfloat16"))
+    log.info("loading %s with %s %s", model_path, "simulated TensorRT-LLM" if simulate else "TensorRT-LLM", getattr(trt, "__version__", "?"))
+    try:
+        llm = trt.LLM(model_path, **arguments)
+    except Exception as error:
+        raise StartupError(ENGINE_LOAD_FAILED, "LLM(...) failed: %s: %s" % (type(error).__name__, error))
+    engine = Engine(llm, trt.SamplingParams, model, options, int(driver.get("random_seed", 42)))
+    engine.engine_name = "simulated" if simulate else "tensorrt_llm"
+    engine.engine_version = str(getattr(trt, "__version__", "unknown"))
+    return engine

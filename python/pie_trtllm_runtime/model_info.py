@@ -1,0 +1,67 @@
+"""What the driver needs to know about the model: architecture, vocabulary, length, end and pad ids.
+
+Read from the model's `config.json` in a local folder or the Hugging Face cache, before the engine
+loads, so a missing snapshot fails in a second, not after minutes of loading."""
+
+import json
+import os
+
+from .codes import MODEL_NOT_FOUND, StartupError
+from .engine import ModelInfo
+
+
+def _hub_cache():
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    home = os.environ.get("HF_HOME") or os.path.join(os.path.expanduser("~"), ".cache", "huggingface")
+    return os.path.join(home, "hub")
+
+
+def resolve_snapshot(hf_repo):
+    """A local folder holding the model's config.json, or a StartupError that says how to get one."""
+    if os.path.isdir(hf_repo):
+        return hf_repo
+    if hf_repo.count("/") == 1:
+        snapshots = os.path.join(_hub_cache(), "models--" + hf_repo.replace("/", "--"), "snapshots")
+        if os.path.isdir(snapshots):
+            candidates = [os.path.join(snapshots, d) for d in os.listdir(snapshots)]
+            candidates = [c for c in candidates if os.path.isfile(os.path.join(c, "config.json"))]
+            if candidates:
+                return max(candidates, key=os.path.getmtime)
+    raise StartupError(
+        MODEL_NOT_FOUND,
+        "no local snapshot of %r (looked for a folder, then in %s); download it first, e.g. "
+        "`huggingface-cli download %s`, or set hf_repo to a local folder" % (hf_repo, _hub_cache(), hf_repo),
+    )
+
+
+def _first_int(value):
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_model_info(snapshot_dir, max_seq_len=None):
+    path = os.path.join(snapshot_dir, "config.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+    except (OSError, ValueError) as error:
+        raise StartupError(MODEL_NOT_FOUND, "cannot read %s: %s" % (path, error))
+    text = config.get("text_config") if isinstance(config.get("text_config"), dict) else {}
+    pick = lambda *keys: next((c[k] for k in keys for c in (config, text) if c.get(k) is not None), None)  # noqa: E731
+    architectures = config.get("architectures") or []
+    arch = architectures[0] if architectures else config.get("model_type") or "unknown"
+    vocab = pick("vocab_size", "padded_vocab_size") or 128000
+    max_len = pick("max_position_embeddings", "seq_length", "n_positions", "model_max_length") or 4096
+    end_id = _first_int(pick("eos_token_id"))
+    generation = os.path.join(snapshot_dir, "generation_config.json")
+    if end_id is None and os.path.isfile(generation):
+        with open(generation, encoding="utf-8") as handle:
+            end_id = _first_int(json.load(handle).get("eos_token_id"))
+    if end_id is None:
+        raise StartupError(MODEL_NOT_FOUND, "%s names no eos_token_id; the driver needs it as end_id" % path)
+    pad_id = _first_int(pick("pad_token_id"))
+    if max_seq_len:
+        max_len = min(max_len, max_seq_len)
+    return ModelInfo(arch, int(vocab), int(max_len), end_id, end_id if pad_id is None else pad_id)

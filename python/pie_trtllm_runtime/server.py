@@ -1,0 +1,122 @@
+"""The request loop: one framed JSON message in, one framed JSON reply out, for every op.
+
+No request can stop the loop: a malformed message gets an INVALID_REQUEST reply, an engine failure
+an ENGINE_ERROR for the requests it touched."""
+
+import json
+import logging
+import os
+
+from .batch import BatchError, parse_batch
+from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+
+log = logging.getLogger("pie_trtllm_runtime.server")
+
+
+def _error(message_id, code, message):
+    return {"id": message_id, "error": {"code": code, "message": message}}
+
+
+def _resident_bytes():
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Server:
+    def __init__(self, engine, capabilities, reader, writer):
+        self.engine = engine
+        self.capabilities = capabilities
+        self.reader = reader
+        self.writer = writer
+        self.running = True
+        self._ops = {
+            "forward": self._forward,
+            "release": self._release,
+            "fork": self._fork,
+            "capabilities": lambda message: {"capabilities": self.capabilities},
+            "status": lambda message: {"status": self.status()},
+            "shutdown": self._shutdown,
+        }
+
+    def serve(self):
+        while self.running:
+            payload = self.reader.read_frame()
+            if payload is None:
+                log.info("request channel closed; shutting down")
+                break
+            self.writer.write_json(self.handle(payload))
+
+    def handle(self, payload):
+        try:
+            message = json.loads(payload)
+        except ValueError as error:
+            return _error(None, INVALID_REQUEST, "the message is not JSON: %s" % error)
+        if not isinstance(message, dict):
+            return _error(None, INVALID_REQUEST, "a message must be a JSON object")
+        message_id = message.get("id")
+        handler = self._ops.get(message.get("op"))
+        if handler is None:
+            return _error(message_id, INVALID_REQUEST, "unknown op %r; expected one of %s" % (message.get("op"), ", ".join(sorted(self._ops))))
+        try:
+            reply = handler(message)
+        except RequestError as error:
+            return _error(message_id, error.code, error.message)
+        except Exception as error:  # a bug here must not end the runtime
+            log.exception("op %r failed", message.get("op"))
+            return _error(message_id, ENGINE_ERROR, "%s failed: %s: %s" % (message.get("op"), type(error).__name__, error))
+        reply["id"] = message_id
+        return reply
+
+    def _forward(self, message):
+        try:
+            requests = parse_batch(message.get("batch"))
+        except BatchError as error:
+            if error.size is None:
+                raise RequestError(INVALID_REQUEST, error.message)
+            failure = RequestError(INVALID_REQUEST, error.message)
+            requests = [failure] * error.size
+        try:
+            results = self.engine.forward(requests)
+        except Exception as error:
+            log.exception("forward failed")
+            failure = RequestError(ENGINE_ERROR, "forward failed: %s: %s" % (type(error).__name__, error))
+            results = [failure] * len(requests)
+        return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
+
+    def _release(self, message):
+        ids = message.get("context_ids")
+        if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+            raise RequestError(INVALID_REQUEST, "release needs 'context_ids', an array of integers")
+        return {"ok": True, "released": self.engine.release(ids)}
+
+    def _fork(self, message):
+        parent, child = message.get("parent"), message.get("child")
+        for name, value in (("parent", parent), ("child", child)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise RequestError(INVALID_REQUEST, "fork needs an integer %r context id" % name)
+        self.engine.fork(parent, child, message.get("length"))
+        return {"ok": True}
+
+    def _shutdown(self, message):
+        self.running = False
+        self.engine.shutdown()
+        return {"ok": True}
+
+    def status(self):
+        engine = self.engine
+        simulated = getattr(engine.llm, "calls", None)
+        return {
+            "pid": os.getpid(),
+            "engine": {"name": getattr(engine, "engine_name", "tensorrt_llm"), "version": getattr(engine, "engine_version", "unknown")},
+            "engine_calls": engine.engine_calls,
+            "engine_tokens": engine.engine_tokens,
+            "tokens_generated": engine.tokens_returned,
+            "lookahead_hits": engine.lookahead_hits,
+            "contexts": len(engine.histories),
+            "evictions": engine.histories.evictions,
+            "resident_bytes": _resident_bytes(),
+            "simulated_engine": None if simulated is None else {"calls": engine.llm.calls, "generated_tokens": engine.llm.generated_tokens},
+        }

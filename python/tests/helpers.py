@@ -1,0 +1,38 @@
+"""Builders for Pie-shaped batches and a simulated engine, shared by the tests."""
+
+from pie_trtllm_runtime.loader import load_engine
+
+GREEDY = {"type": "top_p", "temperature": 0, "p": 1}
+
+
+def greedy_next(history):
+    return (31 * history[-1] + 7 * len(history) + 1) % 32000
+
+
+def greedy_continuation(prompt, n):
+    history = list(prompt)
+    out = []
+    for _ in range(n):
+        token = greedy_next(history)
+        out.append(token)
+        history.append(token)
+    return out
+
+
+def engine(**options):
+    return load_engine({"driver": {"options": options, "random_seed": 42}, "model": {"hf_repo": "sim"}, "simulate": True})
+
+
+def batch(requests, **extra):
+    """requests: (context_id, tokens, start_position, sampler or None)."""
+    out = {"token_ids": [], "position_ids": [], "qo_indptr": [0], "context_ids": [], "samplers": [], "sampler_indptr": [0]}
+    for context_id, tokens, start, sampler in requests:
+        out["token_ids"] += tokens
+        out["position_ids"] += list(range(start, start + len(tokens)))
+        out["qo_indptr"].append(len(out["token_ids"]))
+        out["context_ids"].append(context_id)
+        if sampler is not None:
+            out["samplers"].append(sampler)
+        out["sampler_indptr"].append(len(out["samplers"]))
+    out.update(extra)
+    return out

@@ -1,0 +1,57 @@
+"""Launches the runtime as the TypeScript driver does: handshake descriptor, request and reply
+descriptors, framed JSON."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from pie_trtllm_runtime.framing import FrameReader, FrameWriter
+
+PYTHON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+class RuntimeProcess:
+    def __init__(self, options=None, simulate=True, env=None, config=None):
+        config = config or {"driver": {"options": options or {}, "random_seed": 42}, "model": {"name": "m", "hf_repo": "sim"},
+                            "device": "cuda:0", "simulate": simulate}
+        handle, self.config_path = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(handle, "w") as f:
+            json.dump(config, f)
+        hs_r, hs_w = os.pipe()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pie_trtllm_runtime", "--config", self.config_path, "--handshake-fd", str(hs_w),
+             "--request-fd", str(req_r), "--response-fd", str(rep_w)],
+            cwd=PYTHON_DIR, pass_fds=(hs_w, req_r, rep_w), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, **(env or {})),
+        )
+        for fd in (hs_w, req_r, rep_w):
+            os.close(fd)
+        with os.fdopen(hs_r) as handshake:
+            self.handshake = [json.loads(line) for line in handshake if line.strip()]
+        self.writer = FrameWriter(req_w)
+        self.reader = FrameReader(rep_r)
+        self._fds = (req_w, rep_r)
+        self._next = 0
+
+    def call(self, message):
+        self._next += 1
+        message = dict(message, id=self._next)
+        self.writer.write_json(message)
+        reply = json.loads(self.reader.read_frame())
+        assert reply["id"] == self._next
+        return reply
+
+    def close(self):
+        for fd in self._fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=10)
+        finally:
+            os.unlink(self.config_path)

@@ -1,0 +1,158 @@
+from helpers import GREEDY, batch, engine, greedy_continuation
+
+from pie_trtllm_runtime.batch import parse_batch
+from pie_trtllm_runtime.codes import ENGINE_ERROR, MISSING_REPLAY_PREFIX, RequestError
+
+
+def run(e, requests, **extra):
+    return e.forward(parse_batch(batch(requests, **extra)))
+
+
+def decode(e, context_id, prompt, steps, sampler=GREEDY):
+    """Pie's decode loop: the sampled token is fed back one position later."""
+    out = run(e, [(context_id, prompt, 0, sampler)])
+    tokens = [out[0][0]]
+    position = len(prompt)
+    for _ in range(steps - 1):
+        out = run(e, [(context_id, [tokens[-1]], position, sampler)])
+        tokens.append(out[0][0])
+        position += 1
+    return tokens
+
+
+def test_greedy_rule_holds_through_many_steps():
+    e = engine()
+    assert decode(e, 1, [1, 2, 3], 100) == greedy_continuation([1, 2, 3], 100)
+
+
+def test_lookahead_drains_without_new_calls_and_is_capped_at_16():
+    e = engine(lookahead_tokens=32)
+    decode(e, 1, [5, 6], 16)
+    assert e.engine_calls == 1
+    assert e.llm.generated_tokens == 16
+    decode(e, 2, [5, 6], 17)
+    assert e.engine_calls == 3
+
+
+def test_lookahead_disabled_at_one():
+    e = engine(lookahead_tokens=1)
+    assert decode(e, 1, [5], 5) == greedy_continuation([5], 5)
+    assert e.engine_calls == 5
+
+
+def test_divergent_token_invalidates_lookahead():
+    e = engine()
+    first = run(e, [(1, [10, 11, 12], 0, GREEDY)])[0][0]
+    assert e.engine_calls == 1
+    # The program writes its own token instead of the sampled one.
+    out = run(e, [(1, [first + 1], 3, GREEDY)])
+    assert out[0] == greedy_continuation([10, 11, 12, first + 1], 1)
+    assert e.engine_calls == 2
+
+
+def test_sampler_change_drops_lookahead():
+    e = engine()
+    first = run(e, [(1, [10, 11, 12], 0, GREEDY)])[0][0]
+    stochastic = {"type": "top_k", "temperature": 0.8, "k": 40}
+    run(e, [(1, [first], 3, stochastic)])
+    assert e.histories.get(1).lookahead is None
+    assert e.engine_calls == 2
+
+
+def test_stochastic_steps_use_one_token_calls_and_derived_seeds():
+    e = engine()
+    sampler = {"type": "multinomial", "temperature": 1.0, "seed": 1234}
+    seeds = []
+    original = e._sampling_params
+
+    def recording(**kwargs):
+        seeds.append(kwargs.get("seed"))
+        assert kwargs["max_tokens"] == 1
+        return original(**kwargs)
+
+    e._sampling_params = recording
+    decode(e, 1, [3, 4], 5, sampler)
+    assert e.engine_calls == 5
+    assert len(set(seeds)) == 5 and all(isinstance(s, int) for s in seeds)
+    # Same seed, same context, same positions: same draws.
+    again = engine()
+    assert decode(again, 1, [3, 4], 5, sampler) == decode(engine(), 1, [3, 4], 5, sampler)
+
+
+def test_one_batched_call_for_many_contexts_with_cache_salt():
+    e = engine()
+    calls = []
+    generate = e.llm.generate
+
+    def spy(prompts, **kwargs):
+        calls.append((prompts, kwargs))
+        return generate(prompts, **kwargs)
+
+    e.llm.generate = spy
+    out = run(e, [(1, [1, 2], 0, GREEDY), (2, [3, 4], 0, GREEDY), (3, [5], 0, None)])
+    assert len(calls) == 1
+    prompts, kwargs = calls[0]
+    assert prompts == [[1, 2], [3, 4]]
+    assert kwargs["cache_salt"] == ["1", "2"] and kwargs["use_tqdm"] is False
+    params = kwargs["sampling_params"][0]
+    assert (params.end_id, params.pad_id, params.ignore_eos, params.detokenize) == (2, 0, True, False)
+    assert out == [greedy_continuation([1, 2], 1), greedy_continuation([3, 4], 1), []]
+
+
+def test_cache_salt_off():
+    e = engine(enable_cache_salt=False)
+    seen = {}
+    generate = e.llm.generate
+
+    def spy(prompts, **kwargs):
+        seen.update(kwargs)
+        return generate(prompts, **kwargs)
+
+    e.llm.generate = spy
+    run(e, [(1, [1, 2], 0, GREEDY)])
+    assert "cache_salt" not in seen
+
+
+def test_same_context_twice_in_a_batch_is_served_in_order():
+    e = engine(lookahead_tokens=1)
+    first = greedy_continuation([1, 2, 3], 1)[0]
+    out = run(e, [(7, [1, 2, 3], 0, GREEDY), (7, [first], 3, GREEDY)])
+    assert out == [[first], greedy_continuation([1, 2, 3, first], 1)]
+    assert e.engine_calls == 2
+
+
+def test_engine_exception_fails_only_its_requests(monkeypatch):
+    e = engine()
+    monkeypatch.setattr(e.llm, "_fail_on", frozenset([1]))
+    out = run(e, [(1, [1, 2], 0, GREEDY), (2, [3], 0, None)])
+    assert isinstance(out[0], RequestError) and out[0].code == ENGINE_ERROR
+    assert out[1] == []
+    assert run(e, [(1, [1, 2], 0, GREEDY)]) == [greedy_continuation([1, 2], 1)]
+
+
+def test_released_context_needs_its_prefix_again():
+    e = engine()
+    first = run(e, [(1, [1, 2], 0, GREEDY)])[0][0]
+    e.release([1])
+    out = run(e, [(1, [first], 2, GREEDY)])
+    assert isinstance(out[0], RequestError) and out[0].code == MISSING_REPLAY_PREFIX
+
+
+def test_fork_continues_from_the_parent_tokens():
+    e = engine()
+    prompt = [9, 8, 7, 6]
+    run(e, [(1, prompt, 0, None)])
+    e.fork(1, 2, 3)
+    out = run(e, [(2, [100], 3, GREEDY)])
+    assert out == [greedy_continuation([9, 8, 7, 100], 1)]
+
+
+def test_max_history_tokens_rejects_instead_of_guessing():
+    e = engine(max_history_tokens=4)
+    assert e.lookahead == 1
+    first = run(e, [(1, [1, 2, 3, 4], 0, GREEDY)])[0]
+    out = run(e, [(1, first, 4, GREEDY)])
+    assert isinstance(out[0], RequestError) and out[0].code == MISSING_REPLAY_PREFIX
+    # The full replay from position 0 is served exactly.
+    out = run(e, [(1, [1, 2, 3, 4] + first, 0, GREEDY)])
+    assert out == [greedy_continuation([1, 2, 3, 4] + first, 1)]

@@ -1,0 +1,97 @@
+import pytest
+
+from pie_trtllm_runtime.codes import INVALID_REQUEST, MISSING_REPLAY_PREFIX, RequestError
+from pie_trtllm_runtime.history import HistoryStore
+
+
+def test_merge_appends_and_keeps_equal_tokens():
+    store = HistoryStore(4)
+    ctx = store.touch(1)
+    ctx.merge([0, 1, 2], [10, 11, 12])
+    ctx.merge([1, 2, 3], [11, 12, 13])
+    assert ctx.tokens == [10, 11, 12, 13]
+
+
+def test_divergent_token_truncates_and_drops_lookahead():
+    store = HistoryStore(4)
+    ctx = store.touch(1)
+    ctx.merge([0, 1, 2, 3], [10, 11, 12, 13])
+    ctx.record_generation(4, [20, 21, 22], True, None)
+    assert ctx.lookahead is not None
+    ctx.merge([2], [99])
+    assert ctx.tokens == [10, 11, 99]
+    assert ctx.lookahead is None
+
+
+def test_gap_fails_the_request_and_leaves_history_untouched():
+    store = HistoryStore(4)
+    ctx = store.touch(1)
+    ctx.merge([0, 1], [10, 11])
+    with pytest.raises(RequestError) as error:
+        ctx.merge([2, 4], [12, 14])
+    assert error.value.code == MISSING_REPLAY_PREFIX
+    assert "only holds 2 tokens" in error.value.message
+    assert ctx.tokens == [10, 11]
+
+
+def test_lru_bound_evicts_oldest_with_its_lookahead():
+    store = HistoryStore(2)
+    store.touch(1).merge([0], [1])
+    store.touch(2).merge([0], [2])
+    store.touch(1)  # 1 is now most recent
+    store.touch(3)
+    assert store.get(2) is None and store.get(1) is not None and store.get(3) is not None
+    assert store.evictions == 1
+    assert len(store) == 2
+
+
+def test_release_frees_contexts():
+    store = HistoryStore(4)
+    store.touch(1)
+    store.touch(2)
+    assert store.release([1, 9]) == 1
+    assert store.get(1) is None and len(store) == 1
+
+
+def test_fork_copies_the_parent_prefix():
+    store = HistoryStore(4)
+    store.touch(7).merge([0, 1, 2, 3], [5, 6, 7, 8])
+    child = store.fork(7, 9, 3)
+    assert child.tokens == [5, 6, 7]
+    child.merge([3], [50])
+    assert store.get(7).tokens == [5, 6, 7, 8]
+
+
+def test_fork_without_prefix_or_parent_is_refused():
+    store = HistoryStore(4)
+    store.touch(7).merge([0, 1], [5, 6])
+    with pytest.raises(RequestError) as error:
+        store.fork(7, 9, 5)
+    assert error.value.code == MISSING_REPLAY_PREFIX
+    with pytest.raises(RequestError) as error:
+        store.fork(8, 9, 1)
+    assert error.value.code == MISSING_REPLAY_PREFIX
+    with pytest.raises(RequestError) as error:
+        store.fork(7, 9, -1)
+    assert error.value.code == INVALID_REQUEST
+
+
+def test_trimmed_history_never_builds_a_wrong_prompt():
+    store = HistoryStore(4, max_tokens=3)
+    ctx = store.touch(1)
+    ctx.merge([0, 1, 2], [10, 11, 12])
+    ctx.record_generation(3, [42], False, 3)
+    assert ctx.offset == 1 and ctx.tokens == [11, 12, 42]
+    ctx.merge([3], [42])  # Pie feeds the sampled token back at its absolute position
+    assert ctx.tokens == [11, 12, 42]
+    with pytest.raises(RequestError) as error:
+        ctx.prompt(4)
+    assert error.value.code == MISSING_REPLAY_PREFIX
+    # A replay from position 0 rebuilds the history exactly.
+    ctx.merge([0, 1, 2, 3], [10, 11, 12, 42])
+    assert ctx.offset == 0 and ctx.prompt(4) == [10, 11, 12, 42]
+
+
+def test_max_contexts_must_be_positive():
+    with pytest.raises(ValueError):
+        HistoryStore(0)

@@ -1,0 +1,117 @@
+import json
+import os
+import subprocess
+import sys
+
+from helpers import GREEDY, batch, greedy_continuation
+from runtime_process import PYTHON_DIR, RuntimeProcess
+
+
+def test_launch_ready_serve_shutdown():
+    runtime = RuntimeProcess()
+    try:
+        first, ready = runtime.handshake
+        assert ready == {"ready": True}
+        caps = first["capabilities"]
+        assert caps["max_custom_mask_bytes"] == 0 and caps["max_logprob_labels"] == 0
+        assert caps["supports_user_attention_mask"] is False and caps["supports_adapters"] is False
+        assert caps["vocab_size"] == 32000 and caps["arch_name"] == "SimulatedForCausalLM"
+        assert first["engine"]["name"] == "simulated"
+        assert runtime.call({"op": "capabilities"})["capabilities"] == caps
+        reply = runtime.call({"op": "forward", "batch": batch([(1, [1, 2, 3], 0, GREEDY)])})
+        assert reply["results"] == [greedy_continuation([1, 2, 3], 1)]
+        status = runtime.call({"op": "status"})["status"]
+        assert status["pid"] == runtime.process.pid and status["engine_calls"] == 1 and status["tokens_generated"] == 1
+        assert runtime.call({"op": "shutdown"}) == {"id": 4, "ok": True}
+        assert runtime.process.wait(timeout=10) == 0
+    finally:
+        runtime.close()
+
+
+def test_three_contexts_forty_greedy_steps_fork_and_release():
+    runtime = RuntimeProcess({"lookahead_tokens": 16})
+    try:
+        prompts = {1: [11, 12], 2: [21, 22, 23], 3: [31]}
+        tokens = {c: [] for c in prompts}
+        reply = runtime.call({"op": "forward", "batch": batch([(c, p, 0, GREEDY) for c, p in prompts.items()])})
+        for c, result in zip(prompts, reply["results"]):
+            tokens[c].append(result[0])
+        for _ in range(39):
+            requests = [(c, [tokens[c][-1]], len(prompts[c]) + len(tokens[c]) - 1, GREEDY) for c in prompts]
+            for c, result in zip(prompts, runtime.call({"op": "forward", "batch": batch(requests)})["results"]):
+                tokens[c].append(result[0])
+        for c, prompt in prompts.items():
+            assert tokens[c] == greedy_continuation(prompt, 40)
+        status = runtime.call({"op": "status"})["status"]
+        assert status["engine_calls"] <= 8, status
+        assert status["tokens_generated"] == 120
+
+        # A fork continues from the parent's tokens.
+        assert runtime.call({"op": "fork", "parent": 1, "child": 9, "length": 2})["ok"] is True
+        reply = runtime.call({"op": "forward", "batch": batch([(9, [500], 2, GREEDY)])})
+        assert reply["results"] == [greedy_continuation([11, 12, 500], 1)]
+
+        # A released context answers MISSING_REPLAY_PREFIX.
+        assert runtime.call({"op": "release", "context_ids": [2]})["ok"] is True
+        reply = runtime.call({"op": "forward", "batch": batch([(2, [tokens[2][-1]], 42, GREEDY)])})
+        assert reply["results"][0]["error"]["code"] == "MISSING_REPLAY_PREFIX"
+    finally:
+        runtime.close()
+
+
+def test_malformed_frames_and_unknown_ops_are_answered_and_serving_goes_on():
+    runtime = RuntimeProcess()
+    try:
+        runtime.writer.write_bytes(b"{not json")
+        assert json.loads(runtime.reader.read_frame())["error"]["code"] == "INVALID_REQUEST"
+        assert runtime.call({"op": "teleport"})["error"]["code"] == "INVALID_REQUEST"
+        bad = batch([(1, [1], 0, GREEDY)], qo_indptr=[0, 5])
+        assert runtime.call({"op": "forward", "batch": bad})["results"][0]["error"]["code"] == "INVALID_REQUEST"
+        assert runtime.call({"op": "forward"})["error"]["code"] == "INVALID_REQUEST"
+        reply = runtime.call({"op": "forward", "batch": batch([(1, [1], 0, GREEDY)])})
+        assert reply["results"] == [greedy_continuation([1], 1)]
+    finally:
+        runtime.close()
+
+
+def test_engine_failure_on_a_chosen_call_fails_that_call_only():
+    runtime = RuntimeProcess(env={"PIE_TRTLLM_SIMULATE_FAIL_CALLS": "1"})
+    try:
+        reply = runtime.call({"op": "forward", "batch": batch([(1, [1], 0, GREEDY), (2, [7], 0, None)])})
+        assert reply["results"][0]["error"]["code"] == "ENGINE_ERROR"
+        assert reply["results"][1] == []
+        reply = runtime.call({"op": "forward", "batch": batch([(1, [1], 0, GREEDY)])})
+        assert reply["results"] == [greedy_continuation([1], 1)]
+    finally:
+        runtime.close()
+
+
+def test_start_up_errors_come_on_the_handshake_with_a_code():
+    runtime = RuntimeProcess({"execution_mode": "pyexecutor"})
+    try:
+        assert runtime.handshake[0]["error"]["code"] == "UNSUPPORTED_EXECUTION_MODE"
+        assert "generate" in runtime.handshake[0]["error"]["message"]
+    finally:
+        runtime.close()
+    assert runtime.process.returncode == 1
+    runtime = RuntimeProcess(simulate=False)
+    try:
+        assert runtime.handshake[0]["error"]["code"] == "ENGINE_IMPORT_FAILED"
+        assert "doctor" in runtime.handshake[0]["error"]["message"]
+    finally:
+        runtime.close()
+
+
+def test_end_of_request_channel_stops_the_runtime():
+    runtime = RuntimeProcess()
+    runtime.close()
+    assert runtime.process.returncode == 0
+
+
+def test_probe_reports_this_interpreter():
+    out = subprocess.run([sys.executable, "-m", "pie_trtllm_runtime", "--probe"], cwd=PYTHON_DIR, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    report = json.loads(out.stdout)
+    assert report["python"]["version"].startswith("3.")
+    assert report["tensorrt_llm"]["ok"] is False and "error" in report["tensorrt_llm"]
+    assert set(report) >= {"mpi4py", "mpi_library", "torch", "cuda", "runtime"}
