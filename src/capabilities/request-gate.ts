@@ -1,0 +1,208 @@
+import type { ForwardBatch, ForwardResult, Sampler } from './forward-types.js';
+import { rejection } from './forward-types.js';
+import type { ReplayTracker } from './replay-tracker.js';
+
+/** The batch as a whole cannot be read: no request count can be derived from it. */
+export class MalformedBatchError extends Error {
+  readonly code = 'INVALID_REQUEST';
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedBatchError';
+  }
+}
+
+export interface GateOutcome {
+  /** One slot per request: the rejection for refused requests, undefined for accepted ones. */
+  results: (ForwardResult | undefined)[];
+  /** Indices of the requests that go to a runtime, in order. */
+  accepted: number[];
+  /** The sampler of each request (undefined: prefill only). */
+  samplers: (Sampler | undefined)[];
+}
+
+const PROBES = new Set(['dist', 'raw_logits', 'logprob', 'logprobs', 'entropy', 'embedding']);
+const TOKEN_SAMPLERS = new Set(['multinomial', 'top_k', 'top_p', 'min_p', 'top_k_top_p']);
+
+type Batch = ForwardBatch & Record<string, unknown>;
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function indptr(batch: Batch, key: string, size: number, total?: number, fromZero = true): number[] | undefined {
+  const value = batch[key];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length !== size + 1) throw new Error(`\`${key}\` must have ${size + 1} entries (requests + 1)`);
+  for (let i = 0; i < value.length; i++) {
+    if (!isCount(value[i]) || (i > 0 && value[i] < value[i - 1])) throw new Error(`\`${key}\` must be non-decreasing non-negative integers`);
+  }
+  if (fromZero && value[0] !== 0) throw new Error(`\`${key}\` must start at 0`);
+  if (total !== undefined && value[size] !== total) throw new Error(`\`${key}\` ends at ${value[size]} but there are ${total} entries`);
+  return value as number[];
+}
+
+function paired(batch: Batch, valuesKey: string, indptrKey: string, size: number): [unknown[], number[]] | undefined {
+  const values = batch[valuesKey];
+  if (values !== undefined && values !== null && !Array.isArray(values)) throw new Error(`\`${valuesKey}\` must be an array`);
+  const list = (values ?? []) as unknown[];
+  if (list.length > 0 && batch[indptrKey] === undefined) throw new Error(`\`${valuesKey}\` needs \`${indptrKey}\``);
+  const ptr = indptr(batch, indptrKey, size, list.length);
+  return ptr ? [list, ptr] : undefined;
+}
+
+/** Why a mask row is refused, or undefined for an exactly causal row. */
+function maskRowProblem(row: unknown, position: number): ForwardResult | undefined {
+  if (!Array.isArray(row) || !row.every(isCount)) return rejection('INVALID_REQUEST', 'a mask row must be a list of non-negative run lengths');
+  let sum = 0;
+  for (const run of row as number[]) sum += run;
+  if (sum !== position + 1) return rejection('INVALID_REQUEST', `the mask row for position ${position} covers ${sum} keys, not ${position + 1}`);
+  if (row.length < 2 || row[0] !== 0 || row[1] !== position + 1) {
+    return rejection('UNSUPPORTED_ATTENTION_MASK', `the attention mask of position ${position} is not causal; TensorRT-LLM's LLM API supports causal attention only (drop the mask, or use a driver with custom masks)`);
+  }
+  return undefined;
+}
+
+function samplerProblem(sampler: unknown): ForwardResult | undefined {
+  if (sampler === null || typeof sampler !== 'object') return rejection('INVALID_REQUEST', 'a sampler must be an object');
+  const s = sampler as Record<string, unknown>;
+  const type = s.type as string;
+  if (PROBES.has(type)) {
+    return rejection('UNSUPPORTED_PROBE', `the ${type} sampler needs logits or probabilities, which TensorRT-LLM's LLM API does not return here; use a token sampler (multinomial, top_k, top_p, min_p, top_k_top_p)`);
+  }
+  if (!TOKEN_SAMPLERS.has(type)) return rejection('INVALID_REQUEST', `unknown sampler type ${JSON.stringify(type)}`);
+  const t = s.temperature;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return rejection('INVALID_REQUEST', `sampler ${type} needs a temperature ≥ 0, found ${JSON.stringify(t)}`);
+  if ((type === 'top_k' || type === 'top_k_top_p') && !isCount(s.k)) return rejection('INVALID_REQUEST', `sampler ${type} needs an integer k ≥ 0, found ${JSON.stringify(s.k)}`);
+  if (type === 'top_p' || type === 'min_p' || type === 'top_k_top_p') {
+    if (typeof s.p !== 'number' || !(s.p >= 0 && s.p <= 1)) return rejection('INVALID_REQUEST', `sampler ${type} needs p in [0, 1], found ${JSON.stringify(s.p)}`);
+  }
+  if (type === 'multinomial' && !isCount(s.seed)) return rejection('INVALID_REQUEST', `sampler multinomial needs an integer seed ≥ 0, found ${JSON.stringify(s.seed)}`);
+  return undefined;
+}
+
+/**
+ * Classifies every request of a batch before anything is sent: a request the driver cannot honour
+ * exactly is answered here with its code; the rest go on. The Python runtime checks again.
+ */
+export class RequestGate {
+  constructor(private readonly tracker: ReplayTracker) {}
+
+  classify(input: unknown): GateOutcome {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new MalformedBatchError('`batch` must be an object');
+    const batch = input as Batch;
+    const contextIds = batch.context_ids;
+    if (!Array.isArray(contextIds)) throw new MalformedBatchError('the batch needs `context_ids`, one per request');
+    const size = contextIds.length;
+    const results: (ForwardResult | undefined)[] = new Array(size);
+    const samplers: (Sampler | undefined)[] = new Array(size);
+    const accepted: number[] = [];
+    let parts;
+    try {
+      parts = this.structure(batch, size);
+    } catch (error) {
+      results.fill(rejection('INVALID_REQUEST', (error as Error).message));
+      return { results, accepted, samplers };
+    }
+    for (let r = 0; r < size; r++) {
+      const outcome = this.request(batch, r, parts, samplers);
+      if (outcome) results[r] = outcome;
+      else accepted.push(r);
+    }
+    return { results, accepted, samplers };
+  }
+
+  private structure(batch: Batch, size: number) {
+    const tokens = batch.token_ids;
+    const positions = batch.position_ids;
+    if (!Array.isArray(tokens) || !Array.isArray(positions)) throw new Error('the batch needs `token_ids` and `position_ids`');
+    if (positions.length !== tokens.length) throw new Error(`\`position_ids\` has ${positions.length} entries but \`token_ids\` has ${tokens.length}`);
+    const qo = indptr(batch, 'qo_indptr', size, tokens.length);
+    if (!qo) throw new Error('the batch needs `qo_indptr`');
+    const adapters = batch.adapter_bindings;
+    if (adapters !== undefined && (!Array.isArray(adapters) || (adapters.length > 0 && adapters.length !== size))) throw new Error('`adapter_bindings` must have one entry per request');
+    const masks = paired(batch, 'masks', 'mask_indptr', size);
+    if (batch.has_user_mask === true && !masks?.[0].length) throw new Error('`has_user_mask` is set but the batch carries no `masks`');
+    return {
+      tokens: tokens as unknown[],
+      positions: positions as unknown[],
+      qo,
+      samplers: paired(batch, 'samplers', 'sampler_indptr', size),
+      indices: paired(batch, 'sampling_indices', 'sampling_indptr', size),
+      masks,
+      logitMasks: paired(batch, 'logit_masks', 'logit_mask_indptr', size),
+      spec: paired(batch, 'spec_token_ids', 'spec_indptr', size),
+      images: indptr(batch, 'image_indptr', size, undefined, false),
+      audio: indptr(batch, 'audio_indptr', size, undefined, false),
+      adapters: adapters as { adapter_id?: unknown }[] | undefined,
+    };
+  }
+
+  private request(batch: Batch, r: number, p: ReturnType<RequestGate['structure']>, samplers: (Sampler | undefined)[]): ForwardResult | undefined {
+    const contextId = (batch.context_ids as unknown[])[r];
+    if (!isCount(contextId) || !Number.isSafeInteger(contextId)) return rejection('INVALID_REQUEST', `context id ${JSON.stringify(contextId)} is not a non-negative safe integer`);
+    const start = p.qo[r]!;
+    const end = p.qo[r + 1]!;
+    for (let i = start; i < end; i++) {
+      if (!isCount(p.tokens[i])) return rejection('INVALID_REQUEST', `token id ${JSON.stringify(p.tokens[i])} is not a non-negative integer`);
+      if (!isCount(p.positions[i])) return rejection('INVALID_REQUEST', `position ${JSON.stringify(p.positions[i])} is not a non-negative integer`);
+    }
+    if (p.masks) {
+      const [rows, ptr] = p.masks;
+      const from = ptr[r]!;
+      const count = ptr[r + 1]! - from;
+      if (count > 0 && count !== end - start) return rejection('INVALID_REQUEST', `${count} mask rows for ${end - start} tokens`);
+      for (let i = 0; i < count; i++) {
+        const problem = maskRowProblem(rows[from + i], p.positions[start + i] as number);
+        if (problem) return problem;
+      }
+    }
+    if (p.logitMasks && p.logitMasks[1][r + 1]! > p.logitMasks[1][r]!) {
+      return rejection('UNSUPPORTED_LOGIT_MASK', 'logit masks (constrained decoding) are not supported by TensorRT-LLM\'s LLM API here; sample without a mask or use a driver with constrained decoding');
+    }
+    if (p.adapters && p.adapters.length > 0) {
+      const binding = p.adapters[r];
+      const id = binding !== null && typeof binding === 'object' ? binding.adapter_id : binding;
+      if (typeof id !== 'number' || !Number.isInteger(id)) return rejection('INVALID_REQUEST', `adapter binding ${JSON.stringify(binding)} has no integer adapter_id`);
+      if (id >= 0) return rejection('UNSUPPORTED_ADAPTER', `adapter ${id} is bound, but this driver serves the base model only; unbind it (adapter_id = -1) or use a driver with adapter support`);
+    }
+    if (p.spec && p.spec[1][r + 1]! > p.spec[1][r]!) {
+      return rejection('UNSUPPORTED_SPECULATION', 'speculative drafts cannot be verified through TensorRT-LLM\'s LLM API; send the tokens without drafts');
+    }
+    if ((p.images && p.images[r + 1]! > p.images[r]!) || (p.audio && p.audio[r + 1]! > p.audio[r]!)) {
+      return rejection('UNSUPPORTED_MULTIMODAL', 'image and audio inputs are not supported by this driver; send text tokens only');
+    }
+    const count = p.samplers ? p.samplers[1][r + 1]! - p.samplers[1][r]! : 0;
+    if (count > 1) return rejection('UNSUPPORTED_SAMPLER_LAYOUT', `${count} samplers on one request; this driver samples one token per request (split it into several requests)`);
+    if (p.indices) {
+      const [values, ptr] = p.indices;
+      const n = ptr[r + 1]! - ptr[r]!;
+      if (n !== count) return rejection('INVALID_REQUEST', `${n} sampling indices for ${count} samplers`);
+      if (count === 1 && values[ptr[r]!] !== end - start - 1) {
+        return rejection('UNSUPPORTED_SAMPLER_LAYOUT', `sample index ${JSON.stringify(values[ptr[r]!])} is not the request's last token (${end - start - 1}); TensorRT-LLM samples after the tail only`);
+      }
+    }
+    if (count === 1) {
+      if (end === start) return rejection('INVALID_REQUEST', 'a request with a sampler needs at least one token');
+      const sampler = p.samplers![0][p.samplers![1][r]!];
+      const problem = samplerProblem(sampler);
+      if (problem) return problem;
+      samplers[r] = sampler as Sampler;
+    }
+    return this.replayProblem(contextId, p.positions as number[], start, end);
+  }
+
+  /** A request that starts past what the context can replay is a fork or restore without its prefix. */
+  private replayProblem(contextId: number, positions: number[], start: number, end: number): ForwardResult | undefined {
+    if (end === start) return undefined;
+    let known = this.tracker.length(contextId);
+    for (let i = start; i < end; i++) {
+      const position = positions[i]!;
+      if (position > known) {
+        return rejection('MISSING_REPLAY_PREFIX', `context ${contextId} has token position ${position}, but the driver can replay only ${known} tokens of it; send the missing prefix (a fork or restore needs its parent's tokens, or fork it through the driver)`);
+      }
+      if (position === known) known++;
+    }
+    this.tracker.extend(contextId, known);
+    return undefined;
+  }
+}

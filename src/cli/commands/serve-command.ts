@@ -1,0 +1,99 @@
+import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
+import { OperationError } from '../../capabilities/operation-error.js';
+import { MalformedBatchError } from '../../capabilities/request-gate.js';
+import type { DriverHandle } from '../../plugin/driver-handle.js';
+import { CliError } from '../cli-error.js';
+import { createModelDriver } from '../local-host.js';
+import { selectModel } from '../model-selection.js';
+import type { Output } from '../output.js';
+import { readyTimeoutMs } from '../ready-timeout.js';
+
+type Message = { id?: unknown; op?: unknown } & Record<string, unknown>;
+
+function error(id: unknown, code: string, message: string) {
+  return { id: id ?? null, error: { code, message } };
+}
+
+/** Answers one JSON-lines message (DESIGN §3.5). */
+export async function answer(driver: DriverHandle, message: Message): Promise<{ reply: Record<string, unknown>; stop?: boolean }> {
+  const id = message.id ?? null;
+  try {
+    switch (message.op) {
+      case 'capabilities':
+        return { reply: { id, capabilities: driver.capabilities() } };
+      case 'forward':
+        return { reply: { id, results: await driver.forward(message.batch as never) } };
+      case 'release':
+        await driver.release(message.context_ids as number[]);
+        return { reply: { id, ok: true } };
+      case 'fork':
+        await driver.fork(message.parent as number, message.child as number, message.length as number);
+        return { reply: { id, ok: true } };
+      case 'status':
+        return { reply: { id, replicas: await driver.status() } };
+      case 'shutdown':
+        await driver.dispose();
+        return { reply: { id, ok: true }, stop: true };
+      default:
+        return { reply: error(id, 'INVALID_REQUEST', `unknown op ${JSON.stringify(message.op)}; expected capabilities, forward, release, fork, status or shutdown`) };
+    }
+  } catch (caught) {
+    if (caught instanceof OperationError || caught instanceof MalformedBatchError) return { reply: error(id, caught.code, caught.message) };
+    return { reply: error(id, 'ENGINE_ERROR', (caught as Error).message) };
+  }
+}
+
+export function registerServeCommand(program: Command, output: Output): void {
+  program
+    .command('serve')
+    .description('run the driver and speak JSON lines on stdin/stdout (logs on stderr): capabilities, forward, release, fork, status, shutdown')
+    .requiredOption('--config <file>', 'the pie.toml')
+    .option('--model <name>', 'the [[model]] to serve (needed when several use this driver)')
+    .option('--simulate', 'use the simulated TensorRT-LLM (no GPU needed)')
+    .option('--ready-timeout <seconds>', 'how long a runtime may take to load (default 1200)')
+    .option('--stdio', 'speak the protocol on stdin/stdout (the only transport)')
+    .action(async (options: { config: string; model?: string; simulate?: boolean; readyTimeout?: string; stdio?: boolean }) => {
+      if (!options.stdio) throw new CliError('serve needs --stdio (the JSON-lines protocol on stdin/stdout)', 2);
+      const model = selectModel(options.config, options.model);
+      const driver = createModelDriver(model, { simulate: Boolean(options.simulate), readyTimeoutMs: readyTimeoutMs(options.readyTimeout) });
+      try {
+        await driver.start();
+      } catch (caught) {
+        await driver.dispose();
+        throw new CliError(`cannot start the driver: ${(caught as Error).message}`, 1);
+      }
+      output.err(`[pie-trtllm] serving ${model.name} on ${driver.capabilities().replicas.map((r) => r.device).join(', ')} (${driver.engine()?.name} ${driver.engine()?.version})`);
+      await serveLines(driver, output);
+    });
+}
+
+async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await driver.dispose();
+  };
+  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
+  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    let message: Message;
+    try {
+      message = JSON.parse(line) as Message;
+      if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new Error('a message must be a JSON object');
+    } catch (caught) {
+      output.out(JSON.stringify(error(null, 'INVALID_REQUEST', `not a JSON object: ${(caught as Error).message}`)));
+      continue;
+    }
+    const { reply, stop: done } = await answer(driver, message);
+    output.out(JSON.stringify(reply));
+    if (done) {
+      stopping = true;
+      break;
+    }
+  }
+  await stop();
+}

@@ -1,0 +1,40 @@
+import 'reflect-metadata';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import { DRIVER_REGISTRY } from '../plugin/api-version.js';
+import type { DriverRegistry, PiePluginModule } from '../plugin/driver-contract.js';
+import type { DriverHandle } from '../plugin/driver-handle.js';
+import plugin from '../plugin/plugin.js';
+import { ReferenceDriverRegistry } from '../plugin/reference-registry.js';
+import type { SelectedModel } from './model-selection.js';
+
+export interface HostOptions {
+  simulate: boolean;
+  readyTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Plugins to register; defaults to this package's own. */
+  plugins?: PiePluginModule[];
+  registry?: DriverRegistry;
+  container?: DependencyContainer;
+}
+
+/** Creates a host container with a registry, the way a Pie host does. Nothing goes into the global container. */
+export function createHost(plugins: PiePluginModule[] = [plugin]): { container: DependencyContainer; registry: DriverRegistry } {
+  const container = globalContainer.createChildContainer();
+  const registry = new ReferenceDriverRegistry();
+  container.register(DRIVER_REGISTRY, { useValue: registry });
+  for (const p of plugins) p.register(container);
+  return { container, registry };
+}
+
+/** The driver instance for a selected model, created through the registry as a host would. */
+export function createModelDriver(model: SelectedModel, options: HostOptions): DriverHandle {
+  const registry = options.registry ?? createHost(options.plugins).registry;
+  const descriptor = registry.resolve(String(model.table.type));
+  return descriptor.create({
+    model: { name: model.name, hf_repo: model.hf_repo },
+    table: model.table,
+    simulate: options.simulate,
+    readyTimeoutMs: options.readyTimeoutMs,
+    env: options.env,
+  }) as DriverHandle;
+}

@@ -1,0 +1,35 @@
+import { ConfigFileError, type PieFileValidation, validatePieFile } from '../plugin/config/pie-file-validator.js';
+import { TomlSyntaxError } from '../plugin/config/toml-document.js';
+import { CliError } from './cli-error.js';
+
+export interface SelectedModel {
+  name: string;
+  hf_repo: string;
+  /** The `[model.driver]` table as written. */
+  table: Record<string, unknown>;
+  validation: PieFileValidation;
+}
+
+/** Validates a pie.toml and picks the model this driver serves (by `--model`, or the only one). */
+export function selectModel(file: string, name: string | undefined): SelectedModel {
+  let validation: PieFileValidation;
+  try {
+    validation = validatePieFile(file);
+  } catch (error) {
+    if (error instanceof TomlSyntaxError || error instanceof ConfigFileError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  if (!validation.ok) {
+    const lines = validation.problems.map((p) => `${p.path}: ${p.message}${p.line ? ` (${file}:${p.line})` : ''}`);
+    throw new CliError(`${file} is not valid (run \`pie-trtllm validate ${file}\`):\n${lines.join('\n')}`, 1);
+  }
+  const ours = validation.models;
+  if (ours.length === 0) throw new CliError(`${file} has no [[model]] with driver type tensorrt_llm (or tensorrt-llm, trtllm)`, 1);
+  const model = name === undefined ? (ours.length === 1 ? ours[0] : undefined) : ours.find((m) => m.name === name);
+  if (!model) {
+    const names = ours.map((m) => JSON.stringify(m.name)).join(', ');
+    throw new CliError(name === undefined ? `${file} has several tensorrt_llm models (${names}); pick one with --model NAME` : `no tensorrt_llm model named ${JSON.stringify(name)} in ${file}; known: ${names}`, 1);
+  }
+  const table = ((validation.document.value.model as Record<string, unknown>[])[model.index]!.driver ?? {}) as Record<string, unknown>;
+  return { name: model.name, hf_repo: model.hf_repo, table, validation };
+}

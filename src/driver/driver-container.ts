@@ -1,0 +1,53 @@
+import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
+import { RequestGate } from '../capabilities/request-gate.js';
+import { ReplayTracker } from '../capabilities/replay-tracker.js';
+import { type Clock, systemClock } from '../runtime/clock.js';
+import { InterpreterResolver } from '../runtime/interpreter-resolver.js';
+import { type Logger, StderrLogger } from '../runtime/logger.js';
+import { ReplicaPool } from '../runtime/replica-pool.js';
+import { ProcessRuntimeLauncher, type RuntimeLauncher } from '../runtime/runtime-launcher.js';
+import { defaultPolicy, RuntimeSupervisor, type SupervisorPolicy } from '../runtime/runtime-supervisor.js';
+import type { DriverSettings } from './driver-settings.js';
+import { TensorRtLlmDriver } from './tensorrt-llm-driver.js';
+import { Tokens } from './tokens.js';
+
+export type SupervisorFactory = (device: string) => RuntimeSupervisor;
+
+/**
+ * A child container holding one driver instance's services. Any service already registered in the
+ * parent (a host's logger, a test's fake launcher or clock) is used instead of the default.
+ */
+export function createDriverContainer(parent: DependencyContainer, settings: DriverSettings): DependencyContainer {
+  const c = parent.createChildContainer();
+  const fallback = <T>(token: symbol, provide: (c: DependencyContainer) => T) => {
+    if (!c.isRegistered(token, true)) c.register(token, { useFactory: instanceCachingFactory(provide) });
+  };
+  c.register(Tokens.DriverSettings, { useValue: settings });
+  fallback<NodeJS.ProcessEnv>(Tokens.Environment, () => process.env);
+  fallback<Logger>(Tokens.Logger, () => new StderrLogger());
+  fallback<Clock>(Tokens.Clock, () => systemClock);
+  fallback<SupervisorPolicy>(Tokens.SupervisorPolicy, () => ({ ...defaultPolicy, maxInFlight: settings.config.options.max_concurrent_requests }));
+  fallback(Tokens.InterpreterResolver, (c) => new InterpreterResolver(c.resolve(Tokens.Environment)));
+  fallback<RuntimeLauncher>(Tokens.RuntimeLauncher, (c) => new ProcessRuntimeLauncher(c.resolve(Tokens.Logger)));
+  fallback<SupervisorFactory>(Tokens.SupervisorFactory, (c) => {
+    const options = settings.config.options;
+    const interpreter = c.resolve<InterpreterResolver>(Tokens.InterpreterResolver).resolve({ venv: options.venv, python: options.python, simulate: settings.simulate });
+    return (device) =>
+      new RuntimeSupervisor(
+        { interpreter, model: settings.model, driver: settings.config, device, simulate: settings.simulate, readyTimeoutMs: settings.readyTimeoutMs, env: settings.runtimeEnv },
+        c.resolve(Tokens.RuntimeLauncher),
+        c.resolve(Tokens.Logger),
+        c.resolve(Tokens.Clock),
+        c.resolve(Tokens.SupervisorPolicy),
+      );
+  });
+  const capacity = settings.config.options.max_session_histories * settings.config.device.length;
+  fallback(Tokens.ReplayTracker, () => new ReplayTracker(capacity));
+  fallback(Tokens.RequestGate, (c) => new RequestGate(c.resolve(Tokens.ReplayTracker)));
+  fallback(Tokens.ReplicaPool, (c) => {
+    const create = c.resolve<SupervisorFactory>(Tokens.SupervisorFactory);
+    return new ReplicaPool(settings.config.device.map(create), capacity, c.resolve(Tokens.Logger));
+  });
+  fallback(Tokens.Driver, (c) => c.resolve(TensorRtLlmDriver));
+  return c;
+}

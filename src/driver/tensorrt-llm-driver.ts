@@ -1,0 +1,171 @@
+import { inject, injectable } from 'tsyringe';
+import { type CapabilityReport, combineCapabilities } from '../capabilities/capability-report.js';
+import { isRequestErrorCode } from '../capabilities/error-codes.js';
+import type { ForwardBatch, ForwardResult, Sampler } from '../capabilities/forward-types.js';
+import { rejection } from '../capabilities/forward-types.js';
+import { OperationError } from '../capabilities/operation-error.js';
+import type { GateOutcome, RequestGate } from '../capabilities/request-gate.js';
+import type { ReplayTracker } from '../capabilities/replay-tracker.js';
+import type { RuntimeResult } from '../runtime/generated/wire-messages.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ReplicaPool } from '../runtime/replica-pool.js';
+import { RuntimeError } from '../runtime/runtime-errors.js';
+import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import { Tokens } from './tokens.js';
+
+/** A compact batch with only the accepted requests and the fields the runtime needs for them. */
+function subBatch(batch: ForwardBatch, indices: number[], samplers: (Sampler | undefined)[]): ForwardBatch {
+  const token_ids: number[] = [];
+  const position_ids: number[] = [];
+  const qo_indptr = [0];
+  const context_ids: number[] = [];
+  const chosen: Sampler[] = [];
+  const sampler_indptr = [0];
+  const qo = batch.qo_indptr;
+  for (const r of indices) {
+    for (let i = qo[r]!; i < qo[r + 1]!; i++) {
+      token_ids.push(batch.token_ids[i]!);
+      position_ids.push(batch.position_ids[i]!);
+    }
+    qo_indptr.push(token_ids.length);
+    context_ids.push(batch.context_ids[r]!);
+    const sampler = samplers[r];
+    if (sampler) chosen.push(sampler);
+    sampler_indptr.push(chosen.length);
+  }
+  return { token_ids, position_ids, qo_indptr, context_ids, samplers: chosen, sampler_indptr };
+}
+
+function isContextId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * The driver instance a host gets: the request gate in front of a pool of runtimes. Every request
+ * gets exactly one result, in order; an unsupported one is answered by the gate and never runs.
+ */
+@injectable()
+export class TensorRtLlmDriver {
+  private report: CapabilityReport | undefined;
+  private started: Promise<CapabilityReport> | undefined;
+
+  constructor(
+    @inject(Tokens.RequestGate) private readonly gate: RequestGate,
+    @inject(Tokens.ReplayTracker) private readonly tracker: ReplayTracker,
+    @inject(Tokens.ReplicaPool) private readonly pool: ReplicaPool,
+    @inject(Tokens.Logger) private readonly logger: Logger,
+  ) {
+    pool.onContextsLost((ids) => ids.forEach((id) => tracker.forget(id)));
+  }
+
+  /** Starts every replica and waits for their handshakes. */
+  start(): Promise<CapabilityReport> {
+    this.started ??= this.pool.start().then(() => {
+      this.report = combineCapabilities(this.pool.replicas.map((r) => ({ device: r.device, capabilities: r.capabilities! })));
+      return this.report;
+    });
+    return this.started;
+  }
+
+  capabilities(): CapabilityReport {
+    if (!this.report) throw new RuntimeError('RUNTIME_UNAVAILABLE', 'the driver has not been started; call start() first');
+    return this.report;
+  }
+
+  /** Which engine the runtimes run (TensorRT-LLM and its version, or the simulated one). */
+  engine(): { name: string; version: string } | undefined {
+    return this.pool.replicas[0]?.engine;
+  }
+
+  async forward(batch: ForwardBatch): Promise<ForwardResult[]> {
+    const outcome = this.gate.classify(batch);
+    if (outcome.accepted.length > 0) await this.run(batch, outcome);
+    return outcome.results as ForwardResult[];
+  }
+
+  private async run(batch: ForwardBatch, outcome: GateOutcome): Promise<void> {
+    const byReplica = new Map<number, number[]>();
+    for (const r of outcome.accepted) {
+      const replica = this.pool.route(batch.context_ids[r]!);
+      const list = byReplica.get(replica);
+      if (list) list.push(r);
+      else byReplica.set(replica, [r]);
+    }
+    await Promise.all(
+      [...byReplica].map(async ([replica, indices]) => {
+        const results = outcome.results;
+        try {
+          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: subBatch(batch, indices, outcome.samplers) });
+          const answers = reply.results;
+          if (!answers || answers.length !== indices.length) {
+            const why = reply.error ? `${reply.error.code}: ${reply.error.message}` : `the runtime answered ${answers?.length ?? 0} results for ${indices.length} requests`;
+            const failure = rejection(reply.error && isRequestErrorCode(reply.error.code) ? reply.error.code : 'ENGINE_ERROR', why);
+            for (const r of indices) results[r] = failure;
+            return;
+          }
+          for (let i = 0; i < indices.length; i++) results[indices[i]!] = this.toResult(answers[i]!, batch.context_ids[indices[i]!]!);
+        } catch (error) {
+          const failure = rejection('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
+          for (const r of indices) results[r] = failure;
+        }
+      }),
+    );
+  }
+
+  private toResult(answer: RuntimeResult, contextId: number): ForwardResult {
+    if (Array.isArray(answer)) return { tokens: answer };
+    const { code, message } = answer.error;
+    if (code === 'MISSING_REPLAY_PREFIX') this.tracker.forget(contextId);
+    return rejection(isRequestErrorCode(code) ? code : 'ENGINE_ERROR', message);
+  }
+
+  /** Frees the contexts' histories wherever they live. */
+  async release(contextIds: number[]): Promise<void> {
+    if (!Array.isArray(contextIds) || !contextIds.every(isContextId)) throw new OperationError('INVALID_REQUEST', '`context_ids` must be an array of non-negative integers');
+    const byReplica = new Map<number, number[]>();
+    for (const id of contextIds) {
+      const replica = this.pool.replicaOf(id);
+      this.tracker.forget(id);
+      this.pool.forget(id);
+      if (replica === undefined) continue;
+      byReplica.set(replica, [...(byReplica.get(replica) ?? []), id]);
+    }
+    await Promise.all([...byReplica].map(([replica, ids]) => this.callReplica(replica, { op: 'release', context_ids: ids })));
+  }
+
+  /** The child starts with the first `length` replayable tokens of the parent, on the parent's replica. */
+  async fork(parent: number, child: number, length: number): Promise<void> {
+    if (!isContextId(parent) || !isContextId(child) || !isContextId(length)) throw new OperationError('INVALID_REQUEST', 'fork needs integer `parent`, `child` and `length` ≥ 0');
+    if (parent === child) throw new OperationError('INVALID_REQUEST', 'a context cannot be forked onto itself');
+    const known = this.tracker.length(parent);
+    const replica = this.pool.replicaOf(parent);
+    if (replica === undefined || length > known) {
+      throw new OperationError('MISSING_REPLAY_PREFIX', `fork of ${length} tokens from context ${parent}, but the driver can replay ${replica === undefined ? 'none' : known} of its tokens; send the parent's tokens first`);
+    }
+    const previous = this.pool.replicaOf(child);
+    if (previous !== undefined && previous !== replica) await this.callReplica(previous, { op: 'release', context_ids: [child] });
+    this.pool.place(child, replica);
+    this.tracker.forget(child);
+    await this.callReplica(replica, { op: 'fork', parent, child, length });
+    this.tracker.extend(child, length);
+  }
+
+  private async callReplica(replica: number, message: { op: string } & Record<string, unknown>): Promise<void> {
+    let reply;
+    try {
+      reply = await this.pool.replicas[replica]!.call(message);
+    } catch (error) {
+      throw new OperationError('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
+    }
+    if (reply.error) throw new OperationError(isRequestErrorCode(reply.error.code) ? reply.error.code : 'ENGINE_ERROR', reply.error.message);
+  }
+
+  status(): Promise<ReplicaStatus[]> {
+    return this.pool.status();
+  }
+
+  async dispose(): Promise<void> {
+    this.logger.info('shutting down the runtimes');
+    await this.pool.shutdown();
+  }
+}

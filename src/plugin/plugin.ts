@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import type { DependencyContainer } from 'tsyringe';
+import { createDriverContainer } from '../driver/driver-container.js';
+import { DEFAULT_READY_TIMEOUT_MS } from '../driver/driver-settings.js';
+import type { TensorRtLlmDriver } from '../driver/tensorrt-llm-driver.js';
+import { Tokens } from '../driver/tokens.js';
+import { DRIVER_REGISTRY, PLUGIN_API_VERSION } from './api-version.js';
+import { ConfigError } from './config/config-error.js';
+import { validateDriverTable } from './config/driver-validator.js';
+import { loadSchema } from './config/schema-files.js';
+import type { DriverDescriptor, DriverRegistry, PiePluginModule } from './driver-contract.js';
+import { DriverHandle } from './driver-handle.js';
+import { PluginError } from './plugin-errors.js';
+
+export const PLUGIN_NAME = 'pie-driver-tensorrt-llm';
+
+/** The descriptor of the TensorRT-LLM driver; `host` is the container its instances' containers descend from. */
+export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescriptor {
+  return {
+    type: 'tensorrt_llm',
+    aliases: ['tensorrt-llm', 'trtllm'],
+    schema: loadSchema('driver'),
+    validate: (table, at) => validateDriverTable(table, at),
+    examples: [
+      { type: 'tensorrt_llm', device: 'cuda:0' },
+      { type: 'trtllm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 8, max_seq_len: 2048 } },
+    ],
+    supports: {
+      start: true,
+      conformance: { simulate: true, readyTimeoutMs: 30_000 },
+      rejects: [
+        { feature: 'adapter', code: 'UNSUPPORTED_ADAPTER' },
+        { feature: 'probe', code: 'UNSUPPORTED_PROBE' },
+        { feature: 'logit_mask', code: 'UNSUPPORTED_LOGIT_MASK' },
+        { feature: 'attention_mask', code: 'UNSUPPORTED_ATTENTION_MASK' },
+      ],
+    },
+    create(options) {
+      const result = validateDriverTable(options.table);
+      if (!result.ok) throw new ConfigError(result.problems);
+      const container = createDriverContainer(host, {
+        model: options.model,
+        config: result.config,
+        simulate: options.simulate ?? false,
+        readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        runtimeEnv: options.env,
+      });
+      return new DriverHandle(container.resolve<TensorRtLlmDriver>(Tokens.Driver), container);
+    },
+  };
+}
+
+const plugin: PiePluginModule = {
+  apiVersion: PLUGIN_API_VERSION,
+  name: PLUGIN_NAME,
+  register(container: DependencyContainer): void {
+    if (!container.isRegistered(DRIVER_REGISTRY, true)) {
+      throw new PluginError('REGISTRY_MISSING', `${PLUGIN_NAME}: the host container has no driver registry under Symbol.for("pie.DriverRegistry")`);
+    }
+    container.resolve<DriverRegistry>(DRIVER_REGISTRY).register(tensorRtLlmDescriptor(container), PLUGIN_NAME);
+  },
+};
+
+export default plugin;

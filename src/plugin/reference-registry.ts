@@ -1,0 +1,34 @@
+import type { DriverDescriptor, DriverRegistry } from './driver-contract.js';
+import { PluginError } from './plugin-errors.js';
+
+/** A driver registry for hosts and tests: types and aliases share one namespace. */
+export class ReferenceDriverRegistry implements DriverRegistry {
+  private readonly names = new Map<string, { descriptor: DriverDescriptor; owner: string }>();
+  private readonly entries: { descriptor: DriverDescriptor; owner: string }[] = [];
+
+  register(descriptor: DriverDescriptor, owner: string): void {
+    const names = [descriptor.type, ...descriptor.aliases];
+    for (const name of names) {
+      const existing = this.names.get(name);
+      if (existing) {
+        throw new PluginError('DUPLICATE_DRIVER', `driver name "${name}" is claimed by both ${existing.owner} and ${owner}; uninstall one of them`);
+      }
+    }
+    const entry = { descriptor, owner };
+    for (const name of names) this.names.set(name, entry);
+    this.entries.push(entry);
+  }
+
+  resolve(typeOrAlias: string): DriverDescriptor {
+    const entry = this.names.get(typeOrAlias);
+    if (!entry) {
+      const known = [...this.names.keys()].sort().map((n) => `"${n}"`).join(', ') || 'none';
+      throw new PluginError('UNKNOWN_DRIVER', `no driver registered for type "${typeOrAlias}"; known types and aliases: ${known}`);
+    }
+    return entry.descriptor;
+  }
+
+  list(): { type: string; aliases: readonly string[]; owner: string }[] {
+    return this.entries.map(({ descriptor, owner }) => ({ type: descriptor.type, aliases: descriptor.aliases, owner }));
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { TomlDocument } from '../plugin/config/toml-document.js';
+
+/** An interpreter setting in `$PIE_HOME/drivers.toml`: a venv folder or an interpreter path. */
+export interface InterpreterSetting {
+  venv?: string;
+  python?: string;
+}
+
+export interface DriversFileSettings {
+  /** `[driver.tensorrt_llm]` */
+  driver: InterpreterSetting;
+  /** `[python]`, the default for every Python driver */
+  python: InterpreterSetting;
+}
+
+function setting(table: unknown): InterpreterSetting {
+  if (table === null || typeof table !== 'object') return {};
+  const { venv, python } = table as Record<string, unknown>;
+  return { ...(typeof venv === 'string' && venv ? { venv } : {}), ...(typeof python === 'string' && python ? { python } : {}) };
+}
+
+/** Reads the interpreter settings; a missing file means none (as in Pie). Throws on a file that is not TOML. */
+export function readDriversFile(path: string): DriversFileSettings {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { driver: {}, python: {} };
+    throw error;
+  }
+  const value = TomlDocument.parse(text, path).value;
+  const driver = (value.driver as Record<string, unknown> | undefined)?.tensorrt_llm;
+  return { driver: setting(driver), python: setting(value.python) };
+}

@@ -1,0 +1,242 @@
+/* Generated from schema/*.schema.json by scripts/generate-types.mjs. Do not edit; run `npm run gen:types`. */
+
+/**
+ * Messages between the TypeScript driver and the Python runtime. Each travels as one frame: a 4-byte little-endian length, then UTF-8 JSON. The forward batch uses Pie's ForwardRequest field names; `serve --stdio` speaks the same requests as JSON lines.
+ */
+export type WireMessages = RuntimeRequest | RuntimeReply | HandshakeLine;
+export type RuntimeRequest = ForwardMessage | ReleaseMessage | ForkMessage | SimpleMessage;
+/**
+ * One Pie sampler. Greedy is top_p with temperature 0 and p 1.
+ */
+export type Sampler =
+  | MultinomialSampler
+  | TopKSampler
+  | TopPSampler
+  | MinPSampler
+  | TopKTopPSampler
+  | EmbeddingSampler
+  | DistSampler
+  | RawLogitsSampler
+  | LogprobSampler
+  | LogprobsSampler
+  | EntropySampler;
+/**
+ * One request's outcome on the runtime wire: its sampled tokens (empty for prefill only) or an error.
+ */
+export type RuntimeResult = number[] | ErrorResult;
+
+export interface ForwardMessage {
+  id: number;
+  op: 'forward';
+  batch: ForwardBatch;
+}
+export interface ForwardBatch {
+  /**
+   * tokens of every request, concatenated
+   */
+  token_ids: number[];
+  /**
+   * absolute position of each token
+   */
+  position_ids: number[];
+  /**
+   * request r owns tokens qo_indptr[r]..qo_indptr[r+1] (R+1 entries)
+   */
+  qo_indptr: number[];
+  /**
+   * the context of each request (R entries)
+   */
+  context_ids: number[];
+  samplers?: Sampler[];
+  /**
+   * R+1 entries
+   */
+  sampler_indptr?: number[];
+  /**
+   * sample positions, relative to the request
+   */
+  sampling_indices?: number[];
+  /**
+   * R+1 entries
+   */
+  sampling_indptr?: number[];
+  masks?: number[][];
+  /**
+   * R+1 entries
+   */
+  mask_indptr?: number[];
+  logit_masks?: number[][];
+  /**
+   * R+1 entries
+   */
+  logit_mask_indptr?: number[];
+  adapter_bindings?: AdapterBinding[];
+  /**
+   * draft tokens to verify
+   */
+  spec_token_ids?: number[];
+  /**
+   * draft positions
+   */
+  spec_position_ids?: number[];
+  /**
+   * R+1 entries
+   */
+  spec_indptr?: number[];
+  /**
+   * image spans per request (R+1 entries)
+   */
+  image_indptr?: number[];
+  /**
+   * audio spans per request (R+1 entries)
+   */
+  audio_indptr?: number[];
+  has_user_mask?: boolean;
+  single_token_mode?: boolean;
+}
+export interface MultinomialSampler {
+  type: 'multinomial';
+  temperature: number;
+  /**
+   * 0 = derive from the driver's random_seed
+   */
+  seed: number;
+}
+export interface TopKSampler {
+  type: 'top_k';
+  temperature: number;
+  k: number;
+}
+export interface TopPSampler {
+  type: 'top_p';
+  temperature: number;
+  p: number;
+}
+export interface MinPSampler {
+  type: 'min_p';
+  temperature: number;
+  p: number;
+}
+export interface TopKTopPSampler {
+  type: 'top_k_top_p';
+  temperature: number;
+  k: number;
+  p: number;
+}
+export interface EmbeddingSampler {
+  type: 'embedding';
+}
+export interface DistSampler {
+  type: 'dist';
+  temperature: number;
+  num_tokens: number;
+}
+export interface RawLogitsSampler {
+  type: 'raw_logits';
+}
+export interface LogprobSampler {
+  type: 'logprob';
+  token_id: number;
+}
+export interface LogprobsSampler {
+  type: 'logprobs';
+  token_ids: number[];
+}
+export interface EntropySampler {
+  type: 'entropy';
+}
+export interface AdapterBinding {
+  /**
+   * -1 = no adapter
+   */
+  adapter_id: number;
+  seed?: number;
+}
+export interface ReleaseMessage {
+  id: number;
+  op: 'release';
+  /**
+   * contexts to free
+   */
+  context_ids: number[];
+}
+export interface ForkMessage {
+  id: number;
+  op: 'fork';
+  parent: number;
+  child: number;
+  length: number;
+}
+export interface SimpleMessage {
+  id: number;
+  op: 'capabilities' | 'status' | 'shutdown';
+}
+export interface RuntimeReply {
+  id: number | null;
+  results?: RuntimeResult[];
+  ok?: boolean;
+  released?: number;
+  capabilities?: Capabilities;
+  status?: RuntimeStatus;
+  error?: WireError;
+}
+export interface ErrorResult {
+  error: WireError;
+}
+export interface WireError {
+  /**
+   * A stable code (README, Error codes).
+   */
+  code: string;
+  message: string;
+}
+export interface Capabilities {
+  total_pages: number;
+  kv_page_size: number;
+  swap_pool_size: number;
+  max_forward_tokens: number;
+  max_forward_requests: number;
+  max_page_refs: number;
+  max_logit_rows: number;
+  max_prob_rows: number;
+  max_custom_mask_bytes: number;
+  max_sampler_rows: number;
+  max_logprob_labels: number;
+  vocab_size: number;
+  max_model_len: number;
+  rs_cache_slots?: number;
+  rs_cache_slot_bytes?: number;
+  arch_name: string;
+  activation_dtype: string;
+  snapshot_dir?: string;
+  rs_cache_required?: boolean;
+  supports_user_attention_mask: boolean;
+  supports_adapters: boolean;
+  [k: string]: unknown;
+}
+export interface RuntimeStatus {
+  pid: number;
+  engine?: {
+    name: string;
+    version: string;
+  };
+  engine_calls: number;
+  engine_tokens?: number;
+  tokens_generated: number;
+  lookahead_hits?: number;
+  contexts?: number;
+  evictions?: number;
+  resident_bytes?: number | null;
+  simulated_engine?: {} | null;
+  [k: string]: unknown;
+}
+export interface HandshakeLine {
+  capabilities?: Capabilities;
+  pid?: number;
+  engine?: {
+    name: string;
+    version: string;
+  };
+  ready?: boolean;
+  error?: WireError;
+}

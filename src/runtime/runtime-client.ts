@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import type { RuntimeReply } from './generated/wire-messages.js';
+import { encodeFrame, FrameDecoder } from './frame-codec.js';
+import type { LaunchedRuntime } from './runtime-launcher.js';
+import { RuntimeError } from './runtime-errors.js';
+
+interface Pending {
+  resolve(reply: RuntimeReply): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export interface ClientOptions {
+  /** Most requests in flight at once; later calls wait for a slot. */
+  maxInFlight: number;
+  /** A request not answered in this time fails, and `onTimeout` decides the runtime's fate. */
+  requestTimeoutMs: number;
+  onTimeout(): void;
+}
+
+/** Request ids, in-flight bound, backpressure and per-request timeouts over one runtime's channel. */
+export class RuntimeClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly waiting: (() => void)[] = [];
+  private closedWith: Error | undefined;
+  private drained: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly runtime: LaunchedRuntime,
+    private readonly options: ClientOptions,
+  ) {
+    const decoder = new FrameDecoder((payload) => this.onReply(payload));
+    runtime.replies.on('data', (chunk: Buffer) => decoder.push(chunk));
+    runtime.replies.on('close', () => this.close(new RuntimeError('RUNTIME_UNAVAILABLE', 'the runtime closed its channel')));
+    runtime.requests.on('error', () => undefined); // a write after the child died; 'close' reports it
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async call(message: { op: string } & Record<string, unknown>): Promise<RuntimeReply> {
+    if (this.closedWith) throw this.closedWith;
+    while (this.pending.size >= this.options.maxInFlight) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.closedWith) throw this.closedWith;
+    }
+    const id = this.nextId++;
+    const reply = new Promise<RuntimeReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.settle(id)?.reject(new RuntimeError('REQUEST_TIMEOUT', `the runtime did not answer ${message.op} within ${this.options.requestTimeoutMs} ms`));
+        this.options.onTimeout();
+      }, this.options.requestTimeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+    });
+    if (this.drained) await this.drained;
+    if (!this.runtime.requests.write(encodeFrame({ id, ...message }))) {
+      this.drained ??= once(this.runtime.requests, 'drain').finally(() => (this.drained = undefined));
+    }
+    return reply;
+  }
+
+  /** Fails every request in flight and every later call with `error`. */
+  close(error: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private settle(id: number): Pending | undefined {
+    const entry = this.pending.get(id);
+    if (!entry) return undefined;
+    this.pending.delete(id);
+    clearTimeout(entry.timer);
+    this.waiting.shift()?.();
+    return entry;
+  }
+
+  private onReply(payload: Buffer): void {
+    let reply: RuntimeReply;
+    try {
+      reply = JSON.parse(payload.toString('utf8')) as RuntimeReply;
+    } catch {
+      return; // not ours to answer; the request it belonged to times out
+    }
+    if (typeof reply.id === 'number') this.settle(reply.id)?.resolve(reply);
+  }
+}

@@ -1,0 +1,146 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { Capabilities } from '../capabilities/forward-types.js';
+import type { ResolvedDriverConfig } from '../plugin/config/resolved-config.js';
+import { packageRoot } from '../plugin/config/schema-files.js';
+import type { ResolvedInterpreter } from './interpreter-resolver.js';
+import { libraryPathWith, wheelLibraryDirs } from './library-path.js';
+import type { Logger } from './logger.js';
+import { OutputTail } from './output-tail.js';
+import { signalGroup, trackGroup } from './process-group.js';
+import { RuntimeError } from './runtime-errors.js';
+
+export interface LaunchSpec {
+  interpreter: ResolvedInterpreter;
+  model: { name: string; hf_repo: string };
+  driver: ResolvedDriverConfig;
+  device: string;
+  simulate: boolean;
+  readyTimeoutMs: number;
+  /** Extra environment for the runtime (tests use it to inject faults into the simulated engine). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A runtime process that completed its handshake. */
+export interface LaunchedRuntime {
+  child: ChildProcess;
+  pid: number;
+  capabilities: Capabilities;
+  engine: { name: string; version: string };
+  requests: Writable;
+  replies: Readable;
+  output: OutputTail;
+}
+
+/** Starts runtimes; an interface so tests can put a fake launcher in the container. */
+export interface RuntimeLauncher {
+  launch(spec: LaunchSpec): Promise<LaunchedRuntime>;
+}
+
+const HANDSHAKE_FD = 3;
+const REQUEST_FD = 4;
+const RESPONSE_FD = 5;
+
+function splitLines(stream: Readable, onLine: (line: string) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    rest += chunk;
+    let newline;
+    while ((newline = rest.indexOf('\n')) >= 0) {
+      const line = rest.slice(0, newline);
+      rest = rest.slice(newline + 1);
+      if (line.trim()) onLine(line);
+    }
+  });
+}
+
+/**
+ * Spawns `python -m pie_trtllm_runtime` with no shell, in its own process group, with the
+ * handshake on descriptor 3 and the framed request channel on 4 (to the runtime) and 5 (back).
+ */
+export class ProcessRuntimeLauncher implements RuntimeLauncher {
+  constructor(private readonly logger: Logger) {}
+
+  launch(spec: LaunchSpec): Promise<LaunchedRuntime> {
+    const folder = mkdtempSync(join(tmpdir(), 'pie-trtllm-'));
+    const configPath = join(folder, 'launch.json');
+    const { venv: _venv, python: _python, ...options } = spec.driver.options as Record<string, unknown>;
+    writeFileSync(configPath, JSON.stringify({ model: spec.model, driver: { ...spec.driver, options }, device: spec.device, simulate: spec.simulate }));
+    const python = spec.interpreter.python;
+    const baseEnv = { ...process.env, ...spec.env };
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      PYTHONPATH: [join(packageRoot, 'python'), baseEnv.PYTHONPATH].filter(Boolean).join(':'),
+      PYTHONUNBUFFERED: '1',
+      PATH: [dirname(python), baseEnv.PATH].filter(Boolean).join(':'),
+    };
+    const libraryPath = libraryPathWith(wheelLibraryDirs(python), baseEnv.LD_LIBRARY_PATH);
+    if (libraryPath) env.LD_LIBRARY_PATH = libraryPath;
+    const args = ['-m', 'pie_trtllm_runtime', '--config', configPath, '--handshake-fd', String(HANDSHAKE_FD), '--request-fd', String(REQUEST_FD), '--response-fd', String(RESPONSE_FD)];
+    if (spec.simulate) args.push('--simulate');
+
+    return new Promise((resolve, reject) => {
+      const output = new OutputTail();
+      let settled = false;
+      let capabilities: Capabilities | undefined;
+      let engine = { name: 'unknown', version: 'unknown' };
+      const child = spawn(python, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+      const stdio = child.stdio as unknown as (Readable | Writable)[];
+      const finish = (error?: RuntimeError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        rmSync(folder, { recursive: true, force: true });
+        if (error) {
+          if (child.pid && child.exitCode === null) signalGroup(child.pid, 'SIGKILL');
+          reject(error);
+          return;
+        }
+        resolve({
+          child,
+          pid: child.pid!,
+          capabilities: capabilities!,
+          engine,
+          requests: stdio[REQUEST_FD] as Writable,
+          replies: stdio[RESPONSE_FD] as Readable,
+          output,
+        });
+      };
+      const timer = setTimeout(
+        () => finish(new RuntimeError('HANDSHAKE_TIMEOUT', `runtime on ${spec.device} did not become ready within ${spec.readyTimeoutMs} ms (raise the ready timeout for large models)`, output.text())),
+        spec.readyTimeoutMs,
+      );
+      child.on('error', (error) => finish(new RuntimeError('RUNTIME_START_FAILED', `cannot start ${python}: ${error.message} (run \`pie-trtllm doctor\`)`)));
+      if (child.pid) trackGroup(child.pid);
+      for (const stream of [child.stdout!, child.stderr!]) {
+        stream.on('data', (chunk: Buffer | string) => output.push(chunk));
+        splitLines(stream, (line) => this.logger.runtime(spec.device, line));
+      }
+      splitLines(stdio[HANDSHAKE_FD] as Readable, (line) => {
+        let message: { capabilities?: Capabilities; engine?: typeof engine; ready?: boolean; error?: { code: string; message: string } };
+        try {
+          message = JSON.parse(line);
+        } catch {
+          finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} wrote a handshake line that is not JSON: ${line.slice(0, 200)}`, output.text()));
+          return;
+        }
+        if (message.error) finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} could not start: ${message.error.code}: ${message.error.message}`, output.text()));
+        else if (message.capabilities) {
+          capabilities = message.capabilities;
+          if (message.engine) engine = message.engine;
+        } else if (message.ready) {
+          if (capabilities) finish();
+          else finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} said ready before reporting capabilities`, output.text()));
+        }
+      });
+      child.on('exit', (code, signal) => {
+        // Give the handshake reader a moment to deliver an error line written just before exit.
+        if (!settled) setImmediate(() => finish(new RuntimeError('RUNTIME_EXITED', `runtime on ${spec.device} exited (${signal ?? `code ${code}`}) before it was ready`, output.text())));
+      });
+    });
+  }
+}

@@ -1,0 +1,220 @@
+import type { Capabilities } from '../capabilities/forward-types.js';
+import type { Clock } from './clock.js';
+import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
+import type { ResolvedInterpreter } from './interpreter-resolver.js';
+import type { Logger } from './logger.js';
+import { groupAlive, signalGroup, untrackGroup } from './process-group.js';
+import { RuntimeClient } from './runtime-client.js';
+import { RuntimeError } from './runtime-errors.js';
+import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
+
+export type ReplicaState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
+
+export interface SupervisorPolicy {
+  maxInFlight: number;
+  requestTimeoutMs: number;
+  /** Crashes within `crashWindowMs` after which the runtime is given up. */
+  maxCrashes: number;
+  crashWindowMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  shutdownGraceMs: number;
+}
+
+export const defaultPolicy: SupervisorPolicy = {
+  maxInFlight: 128,
+  requestTimeoutMs: 120_000,
+  maxCrashes: 5,
+  crashWindowMs: 180_000,
+  backoffBaseMs: 200,
+  backoffMaxMs: 10_000,
+  shutdownGraceMs: 5_000,
+};
+
+export interface ReplicaStatus {
+  device: string;
+  pid: number | null;
+  state: ReplicaState;
+  restarts: number;
+  engine_calls: number;
+  tokens_generated: number;
+  reason?: string;
+  runtime?: RuntimeStatus;
+}
+
+/**
+ * Owns one runtime process: starts it, fails its in-flight requests at once when it dies,
+ * restarts it with exponential backoff, gives up after repeated crashes, and shuts it down
+ * gracefully then by force, for its whole process group.
+ */
+export class RuntimeSupervisor {
+  state: ReplicaState = 'idle';
+  restarts = 0;
+  reason: string | undefined;
+  private runtime: LaunchedRuntime | undefined;
+  private client: RuntimeClient | undefined;
+  private crashes: number[] = [];
+  private lastStatus: RuntimeStatus | undefined;
+  private readonly lostListeners: (() => void)[] = [];
+  private exited: Promise<void> | undefined;
+
+  constructor(
+    readonly spec: Omit<LaunchSpec, 'interpreter'> & { interpreter: ResolvedInterpreter },
+    private readonly launcher: RuntimeLauncher,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly policy: SupervisorPolicy,
+  ) {}
+
+  get device(): string {
+    return this.spec.device;
+  }
+
+  get pid(): number | undefined {
+    return this.runtime?.pid;
+  }
+
+  get capabilities(): Capabilities | undefined {
+    return this.runtime?.capabilities;
+  }
+
+  get engine(): { name: string; version: string } | undefined {
+    return this.runtime?.engine;
+  }
+
+  get inFlight(): number {
+    return this.client?.inFlight ?? 0;
+  }
+
+  /** Called whenever this runtime's contexts are gone (it died): they need a replayable prefix again. */
+  onContextsLost(listener: () => void): void {
+    this.lostListeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    this.state = 'starting';
+    try {
+      this.attach(await this.launcher.launch(this.spec));
+    } catch (error) {
+      this.state = 'failed';
+      this.reason = (error as Error).message;
+      throw error;
+    }
+  }
+
+  private attach(runtime: LaunchedRuntime): void {
+    this.runtime = runtime;
+    this.client = new RuntimeClient(runtime, {
+      maxInFlight: this.policy.maxInFlight,
+      requestTimeoutMs: this.policy.requestTimeoutMs,
+      onTimeout: () => {
+        this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) stopped answering; killing it`);
+        signalGroup(runtime.pid, 'SIGKILL');
+      },
+    });
+    this.exited = new Promise((resolve) => runtime.child.once('exit', (code, signal) => {
+      untrackGroup(runtime.pid);
+      resolve();
+      this.onExit(runtime, code, signal);
+    }));
+    this.state = 'ready';
+    this.reason = undefined;
+  }
+
+  private onExit(runtime: LaunchedRuntime, code: number | null, signal: NodeJS.Signals | null): void {
+    if (runtime !== this.runtime) return;
+    const how = signal ?? `code ${code}`;
+    this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} (pid ${runtime.pid}) died (${how}) while this request was in flight`));
+    this.client = undefined;
+    this.runtime = undefined;
+    if (signal !== 'SIGKILL' || code !== null) signalGroup(runtime.pid, 'SIGKILL'); // reap any worker it left
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    for (const listener of this.lostListeners) listener();
+    this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) exited (${how}); restarting`);
+    void this.restart(`exited (${how})`, runtime.output.text());
+  }
+
+  private async restart(why: string, tail: string): Promise<void> {
+    const now = this.clock.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < this.policy.crashWindowMs), now];
+    if (this.crashes.length >= this.policy.maxCrashes) {
+      this.state = 'failed';
+      this.reason = `the runtime on ${this.device} crashed ${this.crashes.length} times in ${Math.round(this.policy.crashWindowMs / 1000)} s (last: ${why}); gave up${tail ? `. Last output: ${tail.split('\n').slice(-3).join(' | ')}` : ''}`;
+      this.logger.error(this.reason);
+      return;
+    }
+    this.state = 'restarting';
+    this.reason = why;
+    const delay = Math.min(this.policy.backoffMaxMs, this.policy.backoffBaseMs * 2 ** (this.crashes.length - 1));
+    await this.clock.sleep(delay);
+    if (this.state !== 'restarting') return;
+    try {
+      const runtime = await this.launcher.launch(this.spec);
+      if (this.state !== 'restarting') {
+        signalGroup(runtime.pid, 'SIGKILL');
+        return;
+      }
+      this.restarts++;
+      this.attach(runtime);
+      this.logger.info(`runtime on ${this.device} restarted (pid ${runtime.pid})`);
+    } catch (error) {
+      await this.restart(`restart failed: ${(error as Error).message.split('\n')[0]}`, (error as RuntimeError).outputTail ?? '');
+    }
+  }
+
+  /** Sends one message; RUNTIME_UNAVAILABLE when the runtime is not serving. */
+  async call(message: { op: string } & Record<string, unknown>): Promise<RuntimeReply> {
+    const client = this.client;
+    if (this.state !== 'ready' || !client) {
+      const why = this.state === 'failed' ? `gave up: ${this.reason}` : this.state === 'restarting' ? `restarting after it ${this.reason}` : this.state;
+      throw new RuntimeError(this.state === 'failed' ? 'RUNTIME_GAVE_UP' : 'RUNTIME_UNAVAILABLE', `the runtime on ${this.device} is not serving (${why})`);
+    }
+    return client.call(message);
+  }
+
+  async status(): Promise<ReplicaStatus> {
+    if (this.state === 'ready') {
+      try {
+        const reply = await this.call({ op: 'status' });
+        if (reply.status) this.lastStatus = reply.status;
+      } catch {
+        /* the state below says why */
+      }
+    }
+    return {
+      device: this.device,
+      pid: this.runtime?.pid ?? null,
+      state: this.state,
+      restarts: this.restarts,
+      engine_calls: this.state === 'ready' ? (this.lastStatus?.engine_calls ?? 0) : 0,
+      tokens_generated: this.state === 'ready' ? (this.lastStatus?.tokens_generated ?? 0) : 0,
+      ...(this.reason && this.state !== 'ready' ? { reason: this.reason } : {}),
+      ...(this.state === 'ready' && this.lastStatus ? { runtime: this.lastStatus } : {}),
+    };
+  }
+
+  /** `shutdown` op, then SIGTERM, then SIGKILL after the grace period, for the whole group. */
+  async shutdown(): Promise<void> {
+    const runtime = this.runtime;
+    this.state = 'stopping';
+    if (runtime) {
+      const grace = this.policy.shutdownGraceMs;
+      const exited = this.exited!;
+      const within = (ms: number) => Promise.race([exited.then(() => true), this.clock.sleep(ms).then(() => false)]);
+      this.client?.call({ op: 'shutdown' }).catch(() => undefined);
+      if (!(await within(grace))) {
+        signalGroup(runtime.pid, 'SIGTERM');
+        if (!(await within(grace))) signalGroup(runtime.pid, 'SIGKILL');
+      }
+      await exited;
+      for (let i = 0; i < 100 && groupAlive(runtime.pid); i++) {
+        signalGroup(runtime.pid, 'SIGKILL');
+        await this.clock.sleep(10);
+      }
+      this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} is shut down`));
+    }
+    this.runtime = undefined;
+    this.client = undefined;
+    this.state = 'stopped';
+  }
+}
