@@ -93,7 +93,7 @@ export class RequestGate {
     const contextIds = batch.context_ids;
     if (!Array.isArray(contextIds)) throw new MalformedBatchError('the batch needs `context_ids`, one per request');
     const size = contextIds.length;
-    const results: (ForwardResult | undefined)[] = new Array(size);
+    const results: (ForwardResult | undefined)[] = new Array(size).fill(undefined);
     const samplers: (Sampler | undefined)[] = new Array(size);
     const accepted: number[] = [];
     let parts;

@@ -29,9 +29,10 @@ export function createDriverContainer(parent: DependencyContainer, settings: Dri
   fallback<SupervisorPolicy>(Tokens.SupervisorPolicy, () => ({ ...defaultPolicy, maxInFlight: settings.config.options.max_concurrent_requests }));
   fallback(Tokens.InterpreterResolver, (c) => new InterpreterResolver(c.resolve(Tokens.Environment)));
   fallback<RuntimeLauncher>(Tokens.RuntimeLauncher, (c) => new ProcessRuntimeLauncher(c.resolve(Tokens.Logger)));
+  // Resolved here, outside any factory, so a missing interpreter surfaces as its own typed error.
+  const options = settings.config.options;
+  const interpreter = c.resolve<InterpreterResolver>(Tokens.InterpreterResolver).resolve({ venv: options.venv, python: options.python, simulate: settings.simulate });
   fallback<SupervisorFactory>(Tokens.SupervisorFactory, (c) => {
-    const options = settings.config.options;
-    const interpreter = c.resolve<InterpreterResolver>(Tokens.InterpreterResolver).resolve({ venv: options.venv, python: options.python, simulate: settings.simulate });
     return (device) =>
       new RuntimeSupervisor(
         { interpreter, model: settings.model, driver: settings.config, device, simulate: settings.simulate, readyTimeoutMs: settings.readyTimeoutMs, env: settings.runtimeEnv },

@@ -11,6 +11,8 @@ interface Pending {
 }
 
 export interface ClientOptions {
+  /** Names the runtime in error messages (its device). */
+  label: string;
   /** Most requests in flight at once; later calls wait for a slot. */
   maxInFlight: number;
   /** A request not answered in this time fails, and `onTimeout` decides the runtime's fate. */
@@ -32,7 +34,9 @@ export class RuntimeClient {
   ) {
     const decoder = new FrameDecoder((payload) => this.onReply(payload));
     runtime.replies.on('data', (chunk: Buffer) => decoder.push(chunk));
-    runtime.replies.on('close', () => this.close(new RuntimeError('RUNTIME_UNAVAILABLE', 'the runtime closed its channel')));
+    runtime.replies.on('close', () =>
+      this.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${options.label} (pid ${runtime.pid}) went away while this request was in flight (it died or closed its channel)`)),
+    );
     runtime.requests.on('error', () => undefined); // a write after the child died; 'close' reports it
   }
 

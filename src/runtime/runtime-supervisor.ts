@@ -105,6 +105,7 @@ export class RuntimeSupervisor {
   private attach(runtime: LaunchedRuntime): void {
     this.runtime = runtime;
     this.client = new RuntimeClient(runtime, {
+      label: this.device,
       maxInFlight: this.policy.maxInFlight,
       requestTimeoutMs: this.policy.requestTimeoutMs,
       onTimeout: () => {

@@ -109,6 +109,7 @@ class LLM:
         self._shutdown = False
         self._next_request_id = 0
         self._fail_on = _failing_calls()
+        self._generate_delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_GENERATE_SECONDS", "0") or 0)
         self.calls = 0
         self.generated_tokens = 0
 
@@ -121,6 +122,8 @@ class LLM:
         batched = isinstance(inputs, list) and bool(inputs) and not isinstance(inputs[0], int)
         prompts = inputs if batched else [inputs]
         self.calls += 1
+        if self._generate_delay:
+            time.sleep(self._generate_delay)  # lets tests hold a batch in flight
         if self.calls in self._fail_on:
             raise RuntimeError("simulated engine failure on generate call %d" % self.calls)
         outputs = []

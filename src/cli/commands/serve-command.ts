@@ -95,5 +95,7 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
       break;
     }
   }
+  lines.close();
+  process.stdin.destroy(); // stop reading so the process can exit
   await stop();
 }

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { groupAlive } from '../../src/runtime/process-group.js';
+import { batchOf, greedyContinuation, GREEDY } from '../helpers/driver-fixture.js';
+import { repoRoot } from '../helpers/package-paths.js';
+import { ServeSession } from '../helpers/serve-session.js';
+
+const example = join(repoRoot, 'examples', 'pie.toml');
+
+describe('cli: serve --stdio (simulated)', function () {
+  this.timeout(60_000);
+
+  it('answers every op of the protocol', async () => {
+    const serve = new ServeSession(['--config', example, '--simulate']);
+    const caps = await serve.call({ id: 1, op: 'capabilities' });
+    expect(caps.id).to.equal(1);
+    expect(caps.capabilities).to.include({ supports_user_attention_mask: false, supports_adapters: false, vocab_size: 32000 });
+    expect(caps.capabilities.replicas).to.have.length(1);
+
+    const forward = await serve.call({ id: 2, op: 'forward', batch: batchOf([[7, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 0, GREEDY], [8, [1], 0]]) });
+    expect(forward).to.deep.equal({ id: 2, results: [{ tokens: greedyContinuation([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 1) }, { tokens: [] }] });
+
+    expect(await serve.call({ id: 3, op: 'fork', parent: 7, child: 9, length: 12 })).to.deep.equal({ id: 3, ok: true });
+    const child = await serve.call({ id: 4, op: 'forward', batch: batchOf([[9, [5], 12, GREEDY]]) });
+    expect(child.results).to.deep.equal([{ tokens: greedyContinuation([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 5], 1) }]);
+
+    expect(await serve.call({ id: 5, op: 'release', context_ids: [7] })).to.deep.equal({ id: 5, ok: true });
+    const released = await serve.call({ id: 6, op: 'forward', batch: batchOf([[7, [3], 12, GREEDY]]) });
+    expect(released.results[0].error.code).to.equal('MISSING_REPLAY_PREFIX');
+
+    const status = await serve.call({ id: 7, op: 'status' });
+    expect(status.replicas).to.have.length(1);
+    const replica = status.replicas[0];
+    expect(replica).to.include({ device: 'cuda:0', state: 'ready', restarts: 0, engine_calls: 2, tokens_generated: 2 });
+    expect(replica.pid).to.be.a('number');
+
+    expect(await serve.call({ id: 8, op: 'shutdown' })).to.deep.equal({ id: 8, ok: true });
+    expect(await serve.exited).to.equal(0);
+    expect(groupAlive(replica.pid)).to.equal(false);
+  });
+
+  it('answers malformed lines, unknown ops and bad batches with INVALID_REQUEST and keeps serving', async () => {
+    const serve = new ServeSession(['--config', example, '--simulate']);
+    serve.send('{not json');
+    expect((await serve.next()).error.code).to.equal('INVALID_REQUEST');
+    serve.send('[1,2]');
+    expect(await serve.next()).to.have.nested.property('error.code', 'INVALID_REQUEST');
+    expect(await serve.call({ id: 'a', op: 'teleport' })).to.deep.include({ id: 'a' }).and.have.nested.property('error.code', 'INVALID_REQUEST');
+    expect((await serve.call({ id: 2, op: 'forward', batch: 5 })).error.code).to.equal('INVALID_REQUEST');
+    const disagree = await serve.call({ id: 3, op: 'forward', batch: batchOf([[1, [1], 0, GREEDY], [2, [2], 0, GREEDY]], { qo_indptr: [0, 1] }) });
+    expect(disagree.results.map((r: any) => r.error.code)).to.deep.equal(['INVALID_REQUEST', 'INVALID_REQUEST']);
+    expect((await serve.call({ id: 4, op: 'fork', parent: 1, child: 2, length: 'x' })).error.code).to.equal('INVALID_REQUEST');
+    expect((await serve.call({ id: 5, op: 'fork', parent: 55, child: 56, length: 3 })).error.code).to.equal('MISSING_REPLAY_PREFIX');
+    const ok = await serve.call({ id: 6, op: 'forward', batch: batchOf([[1, [1], 0, GREEDY]]) });
+    expect(ok.results).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
+    const status = await serve.call({ id: 7, op: 'status' });
+    expect(status.replicas[0].restarts).to.equal(0);
+    serve.endInput();
+    expect(await serve.exited).to.equal(0);
+    expect(groupAlive(status.replicas[0].pid)).to.equal(false);
+  });
+
+  it('refuses to start with a clear line when the config does not validate or names an unknown model', async () => {
+    const bad = new ServeSession(['--config', join(repoRoot, 'test', 'fixtures', 'config', 'invalid', 'tp-two.toml'), '--simulate']);
+    expect(await bad.exited).to.equal(1);
+    expect(bad.stderr).to.match(/tensor_parallel_size: must be 1/);
+    const unknown = new ServeSession(['--config', example, '--simulate', '--model', 'nope']);
+    expect(await unknown.exited).to.equal(1);
+    expect(unknown.stderr).to.contain('no tensorrt_llm model named "nope"');
+    expect(unknown.stderr).not.to.match(/\n\s+at /);
+  });
+});

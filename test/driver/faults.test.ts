@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Tokens } from '../../src/driver/tokens.js';
+import { RuntimeError } from '../../src/runtime/runtime-errors.js';
+import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
+import { groupAlive } from '../../src/runtime/process-group.js';
+import type { DriverHandle } from '../../src/plugin/driver-handle.js';
+import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
+import { fixtures } from '../helpers/package-paths.js';
+
+type Status = { device: string; pid: number | null; state: string; restarts: number; reason?: string };
+const statusOf = async (driver: DriverHandle) => (await driver.status()) as Status[];
+const fastPolicy = (overrides: Partial<typeof defaultPolicy> = {}) => ({ ...defaultPolicy, backoffBaseMs: 20, backoffMaxMs: 100, shutdownGraceMs: 1000, ...overrides });
+
+describe('faults', function () {
+  this.timeout(60_000);
+
+  it('SIGKILL mid-batch fails those requests with RUNTIME_UNAVAILABLE, the other replica serves, the dead one restarts', async () => {
+    const driver = simulatedDriver({
+      table: { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1'] },
+      env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.5' },
+      setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }),
+    });
+    try {
+      await driver.start();
+      const [victim] = await statusOf(driver);
+      // Contexts 1 and 2 land on different replicas (least loaded first).
+      const inFlight = driver.forward(batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]]));
+      await new Promise((r) => setTimeout(r, 150));
+      const started = Date.now();
+      process.kill(victim!.pid!, 'SIGKILL');
+      const results = await inFlight;
+      expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+      expect((results[0] as { error: { message: string } }).error.message).to.match(/runtime on cuda:0 \(pid \d+\) (went away|died)/);
+      expect(results[1]).to.deep.equal({ tokens: greedyContinuation([3, 4], 1) });
+      expect(Date.now() - started).to.be.below(1000);
+      const restarted = await waitFor(async () => {
+        const s = (await statusOf(driver))[0]!;
+        return s.state === 'ready' && s.restarts === 1 ? s : undefined;
+      }, 15_000, 'restart');
+      expect(restarted.pid).to.not.equal(victim!.pid);
+      expect(groupAlive(victim!.pid!)).to.equal(false);
+      // The lost context needs its prefix again; a fresh request succeeds.
+      const after = await driver.forward(batchOf([[1, [9], 2, GREEDY], [3, [5], 0, GREEDY]]));
+      expect(after[0]).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
+      expect(after[1]).to.deep.equal({ tokens: greedyContinuation([5], 1) });
+    } finally {
+      await driver.dispose();
+    }
+  });
+
+  it('gives up after repeated crashes and says why', async () => {
+    const driver = simulatedDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ maxCrashes: 3 }) }) });
+    try {
+      await driver.start();
+      for (let crash = 1; crash <= 3; crash++) {
+        const { pid } = (await statusOf(driver))[0]!;
+        process.kill(pid!, 'SIGKILL');
+        if (crash < 3) await waitFor(async () => ((await statusOf(driver))[0]!.restarts === crash && (await statusOf(driver))[0]!.state === 'ready') || undefined, 15_000, `restart ${crash}`);
+      }
+      const gaveUp = await waitFor(async () => {
+        const s = (await statusOf(driver))[0]!;
+        return s.state === 'failed' ? s : undefined;
+      }, 15_000, 'give-up');
+      expect(gaveUp.reason).to.match(/crashed 3 times in 180 s .*gave up/);
+      const results = await driver.forward(batchOf([[1, [1], 0, GREEDY]]));
+      expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+      expect((results[0] as { error: { message: string } }).error.message).to.match(/gave up/);
+    } finally {
+      await driver.dispose();
+    }
+  });
+
+  it('kills and replaces a runtime that stops answering (SIGSTOP past the request timeout)', async () => {
+    const driver = simulatedDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ requestTimeoutMs: 500 }) }) });
+    try {
+      await driver.start();
+      const { pid } = (await statusOf(driver))[0]!;
+      process.kill(pid!, 'SIGSTOP');
+      const results = await driver.forward(batchOf([[1, [1], 0, GREEDY]]));
+      expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+      expect((results[0] as { error: { message: string } }).error.message).to.match(/did not answer forward within 500 ms/);
+      await waitFor(async () => ((await statusOf(driver))[0]!.state === 'ready' && (await statusOf(driver))[0]!.restarts === 1) || undefined, 15_000, 'restart');
+      expect(groupAlive(pid!)).to.equal(false);
+      expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
+    } finally {
+      await driver.dispose();
+    }
+  });
+
+  it('times out a runtime that never sends its handshake, with its stderr tail, leaving no process', async () => {
+    const python = join(fixtures, 'interpreters', 'silent-python');
+    const driver = simulatedDriver({ table: { type: 'tensorrt_llm', device: 'cuda:0', options: { python } }, readyTimeoutMs: 700 });
+    const error = await driver.start().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(RuntimeError).with.property('code', 'HANDSHAKE_TIMEOUT');
+    expect((error as RuntimeError).message).to.match(/did not become ready within 700 ms/);
+    expect((error as RuntimeError).outputTail).to.contain('loading weights: 3%');
+    await driver.dispose();
+  });
+
+  it('reports an interpreter without the runtime, and a venv that does not exist, with a code', async () => {
+    const python = join(fixtures, 'interpreters', 'no-runtime-python');
+    const driver = simulatedDriver({ table: { type: 'tensorrt_llm', device: 'cuda:0', options: { python } } });
+    const error = await driver.start().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(RuntimeError).with.property('code', 'RUNTIME_EXITED');
+    expect((error as RuntimeError).outputTail).to.contain('No module named pie_trtllm_runtime');
+    await driver.dispose();
+    // Without --simulate a missing venv is an error naming the source; with it, python3 on PATH stands in.
+    const { createHost } = await import('../../src/cli/local-host.js');
+    const { registry } = createHost();
+    const missing = (() => {
+      try {
+        registry.resolve('trtllm').create({ model: { name: 'm', hf_repo: 'r' }, table: { type: 'trtllm', device: 'cuda:0', options: { venv: '/nonexistent/venv' } } });
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(missing).to.be.instanceOf(RuntimeError).with.property('code', 'INTERPRETER_NOT_FOUND');
+    expect((missing as Error).message).to.match(/\[model\.driver\.options\]\.venv \(\/nonexistent\/venv\): .* is not an executable interpreter; create it with `pie-trtllm install/);
+  });
+});
