@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { Output } from './output.js';
+import { registerConformanceCommand } from './commands/conformance-command.js';
+import { registerListCommand } from './commands/list-command.js';
 import { registerSchemaCommand } from './commands/schema-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
@@ -9,4 +11,6 @@ export function registerCommands(program: Command, output: Output): void {
   registerValidateCommand(program, output);
   registerSchemaCommand(program, output);
   registerServeCommand(program, output);
+  registerListCommand(program, output);
+  registerConformanceCommand(program, output);
 }

@@ -33,6 +33,8 @@ export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescript
         { feature: 'probe', code: 'UNSUPPORTED_PROBE' },
         { feature: 'logit_mask', code: 'UNSUPPORTED_LOGIT_MASK' },
         { feature: 'attention_mask', code: 'UNSUPPORTED_ATTENTION_MASK' },
+        { feature: 'speculation', code: 'UNSUPPORTED_SPECULATION' },
+        { feature: 'multimodal', code: 'UNSUPPORTED_MULTIMODAL' },
       ],
     },
     create(options) {
