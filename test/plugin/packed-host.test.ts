@@ -50,6 +50,14 @@ describe('a fresh host project that installs the packed package', function () {
     expect(() => readFileSync(join(root, 'dist', 'test', 'helpers', 'run-cli.js'))).to.throw();
   });
 
+  it('generates tokens with the installed CLI, discovering the plugin from the host package', async () => {
+    const root = join(host, 'node_modules', 'pie-driver-tensorrt-llm');
+    const { stdout, stderr } = await run(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), 'generate', '--config', join(root, 'examples', 'pie.toml'), '--simulate', '--prompt-tokens', '1,2', '--max-tokens', '4', '--json'], { cwd: host });
+    const result = JSON.parse(stdout);
+    expect(result.tokens, stderr).to.have.length(4);
+    expect(result).to.include({ simulated: true, engine_calls: 1 });
+  });
+
   it('validates the shipped example with the installed CLI', async () => {
     const cli = join(host, 'node_modules', 'pie-driver-tensorrt-llm', 'dist', 'src', 'cli', 'main.js');
     const { stdout } = await run(process.execPath, [cli, 'validate', join(host, 'node_modules', 'pie-driver-tensorrt-llm', 'examples', 'pie.toml')], { cwd: host });

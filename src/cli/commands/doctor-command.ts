@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../plugin/config/pie-file-validator.js';
+import { TomlSyntaxError } from '../../plugin/config/toml-document.js';
+import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
+import { probeInterpreter } from '../../runtime/runtime-probe.js';
+import { type Check, interpreterCheck, interpreterFailure, probeChecks } from '../doctor/doctor-checks.js';
+import { type Output, printJson } from '../output.js';
+import { Progress } from '../progress.js';
+
+const GLYPH = { ok: '✓', warn: '!', fail: '✗' } as const;
+
+function configCheck(file: string): { check: Check; models: ResolvedModel[] } {
+  try {
+    const result = validatePieFile(file);
+    if (result.ok) return { check: { name: 'config', status: 'ok', value: `${file} (${result.models.length} tensorrt_llm model${result.models.length === 1 ? '' : 's'})` }, models: result.models };
+    const n = result.problems.length;
+    return { check: { name: 'config', status: 'fail', value: `${file}: ${n} problem${n === 1 ? '' : 's'}`, hint: result.problems.map((p) => `${p.path}: ${p.message}`).join('; ') }, models: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigFileError || error instanceof TomlSyntaxError)) throw error;
+    return { check: { name: 'config', status: 'fail', value: error.message }, models: [] };
+  }
+}
+
+export function registerDoctorCommand(program: Command, output: Output): void {
+  program
+    .command('doctor')
+    .description('check that the driver can start here: interpreter and where it came from, Python, the runtime, tensorrt_llm and its version, MPI, CUDA devices, the config')
+    .option('--config <file>', 'also check this pie.toml and the devices it names')
+    .option('--model <name>', 'the [[model]] whose interpreter options to use (default: the first served by this driver)')
+    .option('--simulate', 'judge for a simulated run: a missing TensorRT-LLM, MPI or GPU is a warning, not a failure')
+    .option('--json', 'print the checks as JSON')
+    .action(async (options: { config?: string; model?: string; simulate?: boolean; json?: boolean }) => {
+      const checks: Check[] = [];
+      let models: ResolvedModel[] = [];
+      if (options.config) {
+        const config = configCheck(options.config);
+        checks.push(config.check);
+        models = config.models;
+      }
+      const model = options.model ? models.find((m) => m.name === options.model) : models[0];
+      if (options.model && !model) checks.push({ name: 'model', status: 'fail', value: `no tensorrt_llm model named ${JSON.stringify(options.model)}` });
+      let python: string | undefined;
+      try {
+        const interpreter = new InterpreterResolver().resolve({ venv: model?.driver.options.venv, python: model?.driver.options.python });
+        python = interpreter.python;
+        checks.push(interpreterCheck(interpreter));
+      } catch (error) {
+        checks.push(interpreterFailure((error as Error).message));
+      }
+      if (python) {
+        const progress = new Progress(output, Boolean(options.json) || !output.interactive);
+        progress.start(`probing ${python} (imports tensorrt_llm)`);
+        try {
+          const probe = await probeInterpreter(python);
+          progress.finish(true);
+          checks.push(...probeChecks(probe, model ? [model] : [], Boolean(options.simulate)));
+        } catch (error) {
+          progress.finish(false);
+          checks.push({ name: 'runtime', status: 'fail', value: (error as Error).message, hint: 'run the interpreter by hand to see why, or create a fresh environment with `pie-trtllm install`' });
+        }
+      }
+      const ok = !checks.some((c) => c.status === 'fail');
+      if (options.json) printJson(output, { ok, checks });
+      else {
+        output.out('[tensorrt_llm]');
+        for (const check of checks) {
+          output.out(`  ${GLYPH[check.status]} ${check.name.padEnd(16)} ${check.value}`);
+          if (check.hint && check.status !== 'ok') output.out(`    hint: ${check.hint}`);
+        }
+        const warnings = checks.filter((c) => c.status === 'warn').length;
+        output.out(ok ? (warnings ? `! Ready with ${warnings} warning${warnings === 1 ? '' : 's'}.` : `✓ All checks passed (${checks.length} checks).`) : '✗ The driver cannot start here; fix the ✗ lines above.');
+      }
+      process.exitCode = ok ? 0 : 1;
+    });
+}

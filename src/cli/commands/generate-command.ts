@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import type { Sampler } from '../../capabilities/forward-types.js';
+import type { DriverHandle } from '../../plugin/driver-handle.js';
+import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
+import { probeInterpreter } from '../../runtime/runtime-probe.js';
+import { nonNegativeInteger, nonNegativeNumber, positiveInteger, tokenList } from '../argument-parsers.js';
+import { CliError } from '../cli-error.js';
+import { createModelDriver } from '../local-host.js';
+import { type SelectedModel, selectModel } from '../model-selection.js';
+import type { Output } from '../output.js';
+import { discoveredHost } from '../plugin-host.js';
+import { Progress } from '../progress.js';
+import { readyTimeoutMs } from '../ready-timeout.js';
+
+interface GenerateOptions {
+  config: string;
+  model?: string;
+  simulate?: boolean | string;
+  promptTokens: string;
+  maxTokens: string;
+  temperature: string;
+  seed?: string;
+  readyTimeout?: string;
+  json?: boolean;
+}
+
+const CONTEXT_ID = 1;
+
+/** Decides between TensorRT-LLM and the simulated engine; `auto` simulates only when tensorrt_llm does not import. */
+async function chooseEngine(mode: boolean | string | undefined, model: SelectedModel, output: Output, quiet: boolean): Promise<boolean> {
+  if (mode === undefined || mode === false) return false;
+  if (mode === true || mode === 'true') return true;
+  if (mode !== 'auto') throw new CliError(`--simulate takes no value or "auto", found ${JSON.stringify(mode)}`, 2);
+  const options = model.table.options as { venv?: string; python?: string } | undefined;
+  let reason: string;
+  try {
+    const interpreter = new InterpreterResolver().resolve({ venv: options?.venv, python: options?.python });
+    const probe = await probeInterpreter(interpreter.python);
+    if (probe.tensorrt_llm.ok) return false;
+    reason = `tensorrt_llm does not import with ${interpreter.python} (${(probe.tensorrt_llm.error ?? '').split('\n')[0]})`;
+  } catch (error) {
+    reason = (error as Error).message.split('\n')[0]!;
+  }
+  if (!quiet) output.err(`! ${reason}; using the simulated TensorRT-LLM (run \`pie-trtllm doctor\` to set up the real one)`);
+  return true;
+}
+
+function samplerFor(temperature: number, seed: number | undefined): Sampler {
+  // Pie's Argmax is top_p with temperature 0 and p 1.
+  return temperature === 0 ? { type: 'top_p', temperature: 0, p: 1 } : { type: 'multinomial', temperature, seed: seed ?? 0 };
+}
+
+async function decode(driver: DriverHandle, prompt: number[], maxTokens: number, sampler: Sampler, onToken: (token: number) => void): Promise<number[]> {
+  const tokens: number[] = [];
+  let input = prompt;
+  let position = 0;
+  for (let step = 0; step < maxTokens; step++) {
+    const [result] = await driver.forward({
+      token_ids: input,
+      position_ids: input.map((_, i) => position + i),
+      qo_indptr: [0, input.length],
+      context_ids: [CONTEXT_ID],
+      samplers: [sampler],
+      sampler_indptr: [0, 1],
+    });
+    if (!result || 'error' in result) {
+      throw new CliError(`step ${step + 1}: the driver answered ${result ? `${result.error.code}: ${result.error.message}` : 'nothing'}`, 1);
+    }
+    const token = result.tokens[0]!;
+    tokens.push(token);
+    onToken(token);
+    position += input.length;
+    input = [token]; // Pie feeds the sampled token back at the next position
+  }
+  return tokens;
+}
+
+export function registerGenerateCommand(program: Command, output: Output): void {
+  program
+    .command('generate')
+    .description('the whole path end to end: discover the plugin, validate the config, start the runtimes, decode step by step as Pie does, print tokens and tokens/s')
+    .requiredOption('--config <file>', 'the pie.toml')
+    .option('--model <name>', 'the [[model]] to use (needed when several use this driver)')
+    .option('--simulate [mode]', 'use the simulated TensorRT-LLM; `--simulate=auto` only when tensorrt_llm does not import')
+    .requiredOption('--prompt-tokens <ids>', 'prompt token ids, comma-separated (e.g. 1,2,3)')
+    .requiredOption('--max-tokens <n>', 'how many tokens to generate')
+    .option('--temperature <t>', 'sampling temperature; 0 is greedy', '0')
+    .option('--seed <s>', 'seed for temperature > 0')
+    .option('--ready-timeout <seconds>', 'how long model loading may take (default 1200)')
+    .option('--json', 'print one JSON object at the end instead of streaming')
+    .action(async (options: GenerateOptions) => {
+      const prompt = tokenList(options.promptTokens);
+      const maxTokens = positiveInteger('--max-tokens', options.maxTokens);
+      const temperature = nonNegativeNumber('--temperature', options.temperature);
+      const seed = options.seed === undefined ? undefined : nonNegativeInteger('--seed', options.seed);
+      const quiet = Boolean(options.json);
+      const { registry, report } = await discoveredHost();
+      for (const skipped of report.skipped) if (!quiet) output.err(`! skipped plugin ${skipped.package}: ${skipped.reason}`);
+      const model = selectModel(options.config, options.model);
+      const simulate = await chooseEngine(options.simulate, model, output, quiet);
+      const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
+      const progress = new Progress(output, quiet);
+      const devices = (Array.isArray(model.table.device) ? model.table.device : [model.table.device]).join(', ');
+      progress.start(`loading ${model.name} on ${devices}${simulate ? ' (simulated)' : ''}`);
+      try {
+        await driver.start();
+        progress.finish(true);
+      } catch (error) {
+        progress.finish(false);
+        await driver.dispose();
+        throw new CliError(`cannot start the driver: ${(error as Error).message}`, 1);
+      }
+      try {
+        const engine = driver.engine() ?? { name: 'unknown', version: 'unknown' };
+        if (!quiet) process.stdout.write('tokens:');
+        const started = process.hrtime.bigint();
+        const tokens = await decode(driver, prompt, maxTokens, samplerFor(temperature, seed), (t) => {
+          if (!quiet) process.stdout.write(` ${t}`);
+        });
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        await driver.release([CONTEXT_ID]);
+        const status = (await driver.status()) as { engine_calls: number }[];
+        const engineCalls = status.reduce((sum, s) => sum + s.engine_calls, 0);
+        const engineName = engine.name === 'simulated' ? `simulated TensorRT-LLM ${engine.version}` : `TensorRT-LLM ${engine.version}`;
+        const summary = { model: model.name, engine: { ...engine, description: engineName }, simulated: simulate, prompt_tokens: prompt, tokens, seconds, tokens_per_s: tokens.length / seconds, engine_calls: engineCalls };
+        if (quiet) output.out(JSON.stringify(summary));
+        else {
+          process.stdout.write('\n');
+          output.out(`${tokens.length} tokens in ${(seconds * 1000).toFixed(1)} ms (${summary.tokens_per_s.toFixed(0)} tokens/s), ${engineCalls} engine call${engineCalls === 1 ? '' : 's'}, engine: ${engineName}`);
+        }
+      } finally {
+        await driver.dispose();
+      }
+    });
+}

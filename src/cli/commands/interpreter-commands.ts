@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { readDriversFile } from '../../runtime/drivers-file.js';
+import { type InterpreterKey, setInterpreterSetting, unsetInterpreterSetting } from '../../runtime/drivers-file-editor.js';
+import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
+import { driversFilePath } from '../../runtime/pie-home.js';
+import { CliError } from '../cli-error.js';
+import type { Output } from '../output.js';
+
+function readText(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+function interpreterKey(value: string): InterpreterKey {
+  if (value !== 'venv' && value !== 'python') throw new CliError(`expected \`venv\` or \`python\`, found ${JSON.stringify(value)}`, 2);
+  return value;
+}
+
+function show(output: Output): boolean {
+  const file = driversFilePath();
+  const settings = readDriversFile(file);
+  output.out('driver: tensorrt_llm');
+  output.out(`file:   ${file}${existsSync(file) ? '' : ' (not created yet)'}`);
+  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.out(`${key.padEnd(6)}: ${settings.driver[key]} ([driver.tensorrt_llm])`);
+  try {
+    const interpreter = new InterpreterResolver().resolve({});
+    output.out(`python: ${interpreter.python}`);
+    output.out(`source: ${interpreter.source}`);
+    return true;
+  } catch (error) {
+    output.out('python: NOT RESOLVED');
+    output.out(`reason: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+export function registerInterpreterCommands(program: Command, output: Output): void {
+  program
+    .command('set')
+    .description('set the default interpreter of this driver in $PIE_HOME/drivers.toml [driver.tensorrt_llm] (venv and python exclude each other)')
+    .argument('<key>', '`venv` (a virtual environment folder) or `python` (an interpreter path)')
+    .argument('<path>', 'the folder or interpreter')
+    .action((key: string, path: string) => {
+      const which = interpreterKey(key);
+      const value = resolve(path);
+      const file = driversFilePath();
+      writeAtomically(file, setInterpreterSetting(readText(file), which, value, file));
+      output.out(`Set [driver.tensorrt_llm].${which} in ${file}`);
+      const python = which === 'venv' ? join(value, 'bin', 'python') : value;
+      if (!existsSync(python)) output.err(`! ${python} does not exist yet; create it with \`pie-trtllm install ${which === 'venv' ? value : 'PATH'}\``);
+      if (!show(output)) process.exitCode = 1;
+    });
+  program
+    .command('unset')
+    .description('remove the venv or python setting of this driver from $PIE_HOME/drivers.toml')
+    .argument('<key>', '`venv` or `python`')
+    .action((key: string) => {
+      const which = interpreterKey(key);
+      const file = driversFilePath();
+      const { text, changed } = unsetInterpreterSetting(readText(file), which, file);
+      if (changed) writeAtomically(file, text);
+      output.out(changed ? `Removed [driver.tensorrt_llm].${which} from ${file}` : `[driver.tensorrt_llm].${which} was not set in ${file}`);
+      if (!show(output)) process.exitCode = 1;
+    });
+  program
+    .command('show')
+    .description('show the interpreter this driver would use and where that choice comes from')
+    .action(() => {
+      if (!show(output)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,91 @@
+import type { ResolvedModel } from '../../plugin/config/pie-file-validator.js';
+import type { ResolvedInterpreter } from '../../runtime/interpreter-resolver.js';
+import type { ProbeReport } from '../../runtime/runtime-probe.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+/** One line of doctor's report. */
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  value: string;
+  /** What to do about a warning or failure. */
+  hint?: string;
+}
+
+export const EXPECTED_TRTLLM = '1.2.1';
+const MPI_HINT = "TensorRT-LLM imports mpi4py, which needs a system MPI runtime: apt-get install -y libopenmpi-dev openmpi-bin (or run inside NVIDIA's TensorRT-LLM container)";
+
+export function interpreterCheck(interpreter: ResolvedInterpreter): Check {
+  return { name: 'interpreter', status: 'ok', value: `${interpreter.python} (from ${interpreter.source})` };
+}
+
+export function interpreterFailure(message: string): Check {
+  return { name: 'interpreter', status: 'fail', value: 'not found', hint: `${message}. Set one with: pie-trtllm set venv PATH` };
+}
+
+function firstLine(text: string | undefined): string {
+  return (text ?? 'unknown error').split('\n')[0]!;
+}
+
+/** The checks that follow from the runtime's probe of the interpreter. */
+export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulate: boolean): Check[] {
+  const checks: Check[] = [];
+  const [major, minor] = probe.python.version.split('.').map(Number);
+  const supported = major === 3 && minor! >= 10 && minor! <= 12;
+  checks.push({
+    name: 'python',
+    status: supported ? 'ok' : 'fail',
+    value: `${probe.python.version}${supported && minor !== 12 ? ' (supported; 3.12 recommended)' : ''}`,
+    ...(supported ? {} : { hint: 'TensorRT-LLM 1.2.1 supports Python 3.10 to 3.12; create a 3.12 environment with `pie-trtllm install`' }),
+  });
+  checks.push({ name: 'runtime', status: probe.runtime.ok ? 'ok' : 'fail', value: `pie_trtllm_runtime ${probe.runtime.version ?? ''}`.trim() });
+  const trt = probe.tensorrt_llm;
+  if (!trt.ok) {
+    checks.push({
+      name: 'tensorrt_llm',
+      status: simulate ? 'warn' : 'fail',
+      value: `not importable: ${firstLine(trt.error)}`,
+      hint: `install it with \`pie-trtllm install\` (TensorRT-LLM ${EXPECTED_TRTLLM}, Torch, CUDA 13 cuBLAS). ${MPI_HINT}${simulate ? '. --simulate runs without it' : ''}`,
+    });
+  } else if (trt.version !== EXPECTED_TRTLLM) {
+    checks.push({
+      name: 'tensorrt_llm',
+      status: 'warn',
+      value: `${trt.version} (expected ${EXPECTED_TRTLLM})`,
+      hint: `this driver is built against ${EXPECTED_TRTLLM}: LLM(...) may refuse options that moved, and execution_mode = "pyexecutor" needs exactly ${EXPECTED_TRTLLM}`,
+    });
+  } else {
+    checks.push({ name: 'tensorrt_llm', status: 'ok', value: trt.version });
+  }
+  const mpiOk = probe.mpi4py.ok && probe.mpi_library !== null;
+  checks.push({
+    name: 'mpi',
+    status: mpiOk ? 'ok' : simulate ? 'warn' : 'fail',
+    value: mpiOk ? `mpi4py ${probe.mpi4py.version}, ${probe.mpi_library}` : `${probe.mpi4py.ok ? `mpi4py ${probe.mpi4py.version}` : 'mpi4py missing'}, ${probe.mpi_library ?? 'no MPI library found'}`,
+    ...(mpiOk ? {} : { hint: MPI_HINT }),
+  });
+  const cuda = probe.cuda;
+  if (cuda.device_count > 0) {
+    checks.push({ name: 'cuda', status: 'ok', value: `${cuda.device_count} device${cuda.device_count === 1 ? '' : 's'}: ${cuda.devices.join(', ')}` });
+  } else {
+    checks.push({
+      name: 'cuda',
+      status: simulate ? 'warn' : 'fail',
+      value: probe.torch.ok ? `no CUDA device visible (torch ${probe.torch.version})` : `torch not importable: ${firstLine(probe.torch.error)}`,
+      hint: probe.torch.ok ? 'check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES' : 'torch comes with TensorRT-LLM: run `pie-trtllm install`',
+    });
+  }
+  for (const device of [...new Set(models.flatMap((m) => m.driver.device))]) {
+    const index = /^cuda:(\d+)$/.exec(device)?.[1];
+    if (index === undefined) continue;
+    const present = Number(index) < cuda.device_count;
+    checks.push({
+      name: `device ${device}`,
+      status: present ? 'ok' : simulate ? 'warn' : 'fail',
+      value: present ? (cuda.devices[Number(index)] ?? 'present') : `not present (${cuda.device_count} visible)`,
+      ...(present ? {} : { hint: 'name devices that exist in [model.driver].device, or fix CUDA_VISIBLE_DEVICES' }),
+    });
+  }
+  return checks;
+}

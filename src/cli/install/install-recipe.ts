@@ -1,0 +1,53 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { packageRoot } from '../../plugin/config/schema-files.js';
+
+/** One command of the recipe, run without a shell. */
+export interface InstallStep {
+  title: string;
+  command: string;
+  args: string[];
+}
+
+export const MPI_NOTE = 'Requires a system MPI runtime, for example: apt-get install -y libopenmpi-dev openmpi-bin';
+
+function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A Python 3.12 virtual environment at `venv` with this package's runtime and its pins
+ * (python/pyproject.toml: TensorRT-LLM 1.2.1, Torch, CUDA 13 cuBLAS) in one install step.
+ * Uses uv when it is on PATH, else python3.12's venv and pip.
+ */
+export function installRecipe(venv: string, env: NodeJS.ProcessEnv = process.env): { tool: 'uv' | 'pip'; steps: InstallStep[] } {
+  const runtime = join(packageRoot, 'python');
+  const python = join(venv, 'bin', 'python');
+  if (onPath('uv', env)) {
+    return {
+      tool: 'uv',
+      steps: [
+        { title: 'create the Python 3.12 environment', command: 'uv', args: ['venv', venv, '--python', '3.12'] },
+        { title: 'install TensorRT-LLM 1.2.1 and the runtime', command: 'uv', args: ['pip', 'install', '--python', python, runtime] },
+      ],
+    };
+  }
+  return {
+    tool: 'pip',
+    steps: [
+      { title: 'create the Python 3.12 environment', command: 'python3.12', args: ['-m', 'venv', venv] },
+      { title: 'install TensorRT-LLM 1.2.1 and the runtime', command: python, args: ['-m', 'pip', 'install', runtime] },
+    ],
+  };
+}
+
+export function shellLine(step: InstallStep): string {
+  return [step.command, ...step.args].map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}

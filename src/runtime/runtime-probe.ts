@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../plugin/config/schema-files.js';
+
+/** What `python -m pie_trtllm_runtime --probe` reports about an interpreter. */
+export interface ProbeReport {
+  python: { version: string; executable: string; prefix: string };
+  runtime: { ok: boolean; version?: string };
+  mpi_library: string | null;
+  mpi4py: { ok: boolean; version?: string; error?: string };
+  torch: { ok: boolean; version?: string; error?: string };
+  cuda: { available: boolean; device_count: number; devices: string[]; error?: string };
+  tensorrt_llm: { ok: boolean; version?: string; error?: string };
+}
+
+export class ProbeError extends Error {
+  readonly code = 'PROBE_FAILED';
+}
+
+/** Runs the runtime's probe with `python`; the runtime comes from this package's python/ folder. */
+export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJS.ProcessEnv = process.env): Promise<ProbeReport> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      python,
+      ['-m', 'pie_trtllm_runtime', '--probe'],
+      { env: { ...env, PYTHONPATH: [join(packageRoot, 'python'), env.PYTHONPATH].filter(Boolean).join(':') }, timeout: timeoutMs, maxBuffer: 4 << 20 },
+      (error, stdout, stderr) => {
+        const last = stdout.trim().split('\n').pop() ?? '';
+        try {
+          if (!error) return resolve(JSON.parse(last) as ProbeReport);
+        } catch {
+          /* reported below */
+        }
+        const why = error ? (error.killed ? `timed out after ${timeoutMs / 1000} s` : `exited with ${error.code ?? error.signal}`) : 'printed no JSON';
+        reject(new ProbeError(`${python} -m pie_trtllm_runtime --probe ${why}: ${(stderr || stdout).trim().split('\n').slice(-2).join(' | ') || 'no output'}`));
+      },
+    );
+  });
+}

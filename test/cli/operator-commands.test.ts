@@ -1,0 +1,186 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { fixtures, repoRoot } from '../helpers/package-paths.js';
+import { runCli } from '../helpers/run-cli.js';
+import { greedyContinuation } from '../helpers/driver-fixture.js';
+
+const example = join(repoRoot, 'examples', 'pie.toml');
+const tempHome = () => mkdtempSync(join(tmpdir(), 'pie-home-'));
+const systemPath = '/usr/local/bin:/usr/bin:/bin';
+
+describe('cli: doctor', function () {
+  this.timeout(60_000);
+
+  it('on this machine (no TensorRT-LLM, no MPI, no GPU) reports ✗ with the fixes and exits non-zero', async () => {
+    const run = await runCli(['doctor', '--config', example], { env: { PIE_HOME: tempHome() } });
+    expect(run.code).to.equal(1);
+    expect(run.stdout).to.match(/✓ interpreter +\S+ \(from \$PATH \(which python3\)\)/);
+    expect(run.stdout).to.match(/✓ runtime +pie_trtllm_runtime/);
+    expect(run.stdout).to.match(/✗ tensorrt_llm +not importable: ModuleNotFoundError/);
+    expect(run.stdout).to.match(/✗ mpi .*\n +hint: .*apt-get install -y libopenmpi-dev openmpi-bin/);
+    expect(run.stdout).to.match(/✗ device cuda:0 +not present/);
+    expect(run.stdout).to.contain('✗ The driver cannot start here');
+  });
+
+  it('with an interpreter whose probe reports everything present exits 0', async () => {
+    const run = await runCli(['doctor', '--config', example], { env: { PIE_HOME: tempHome(), PIE_PYTHON: join(fixtures, 'interpreters', 'ready-python') } });
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/✓ interpreter +\S+ready-python \(from \$PIE_PYTHON\)/);
+    expect(run.stdout).to.match(/✓ tensorrt_llm +1\.2\.1/);
+    expect(run.stdout).to.match(/✓ device cuda:0 +NVIDIA H100/);
+    expect(run.stdout).to.contain('✓ All checks passed');
+  });
+
+  it('warns about another TensorRT-LLM version and fails on a missing device, in JSON', async () => {
+    const dir = tempHome();
+    const config = join(dir, 'pie.toml');
+    writeFileSync(config, readFileSync(example, 'utf8').replace('device = ["cuda:0"]', 'device = ["cuda:0", "cuda:1"]'));
+    const run = await runCli(['doctor', '--config', config, '--json'], { env: { PIE_HOME: dir, PIE_PYTHON: join(fixtures, 'interpreters', 'old-trt-python') } });
+    expect(run.code).to.equal(1);
+    const report = JSON.parse(run.stdout);
+    const byName = Object.fromEntries(report.checks.map((c: { name: string }) => [c.name, c]));
+    expect(byName.tensorrt_llm).to.include({ status: 'warn', value: '1.1.0 (expected 1.2.1)' });
+    expect(byName.tensorrt_llm.hint).to.contain('pyexecutor');
+    expect(byName['device cuda:1']).to.include({ status: 'fail' });
+    expect(byName.python.value).to.contain('3.12 recommended');
+  });
+
+  it('lists every place it looked when no interpreter resolves', async () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'drivers.toml'), '[driver.tensorrt_llm]\nvenv = "/nonexistent/venv"\n');
+    const run = await runCli(['doctor'], { env: { PIE_HOME: home } });
+    expect(run.code).to.equal(1);
+    expect(run.stdout).to.match(/✗ interpreter +not found\n +hint: .*drivers\.toml \[driver\.tensorrt_llm\]\.venv \(\/nonexistent\/venv\).*pie-trtllm set venv PATH/);
+  });
+});
+
+describe('cli: install', function () {
+  this.timeout(60_000);
+
+  it('prints the recipe with uv when uv is on PATH, and the set venv line', async () => {
+    const run = await runCli(['install', '/opt/envs/trt'], { env: { PATH: `${join(fixtures, 'installers', 'ok')}:${systemPath}` } });
+    expect(run.code).to.equal(0);
+    expect(run.stdout.split('\n').slice(0, 4)).to.deep.equal([
+      '# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, Python 3.12):',
+      '# Requires a system MPI runtime, for example: apt-get install -y libopenmpi-dev openmpi-bin',
+      'uv venv /opt/envs/trt --python 3.12',
+      `uv pip install --python /opt/envs/trt/bin/python ${join(repoRoot, 'python')}`,
+    ]);
+    expect(run.stdout).to.contain('pie-trtllm set venv /opt/envs/trt');
+  });
+
+  it('falls back to python3.12 -m venv and pip without uv, under $PIE_HOME by default', async () => {
+    const home = tempHome();
+    const run = await runCli(['install'], { env: { PATH: systemPath, PIE_HOME: home } });
+    expect(run.stdout).to.contain(`python3.12 -m venv ${join(home, 'venvs', 'tensorrt_llm')}`);
+    expect(run.stdout).to.contain(`${join(home, 'venvs', 'tensorrt_llm', 'bin', 'python')} -m pip install ${join(repoRoot, 'python')}`);
+  });
+
+  it('--run executes each step with progress, then suggests set venv and doctor', async () => {
+    const log = join(tempHome(), 'uv.log');
+    const run = await runCli(['install', '/opt/envs/trt', '--run'], { env: { PATH: `${join(fixtures, 'installers', 'ok')}:${systemPath}`, FAKE_UV_LOG: log } });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).to.deep.equal([
+      'uv venv /opt/envs/trt --python 3.12',
+      `uv pip install --python /opt/envs/trt/bin/python ${join(repoRoot, 'python')}`,
+    ]);
+    expect(run.stderr).to.match(/✓ \[1\/2\] create the Python 3\.12 environment \(\d+\.\d s\)/);
+    expect(run.stderr).to.match(/Installed 42 packages/);
+    expect(run.stderr).to.match(/✓ \[2\/2\] install TensorRT-LLM 1\.2\.1 and the runtime/);
+    expect(run.stdout).to.contain('pie-trtllm set venv /opt/envs/trt');
+    expect(run.stdout).to.contain('pie-trtllm doctor');
+  });
+
+  it('--run names the failing step and the installer\'s last line', async () => {
+    const run = await runCli(['install', '/opt/envs/trt', '--run'], { env: { PATH: `${join(fixtures, 'installers', 'failing')}:${systemPath}` } });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/✗ \[2\/2\] install TensorRT-LLM 1\.2\.1 and the runtime/);
+    expect(run.stderr).to.contain('error: step 2/2 (install TensorRT-LLM 1.2.1 and the runtime) failed: `uv pip install');
+    expect(run.stderr).to.contain('tensorrt-llm==1.2.1 has no wheels for this platform');
+  });
+});
+
+describe('cli: set, unset, show', function () {
+  this.timeout(30_000);
+
+  it('round-trips venv and python in drivers.toml, keeping the rest of the file and its comments', async () => {
+    const home = tempHome();
+    const file = join(home, 'drivers.toml');
+    writeFileSync(file, '# shared settings\n[python]\nvenv = "/opt/py" # for every driver\n\n[driver.vllm]\nvenv = "/opt/vllm"\n');
+    const env = { PIE_HOME: home };
+    const python = join(fixtures, 'interpreters', 'ready-python');
+    let run = await runCli(['set', 'python', python], { env });
+    expect(run.code).to.equal(0);
+    expect(run.stdout).to.contain(`Set [driver.tensorrt_llm].python in ${file}`);
+    expect(run.stdout).to.contain(`python: ${python}`);
+    expect(run.stdout).to.contain(`source: ${file} [driver.tensorrt_llm].python`);
+    run = await runCli(['set', 'venv', '/opt/trt'], { env });
+    expect(run.stderr).to.contain('/opt/trt/bin/python does not exist yet');
+    expect(readFileSync(file, 'utf8')).to.equal('# shared settings\n[python]\nvenv = "/opt/py" # for every driver\n\n[driver.vllm]\nvenv = "/opt/vllm"\n\n[driver.tensorrt_llm]\nvenv = "/opt/trt"\n');
+    run = await runCli(['unset', 'venv'], { env });
+    expect(run.stdout).to.contain(`Removed [driver.tensorrt_llm].venv from ${file}`);
+    expect(readFileSync(file, 'utf8')).to.equal('# shared settings\n[python]\nvenv = "/opt/py" # for every driver\n\n[driver.vllm]\nvenv = "/opt/vllm"\n\n');
+    run = await runCli(['show'], { env });
+    expect(run.stdout).to.contain('python: NOT RESOLVED');
+    expect(run.stdout).to.contain('[python].venv (/opt/py)');
+    expect(run.code).to.equal(1);
+  });
+
+  it('refuses a key other than venv or python', async () => {
+    const run = await runCli(['set', 'interpreter', '/x'], { env: { PIE_HOME: tempHome() } });
+    expect(run.code).to.equal(2);
+    expect(run.stderr.trim()).to.equal('error: expected `venv` or `python`, found "interpreter"');
+  });
+});
+
+describe('cli: generate', function () {
+  this.timeout(60_000);
+
+  it('--simulate prints the documented greedy tokens, tokens/s, engine calls and the engine', async () => {
+    const run = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '5,6,7', '--max-tokens', '20']);
+    expect(run.code, run.stderr).to.equal(0);
+    const [tokensLine, summary] = run.stdout.trim().split('\n');
+    expect(tokensLine).to.equal(`tokens: ${greedyContinuation([5, 6, 7], 20).join(' ')}`);
+    expect(summary).to.match(/^20 tokens in [\d.]+ ms \(\d+ tokens\/s\), 2 engine calls, engine: simulated TensorRT-LLM 1\.2\.1$/);
+  });
+
+  it('--simulate=auto says in one line that it falls back, and --json prints one object', async () => {
+    const run = await runCli(['generate', '--config', example, '--simulate=auto', '--prompt-tokens', '1', '--max-tokens', '3', '--json']);
+    expect(run.code, run.stderr).to.equal(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).to.include({ simulated: true, engine_calls: 1 });
+    expect(result.tokens).to.deep.equal(greedyContinuation([1], 3));
+    const plain = await runCli(['generate', '--config', example, '--simulate=auto', '--prompt-tokens', '1', '--max-tokens', '1']);
+    expect(plain.stderr.split('\n').filter((l) => l.includes('using the simulated TensorRT-LLM'))).to.have.length(1);
+  });
+
+  it('samples with a temperature and seed reproducibly', async () => {
+    const args = ['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '5', '--temperature', '0.8', '--seed', '7', '--json'];
+    const [a, b] = await Promise.all([runCli(args), runCli(args)]);
+    expect(JSON.parse(a.stdout).tokens).to.deep.equal(JSON.parse(b.stdout).tokens);
+    expect(JSON.parse(a.stdout).engine_calls).to.equal(5);
+  });
+
+  it('gives one-line errors with the fix for bad input', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [['--prompt-tokens', '1,x', '--max-tokens', '2'], 2, /--prompt-tokens must be comma-separated non-negative integers/],
+      [['--prompt-tokens', '1', '--max-tokens', '0'], 2, /--max-tokens must be a positive integer/],
+      [['--prompt-tokens', '1', '--max-tokens', '2', '--model', 'nope'], 1, /no tensorrt_llm model named "nope"/],
+      [['--prompt-tokens', '1', '--max-tokens', '2', '--temperature', '-1'], 2, /--temperature must be a number ≥ 0/],
+    ];
+    for (const [args, code, message] of cases) {
+      const run = await runCli(['generate', '--config', example, '--simulate', ...args]);
+      expect(run.code, args.join(' ')).to.equal(code);
+      expect(run.stderr).to.match(message);
+      expect(run.stderr).not.to.match(/\n\s+at /);
+    }
+    const invalid = await runCli(['generate', '--config', join(fixtures, 'config', 'invalid', 'venv-number.toml'), '--simulate', '--prompt-tokens', '1', '--max-tokens', '1']);
+    expect(invalid.code).to.equal(1);
+    expect(invalid.stderr).to.contain('model[0].driver.options.venv: expected a string');
+    const noVenv = await runCli(['generate', '--config', join(fixtures, 'config', 'valid', 'all-options.toml'), '--prompt-tokens', '1', '--max-tokens', '1']);
+    expect(noVenv.code).to.equal(1);
+    expect(noVenv.stderr).to.match(/^error: \[INTERPRETER_NOT_FOUND\] \[model\.driver\.options\]\.venv \(\/opt\/venv\): \/opt\/venv\/bin\/python is not an executable interpreter; create it with `pie-trtllm install \/opt\/venv`/);
+  });
+});
