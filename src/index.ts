@@ -4,6 +4,8 @@ export { default as plugin, PLUGIN_NAME, tensorRtLlmDescriptor } from './plugin/
 export { DRIVER_REGISTRY, PLUGIN_API_VERSION } from './plugin/api-version.js';
 export type { CreateDriverOptions, DriverDescriptor, DriverInstance, DriverRegistry, DriverSupports, DriverValidationResult, PiePluginModule } from './plugin/driver-contract.js';
 export { ReferenceDriverRegistry } from './plugin/reference-registry.js';
+export { discoverPlugins, type DiscoveryOptions, type DiscoveryReport } from './plugin/discovery.js';
+export { defineDriverConformance, type ConformanceOptions } from './plugin/conformance/index.js';
 export { PluginError, type PluginErrorCode } from './plugin/plugin-errors.js';
 export { ConfigError } from './plugin/config/config-error.js';
 export { validateDriverTable, type DriverValidation } from './plugin/config/driver-validator.js';
