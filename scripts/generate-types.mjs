@@ -5,6 +5,8 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -112,9 +114,27 @@ function readmeWithTable() {
   return readme.slice(0, i + start.length) + '\n' + lines.join('\n') + '\n' + readme.slice(j);
 }
 
+/**
+ * The [model.driver] validator, compiled ahead of time by Ajv in strict mode (as Fastify ships its
+ * config validator), so loading the plugin pulls in neither Ajv's compiler nor a compile step.
+ */
+function driverValidatorModule() {
+  const keywords = read('schema/editor-keywords.json');
+  const ajv = new Ajv({ strict: true, allErrors: true, verbose: true, allowUnionTypes: true, code: { source: true, esm: true } });
+  for (const keyword of keywords) ajv.addKeyword({ keyword });
+  const code = standaloneCode.default(ajv, ajv.compile(driver));
+  return `// Generated from schema/driver.schema.json by scripts/generate-types.mjs. Do not edit; run \`npm run gen:types\`.
+// @ts-nocheck
+import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+${code}
+`;
+}
+
 const outputs = [
   ['schema/pie.schema.json', JSON.stringify(pieSchema(), null, 2) + '\n'],
   ['src/plugin/config/generated/driver-config.ts', await driverTypes()],
+  ['src/plugin/config/generated/driver-validate.js', driverValidatorModule()],
 ];
 const readme = readmeWithTable();
 if (readme) outputs.push(['README.md', readme]);

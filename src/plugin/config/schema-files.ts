@@ -9,6 +9,7 @@ export const schemaPaths = {
   driver: join(packageRoot, 'schema', 'driver.schema.json'),
   pie: join(packageRoot, 'schema', 'pie.schema.json'),
   wire: join(packageRoot, 'schema', 'wire.schema.json'),
+  editorKeywords: join(packageRoot, 'schema', 'editor-keywords.json'),
 } as const;
 
 export type JsonSchema = Record<string, unknown>;
@@ -16,7 +17,7 @@ export type JsonSchema = Record<string, unknown>;
 const cache = new Map<string, JsonSchema>();
 
 /** Reads a schema file once per process. */
-export function loadSchema(name: keyof typeof schemaPaths): JsonSchema {
+export function loadSchema(name: 'driver' | 'pie' | 'wire'): JsonSchema {
   let schema = cache.get(name);
   if (!schema) {
     schema = JSON.parse(readFileSync(schemaPaths[name], 'utf8')) as JsonSchema;
