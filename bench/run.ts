@@ -10,7 +10,9 @@ import { Tokens } from '../src/driver/tokens.js';
 import { validateDriverTable } from '../src/plugin/config/driver-validator.js';
 import { packageRoot } from '../src/plugin/config/schema-files.js';
 import type { DriverHandle } from '../src/plugin/driver-handle.js';
+import type { ForwardBatch } from '../src/capabilities/forward-types.js';
 import { encodeFrame } from '../src/runtime/frame-codec.js';
+import { packedSubBatch } from '../src/runtime/packed-batch.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
 import { DecodeWorkload } from './decode-workload.js';
 import { EchoPeer } from './echo-peer.js';
@@ -58,8 +60,9 @@ async function decoder(driver: DriverHandle, width: number, firstId: number) {
 }
 
 /** A frame of exactly the bytes the driver sends for this batch, as the echo's payload. */
-function echoFrameLike(batch: unknown): Buffer {
-  return encodeFrame({ id: 1, op: 'forward', batch });
+function echoFrameLike(batch: ForwardBatch): Buffer {
+  const all = batch.context_ids.map((_, i) => i);
+  return encodeFrame({ id: 1, op: 'forward', batch: packedSubBatch(batch, all, all.map((i) => batch.samplers![i])) });
 }
 
 async function roundTrips(results: Record<string, unknown>) {

@@ -13,7 +13,11 @@ from .codes import (
     UNSUPPORTED_SPECULATION,
     RequestError,
 )
+from .batch_error import BatchError
+from .packing import unpack_arrays
 from .sampling import parse_sampler
+
+__all__ = ["BatchError", "Request", "parse_batch"]
 
 
 class Request:
@@ -26,15 +30,6 @@ class Request:
         self.tokens = tokens
         self.positions = positions
         self.sampler = sampler
-
-
-class BatchError(Exception):
-    """The batch as a whole is malformed; `size` is its request count when known."""
-
-    def __init__(self, message, size=None):
-        super().__init__(message)
-        self.message = message
-        self.size = size
 
 
 def _int_list(batch, key, required):
@@ -54,11 +49,9 @@ def _indptr(batch, key, size, total=None, start_at_zero=True):
         return None
     if not isinstance(indptr, list) or len(indptr) != size + 1:
         raise BatchError("%r must have %d entries (requests + 1)" % (key, size + 1), size)
-    previous = None
-    for value in indptr:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0 or (previous is not None and value < previous):
-            raise BatchError("%r must be non-decreasing non-negative integers" % key, size)
-        previous = value
+    # Checked in C: integers (not bools), non-negative, non-decreasing (sorting a sorted list is linear).
+    if not set(map(type, indptr)) <= _INT or min(indptr) < 0 or indptr != sorted(indptr):
+        raise BatchError("%r must be non-decreasing non-negative integers" % key, size)
     if start_at_zero and indptr[0] != 0:
         raise BatchError("%r must start at 0" % key, size)
     if total is not None and indptr[-1] != total:
@@ -97,6 +90,10 @@ def parse_batch(batch):
     own structure is broken (then every request fails alike)."""
     if not isinstance(batch, dict):
         raise BatchError("the batch must be an object")
+    if "packed" in batch:
+        # The driver's compact form: the arrays arrive packed (and unsigned, so non-negative ints).
+        batch = dict(batch, **unpack_arrays(batch["packed"]))
+        del batch["packed"]
     context_ids = _int_list(batch, "context_ids", True)
     size = len(context_ids)
     token_ids = _int_list(batch, "token_ids", True)
@@ -108,6 +105,9 @@ def parse_batch(batch):
         raise BatchError("'position_ids' has %d entries but 'token_ids' has %d" % (len(position_ids), len(token_ids)), size)
 
     samplers, sampler_indptr = _paired(batch, "samplers", "sampler_indptr", size)
+    sampler_table, sampler_index = _indexed_samplers(batch, size)
+    if sampler_index is not None and sampler_indptr is not None:
+        raise BatchError("send either 'samplers' + 'sampler_indptr' or 'sampler_table' + 'sampler_index', not both", size)
     sampling_indices, sampling_indptr = _paired(batch, "sampling_indices", "sampling_indptr", size)
     masks, mask_indptr = _paired(batch, "masks", "mask_indptr", size)
     logit_masks, logit_mask_indptr = _paired(batch, "logit_masks", "logit_mask_indptr", size)
@@ -120,31 +120,147 @@ def parse_batch(batch):
     if batch.get("has_user_mask") and not masks:
         raise BatchError("'has_user_mask' is set but the batch carries no 'masks'", size)
 
+    # Whole-array checks run in C; only a batch that fails them is checked element by element,
+    # to find the requests at fault.
+    elements_checked = _all_counts(token_ids) and _all_counts(position_ids) and _all_counts(context_ids)
+    parse_sampler_once = _SamplerCache().parse
+    plain = elements_checked and mask_indptr is None and logit_mask_indptr is None and not adapters and spec_indptr is None \
+        and image_indptr is None and audio_indptr is None and sampling_indptr is None
+    if plain and sampler_index is not None:
+        return _parse_indexed(size, sampler_table, sampler_index, context_ids, token_ids, position_ids, qo)
+    if sampler_index is not None:
+        # The general path below reads Pie's layout; spell the indexed form out for it.
+        samplers = [sampler_table[i] for i in sampler_index if i >= 0]
+        sampler_indptr = [0]
+        for i in sampler_index:
+            sampler_indptr.append(sampler_indptr[-1] + (i >= 0))
+    elif plain:
+        return _parse_plain(size, parse_sampler_once, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr)
     out = []
     for r in range(size):
         try:
-            out.append(_parse_request(r, batch, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr,
-                                      sampling_indices, sampling_indptr, masks, mask_indptr, logit_mask_indptr,
-                                      spec_indptr, image_indptr, audio_indptr, adapters))
+            out.append(_parse_request(r, elements_checked, parse_sampler_once, context_ids, token_ids, position_ids, qo,
+                                      samplers, sampler_indptr, sampling_indices, sampling_indptr, masks, mask_indptr,
+                                      logit_mask_indptr, spec_indptr, image_indptr, audio_indptr, adapters))
         except RequestError as error:
             out.append(error)
     return out
 
 
-def _parse_request(r, batch, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr, sampling_indices,
-                   sampling_indptr, masks, mask_indptr, logit_mask_indptr, spec_indptr, image_indptr, audio_indptr, adapters):
+def _indexed_samplers(batch, size):
+    """The driver's compact sampler layout: distinct samplers once, and each request's index into
+    them (-1: no sampler). Pie's layout repeats the same sampler object for every request."""
+    table, index = batch.get("sampler_table"), batch.get("sampler_index")
+    if table is None and index is None:
+        return None, None
+    if not isinstance(table, list) or not isinstance(index, list) or len(index) != size:
+        raise BatchError("'sampler_table' must be an array and 'sampler_index' have one entry per request", size)
+    if index and (not set(map(type, index)) <= _INT or min(index) < -1 or max(index) >= len(table)):
+        raise BatchError("'sampler_index' entries must be -1 or an index into 'sampler_table'", size)
+    return table, index
+
+
+def _parse_indexed(size, sampler_table, sampler_index, context_ids, token_ids, position_ids, qo):
+    """The decode shape in the driver's compact layout, elements already checked."""
+    parsed = []
+    for sampler in sampler_table:
+        try:
+            parsed.append(parse_sampler(sampler))
+        except RequestError as error:
+            parsed.append(error)
+    out = []
+    append = out.append
+    for r in range(size):
+        start, end = qo[r], qo[r + 1]
+        i = sampler_index[r]
+        sampler = parsed[i] if i >= 0 else None
+        if sampler is not None:
+            if type(sampler) is RequestError:
+                append(sampler)
+                continue
+            if end == start:
+                append(RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token"))
+                continue
+        append(Request(context_ids[r], token_ids[start:end], position_ids[start:end], sampler))
+    return out
+
+
+def _parse_plain(size, parse_sampler_once, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr):
+    """The decode and prefill shape: tokens, positions and at most samplers, elements already checked."""
+    out = []
+    append = out.append
+    for r in range(size):
+        start, end = qo[r], qo[r + 1]
+        sampler = None
+        if sampler_indptr is not None:
+            first = sampler_indptr[r]
+            count = sampler_indptr[r + 1] - first
+            if count > 1:
+                append(RequestError(UNSUPPORTED_SAMPLER_LAYOUT, "%d samplers on one request; TensorRT-LLM samples one token per request here" % count))
+                continue
+            if count == 1:
+                if end == start:
+                    append(RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token"))
+                    continue
+                try:
+                    sampler = parse_sampler_once(samplers[first])
+                except RequestError as error:
+                    append(error)
+                    continue
+        append(Request(context_ids[r], token_ids[start:end], position_ids[start:end], sampler))
+    return out
+
+
+_INT = frozenset((int,))
+
+
+def _all_counts(values):
+    """True when every value is a non-negative int (bools excluded)."""
+    return not values or (set(map(type, values)) <= _INT and min(values) >= 0)
+
+
+class _SamplerCache:
+    """Parses each distinct sampler of a batch once; a decode batch repeats the same few."""
+
+    def __init__(self):
+        self._parsed = {}
+
+    def parse(self, sampler):
+        if not isinstance(sampler, dict):
+            return parse_sampler(sampler)
+        key = (sampler.get("type"), sampler.get("temperature"), sampler.get("k"), sampler.get("p"), sampler.get("seed"), len(sampler))
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            try:
+                parsed = parse_sampler(sampler)
+            except RequestError as error:
+                parsed = error
+            self._parsed[key] = parsed
+        if isinstance(parsed, RequestError):
+            raise parsed
+        return parsed
+
+
+def _is_count(value):
+    return type(value) is int and value >= 0
+
+
+def _parse_request(r, elements_checked, parse_sampler_once, context_ids, token_ids, position_ids, qo, samplers,
+                   sampler_indptr, sampling_indices, sampling_indptr, masks, mask_indptr, logit_mask_indptr, spec_indptr,
+                   image_indptr, audio_indptr, adapters):
     context_id = context_ids[r]
-    if isinstance(context_id, bool) or not isinstance(context_id, int) or context_id < 0:
-        raise RequestError(INVALID_REQUEST, "context id %r is not a non-negative integer" % (context_id,))
     start, end = qo[r], qo[r + 1]
     tokens = token_ids[start:end]
     positions = position_ids[start:end]
-    for token in tokens:
-        if isinstance(token, bool) or not isinstance(token, int) or token < 0:
-            raise RequestError(INVALID_REQUEST, "token id %r is not a non-negative integer" % (token,))
-    for position in positions:
-        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
-            raise RequestError(INVALID_REQUEST, "position %r is not a non-negative integer" % (position,))
+    if not elements_checked:
+        if not _is_count(context_id):
+            raise RequestError(INVALID_REQUEST, "context id %r is not a non-negative integer" % (context_id,))
+        for token in tokens:
+            if not _is_count(token):
+                raise RequestError(INVALID_REQUEST, "token id %r is not a non-negative integer" % (token,))
+        for position in positions:
+            if not _is_count(position):
+                raise RequestError(INVALID_REQUEST, "position %r is not a non-negative integer" % (position,))
 
     if mask_indptr is not None:
         rows = masks[mask_indptr[r]:mask_indptr[r + 1]]
@@ -179,5 +295,5 @@ def _parse_request(r, batch, context_ids, token_ids, position_ids, qo, samplers,
     if count == 1:
         if not tokens:
             raise RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token")
-        sampler = parse_sampler(samplers[sampler_indptr[r]])
+        sampler = parse_sampler_once(samplers[sampler_indptr[r]])
     return Request(context_id, tokens, positions, sampler)

@@ -56,6 +56,13 @@ class Engine:
     @staticmethod
     def _waves(requests, results):
         """Request indices grouped so each wave holds a context at most once, in arrival order."""
+        usable = [i for i, r in enumerate(requests) if type(r) is not RequestError]
+        if len(usable) < len(requests):
+            for i, r in enumerate(requests):
+                if type(r) is RequestError:
+                    results[i] = r
+        if len({requests[i].context_id for i in usable}) == len(usable):
+            return [usable] if usable else []  # the usual batch: every context once
         waves = []
         seen = {}
         for index, request in enumerate(requests):
@@ -71,10 +78,18 @@ class Engine:
 
     def _run_wave(self, wave, requests, results):
         pending = []
-        touch = self.histories.touch
+        contexts = self.histories.contexts
+        get, move_to_end, touch = contexts.get, contexts.move_to_end, self.histories.touch
+        use_lookahead = self.lookahead > 1
+        hits = 0
         for index in wave:
             request = requests[index]
-            context = touch(request.context_id)
+            context_id = request.context_id
+            context = get(context_id)
+            if context is None:
+                context = touch(context_id)
+            else:
+                move_to_end(context_id)  # most recently used
             try:
                 context.merge(request.positions, request.tokens)
                 sampler = request.sampler
@@ -82,13 +97,13 @@ class Engine:
                     results[index] = []  # prefill only: recorded for replay
                     continue
                 prefix_len = request.positions[-1] + 1
-                if sampler.greedy and self.lookahead > 1:
-                    token = context.take_lookahead(prefix_len)
-                    if token is not None:
-                        self.lookahead_hits += 1
-                        self.tokens_returned += 1
-                        results[index] = [token]
-                        continue
+                if sampler.greedy and use_lookahead:
+                    if context.lookahead is not None:
+                        token = context.take_lookahead(prefix_len)
+                        if token is not None:
+                            hits += 1
+                            results[index] = [token]
+                            continue
                 else:
                     context.lookahead = None  # a sampler change ends the greedy buffer
                 prompt = context.prompt(prefix_len)
@@ -98,14 +113,25 @@ class Engine:
                 pending.append((index, context, prefix_len, prompt, sampler, min(budget, self.lookahead if sampler.greedy else 1)))
             except RequestError as error:
                 results[index] = error
+        self.lookahead_hits += hits
+        self.tokens_returned += hits
         if pending:
             self._generate(pending, results)
 
-    def _params(self, context, prefix_len, sampler, max_tokens):
+    def _params(self, context, prefix_len, sampler, max_tokens, shared):
+        if sampler.greedy:
+            # Greedy parameters carry no per-step seed: one object serves every such request of a call.
+            key = (sampler.kind, sampler.temperature, sampler.top_k, sampler.top_p, sampler.min_p, max_tokens)
+            params = shared.get(key)
+            if params is None:
+                params = shared[key] = self._new_params(sampler.sampling_kwargs(), max_tokens)
+            return params
         kwargs = sampler.sampling_kwargs()
-        if not sampler.greedy:
-            base = sampler.seed if sampler.seed else self._random_seed
-            kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
+        base = sampler.seed if sampler.seed else self._random_seed
+        kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
+        return self._new_params(kwargs, max_tokens)
+
+    def _new_params(self, kwargs, max_tokens):
         return self._sampling_params(
             max_tokens=max_tokens,
             end_id=self.model.end_id,
@@ -120,10 +146,11 @@ class Engine:
         prompts = []
         params = []
         salts = [] if self._cache_salt else None
+        shared = {}
         try:
             for _, context, prefix_len, prompt, sampler, max_tokens in pending:
                 prompts.append(prompt)
-                params.append(self._params(context, prefix_len, sampler, max_tokens))
+                params.append(self._params(context, prefix_len, sampler, max_tokens, shared))
                 if salts is not None:
                     salts.append(str(context.context_id))
             self.engine_calls += 1

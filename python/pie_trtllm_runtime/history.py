@@ -35,6 +35,19 @@ class Context:
     def merge(self, positions, tokens):
         """Writes a request's tokens at their positions. A different token at a known position
         truncates there; a position past the end is a gap and fails the request untouched."""
+        if len(positions) == 1 and positions[0] >= self.offset:
+            # One decode token: the common case, without the general loops below.
+            history = self.tokens
+            index = positions[0] - self.offset
+            if index == len(history):
+                history.append(tokens[0])
+                return
+            if index < len(history):
+                if history[index] != tokens[0]:
+                    del history[index:]
+                    history.append(tokens[0])
+                    self.lookahead = None
+                return
         if positions and positions[0] < self.offset:
             if positions[0] != 0:
                 raise RequestError(
@@ -74,9 +87,12 @@ class Context:
                 "context %d: max_history_tokens trimmed the first %d tokens, so the prompt cannot be rebuilt exactly; "
                 "resend the context from position 0" % (self.context_id, self.offset),
             )
-        if prefix_len > len(self.tokens):
-            raise RequestError(MISSING_REPLAY_PREFIX, "context %d needs %d tokens but holds %d" % (self.context_id, prefix_len, len(self.tokens)))
-        return self.tokens[:prefix_len]
+        tokens = self.tokens
+        if prefix_len > len(tokens):
+            raise RequestError(MISSING_REPLAY_PREFIX, "context %d needs %d tokens but holds %d" % (self.context_id, prefix_len, len(tokens)))
+        # The common decode step prompts with the whole history: hand it over without a copy
+        # (LLM.generate has read it by the time it returns; the history changes only after).
+        return tokens if prefix_len == len(tokens) else tokens[:prefix_len]
 
     def take_lookahead(self, prefix_len):
         """The buffered greedy token for position `prefix_len`, or None (and the buffer dropped)."""
@@ -109,18 +125,18 @@ class HistoryStore:
             raise ValueError("max_session_histories must be positive")
         self.max_contexts = max_contexts
         self.max_tokens = max_tokens
-        self._contexts = OrderedDict()
+        self.contexts = OrderedDict()  # least recently used first
         self.evictions = 0
 
     def __len__(self):
-        return len(self._contexts)
+        return len(self.contexts)
 
     def get(self, context_id):
-        return self._contexts.get(context_id)
+        return self.contexts.get(context_id)
 
     def touch(self, context_id):
         """The context, created if new, marked most recently used."""
-        contexts = self._contexts
+        contexts = self.contexts
         context = contexts.get(context_id)
         if context is not None:
             contexts.move_to_end(context_id)
@@ -134,7 +150,7 @@ class HistoryStore:
     def release(self, context_ids):
         released = 0
         for context_id in context_ids:
-            if self._contexts.pop(context_id, None) is not None:
+            if self.contexts.pop(context_id, None) is not None:
                 released += 1
         return released
 
@@ -144,7 +160,7 @@ class HistoryStore:
             raise RequestError(INVALID_REQUEST, "fork length must be a non-negative integer, found %r" % (length,))
         if parent_id == child_id:
             raise RequestError(INVALID_REQUEST, "a context cannot be forked onto itself")
-        parent = self._contexts.get(parent_id)
+        parent = self.contexts.get(parent_id)
         if parent is None:
             raise RequestError(MISSING_REPLAY_PREFIX, "fork parent %r has no replay history here (unknown, released or evicted)" % (parent_id,))
         if parent.offset or length > parent.length:

@@ -4,6 +4,7 @@ The handshake descriptor carries exactly one JSON line of capabilities and one `
 line, or one `{"error": ...}` line on failure; stdout and stderr carry logs only."""
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -35,6 +36,17 @@ def _write_lines(fd, messages):
     os.close(fd)
 
 
+PROFILE_SPIN_US = {"latency": None, "balanced": 1000, "power": 0}
+
+
+def spin_budget_us(driver):
+    """How long the request reader polls before it sleeps: `spin_budget_us`, else the profile's
+    (latency: without limit, balanced: 1000 µs, power: never), as in Pie."""
+    if driver.get("spin_budget_us") is not None:
+        return int(driver["spin_budget_us"])
+    return PROFILE_SPIN_US.get(driver.get("ipc_profile", "balanced"), 1000)
+
+
 def read_config(path):
     try:
         with open(path, encoding="utf-8") as handle:
@@ -60,6 +72,9 @@ def main(argv=None):
     if args.probe:
         from .probe import main as probe_main
         return probe_main()
+    # Replay histories are many long-lived lists; collect young objects less often, as
+    # TensorRT-LLM's own executor does (garbage_collection_gen0_threshold = 20000).
+    gc.set_threshold(20000, 10, 10)
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("PIE_TRTLLM_LOG_LEVEL", "INFO"),
                         format="[pie_trtllm_runtime %(process)d] %(levelname)s %(message)s")
     if args.config is None or args.handshake_fd is None or args.request_fd is None or args.response_fd is None:
@@ -77,7 +92,7 @@ def main(argv=None):
     driver = config["driver"]
     capabilities = capability_report(driver["options"], engine.model, driver.get("activation_dtype", "bfloat16"))
     from .server import Server
-    server = Server(engine, capabilities, FrameReader(args.request_fd), FrameWriter(args.response_fd))
+    server = Server(engine, capabilities, FrameReader(args.request_fd, spin_budget_us(driver)), FrameWriter(args.response_fd))
 
     def terminate(signum, frame):
         raise SystemExit(0)

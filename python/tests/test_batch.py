@@ -75,3 +75,40 @@ def test_runtime_answers_a_mixed_batch_with_one_result_each():
     b = two(adapter_bindings=[{"adapter_id": 0, "seed": 0}, {"adapter_id": -1, "seed": 0}])
     out = e.forward(parse_batch(b))
     assert out[0].code == codes.UNSUPPORTED_ADAPTER and isinstance(out[1], list) and len(out[1]) == 1
+
+
+def _pack(code, values):
+    import base64
+    from array import array
+    return base64.b64encode(array(code, values).tobytes()).decode()
+
+
+def test_packed_arrays_and_sampler_table_mean_the_same_as_pie_layout():
+    packed = {
+        "packed": {"token_ids": _pack("I", [1, 2, 3, 4]), "position_ids": _pack("I", [0, 1, 0, 1]), "qo_indptr": _pack("I", [0, 2, 4]),
+                   "context_ids": _pack("Q", [2 ** 40, 7]), "sampler_index": _pack("i", [0, -1])},
+        "sampler_table": [GREEDY],
+    }
+    requests = parse_batch(packed)
+    assert [r.context_id for r in requests] == [2 ** 40, 7]
+    assert requests[0].tokens == [1, 2] and requests[1].positions == [0, 1]
+    assert requests[0].sampler.greedy and requests[1].sampler is None
+
+
+def test_broken_packing_fails_the_batch_with_invalid_request():
+    with pytest.raises(BatchError):
+        parse_batch({"packed": {"token_ids": "***"}, "sampler_table": []})
+    with pytest.raises(BatchError):
+        parse_batch({"packed": {"weights": _pack("I", [1])}})
+    bad_index = batch([(1, [1], 0, None)])
+    del bad_index["samplers"], bad_index["sampler_indptr"]
+    bad_index.update(sampler_table=[GREEDY], sampler_index=[3])
+    with pytest.raises(BatchError):
+        parse_batch(bad_index)
+
+
+def test_a_probe_in_the_sampler_table_fails_only_its_requests():
+    b = batch([(1, [1], 0, None), (2, [1], 0, None)])
+    del b["samplers"], b["sampler_indptr"]
+    b.update(sampler_table=[{"type": "entropy"}, GREEDY], sampler_index=[0, 1])
+    assert codes_of(b) == [codes.UNSUPPORTED_PROBE, "OK"]

@@ -85,7 +85,7 @@ def test_one_batched_call_for_many_contexts_with_cache_salt():
     generate = e.llm.generate
 
     def spy(prompts, **kwargs):
-        calls.append((prompts, kwargs))
+        calls.append(([list(p) for p in prompts], kwargs))  # as the engine saw them at call time
         return generate(prompts, **kwargs)
 
     e.llm.generate = spy

@@ -7,34 +7,12 @@ import { OperationError } from '../capabilities/operation-error.js';
 import type { GateOutcome, RequestGate } from '../capabilities/request-gate.js';
 import type { ReplayTracker } from '../capabilities/replay-tracker.js';
 import type { RuntimeResult } from '../runtime/generated/wire-messages.js';
+import { packedSubBatch } from '../runtime/packed-batch.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ReplicaPool } from '../runtime/replica-pool.js';
 import { RuntimeError } from '../runtime/runtime-errors.js';
 import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
 import { Tokens } from './tokens.js';
-
-/** A compact batch with only the accepted requests and the fields the runtime needs for them. */
-function subBatch(batch: ForwardBatch, indices: number[], samplers: (Sampler | undefined)[]): ForwardBatch {
-  const token_ids: number[] = [];
-  const position_ids: number[] = [];
-  const qo_indptr = [0];
-  const context_ids: number[] = [];
-  const chosen: Sampler[] = [];
-  const sampler_indptr = [0];
-  const qo = batch.qo_indptr;
-  for (const r of indices) {
-    for (let i = qo[r]!; i < qo[r + 1]!; i++) {
-      token_ids.push(batch.token_ids[i]!);
-      position_ids.push(batch.position_ids[i]!);
-    }
-    qo_indptr.push(token_ids.length);
-    context_ids.push(batch.context_ids[r]!);
-    const sampler = samplers[r];
-    if (sampler) chosen.push(sampler);
-    sampler_indptr.push(chosen.length);
-  }
-  return { token_ids, position_ids, qo_indptr, context_ids, samplers: chosen, sampler_indptr };
-}
 
 function isContextId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
@@ -95,7 +73,7 @@ export class TensorRtLlmDriver {
       [...byReplica].map(async ([replica, indices]) => {
         const results = outcome.results;
         try {
-          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: subBatch(batch, indices, outcome.samplers) });
+          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) });
           const answers = reply.results;
           if (!answers || answers.length !== indices.length) {
             const why = reply.error ? `${reply.error.code}: ${reply.error.message}` : `the runtime answered ${answers?.length ?? 0} results for ${indices.length} requests`;

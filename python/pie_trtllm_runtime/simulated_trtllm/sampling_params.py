@@ -1,36 +1,64 @@
-"""SamplingParams of TensorRT-LLM 1.2.1: keyword-only, unknown fields are a TypeError."""
+"""SamplingParams of TensorRT-LLM 1.2.1: a keyword-only slotted dataclass, as the real one is, so an
+unknown field or a positional argument is a TypeError."""
 
-_FIELDS = {
-    "end_id": None, "pad_id": None, "max_tokens": 32, "bad": None, "bad_token_ids": None, "stop": None,
-    "stop_token_ids": None, "include_stop_str_in_output": False, "embedding_bias": None, "logits_processor": None,
-    "apply_batched_logits_processor": False, "n": 1, "best_of": None, "use_beam_search": False, "top_k": None,
-    "top_p": None, "top_p_min": None, "top_p_reset_ids": None, "top_p_decay": None, "seed": None, "temperature": None,
-    "min_tokens": None, "beam_search_diversity_rate": None, "repetition_penalty": None, "presence_penalty": None,
-    "frequency_penalty": None, "prompt_ignore_length": None, "length_penalty": None, "early_stopping": None,
-    "no_repeat_ngram_size": None, "min_p": None, "beam_width_array": None, "logprobs": None, "prompt_logprobs": None,
-    "return_context_logits": False, "return_generation_logits": False, "exclude_input_from_output": True,
-    "return_encoder_output": False, "return_perf_metrics": False, "additional_model_outputs": None,
-    "_context_logits_auto_enabled": False, "_generation_logits_auto_enabled": False, "_return_log_probs": False,
-    "lookahead_config": None, "guided_decoding": None, "ignore_eos": False, "detokenize": True,
-    "add_special_tokens": True, "truncate_prompt_tokens": None, "skip_special_tokens": True,
-    "spaces_between_special_tokens": True,
-}
+from dataclasses import dataclass
 
 
+@dataclass(slots=True, kw_only=True)
 class SamplingParams:
-    __slots__ = tuple(_FIELDS)
+    end_id: object = None
+    pad_id: object = None
+    max_tokens: object = 32
+    bad: object = None
+    bad_token_ids: object = None
+    stop: object = None
+    stop_token_ids: object = None
+    include_stop_str_in_output: object = False
+    embedding_bias: object = None
+    logits_processor: object = None
+    apply_batched_logits_processor: object = False
+    n: object = 1
+    best_of: object = None
+    use_beam_search: object = False
+    top_k: object = None
+    top_p: object = None
+    top_p_min: object = None
+    top_p_reset_ids: object = None
+    top_p_decay: object = None
+    seed: object = None
+    temperature: object = None
+    min_tokens: object = None
+    beam_search_diversity_rate: object = None
+    repetition_penalty: object = None
+    presence_penalty: object = None
+    frequency_penalty: object = None
+    prompt_ignore_length: object = None
+    length_penalty: object = None
+    early_stopping: object = None
+    no_repeat_ngram_size: object = None
+    min_p: object = None
+    beam_width_array: object = None
+    logprobs: object = None
+    prompt_logprobs: object = None
+    return_context_logits: object = False
+    return_generation_logits: object = False
+    exclude_input_from_output: object = True
+    return_encoder_output: object = False
+    return_perf_metrics: object = False
+    additional_model_outputs: object = None
+    _context_logits_auto_enabled: object = False
+    _generation_logits_auto_enabled: object = False
+    _return_log_probs: object = False
+    lookahead_config: object = None
+    guided_decoding: object = None
+    ignore_eos: object = False
+    detokenize: object = True
+    add_special_tokens: object = True
+    truncate_prompt_tokens: object = None
+    skip_special_tokens: object = True
+    spaces_between_special_tokens: object = True
 
-    def __init__(self, *args, **kwargs):
-        if args:
-            raise TypeError("SamplingParams.__init__() takes 1 positional argument but %d were given" % (len(args) + 1))
-        for name in kwargs:
-            if name not in _FIELDS:
-                raise TypeError("SamplingParams.__init__() got an unexpected keyword argument '%s'" % name)
-        for name, default in _FIELDS.items():
-            setattr(self, name, kwargs.get(name, default))
-        self._post_init()
-
-    def _post_init(self):
+    def __post_init__(self):
         if self.pad_id is None:
             self.pad_id = self.end_id
         if self.best_of is None:

@@ -28,7 +28,7 @@ export type RuntimeResult = number[] | ErrorResult;
 export interface ForwardMessage {
   id: number;
   op: 'forward';
-  batch: ForwardBatch;
+  batch: ForwardBatch | PackedForwardBatch | IndexedForwardBatch;
 }
 export interface ForwardBatch {
   /**
@@ -151,6 +151,66 @@ export interface AdapterBinding {
    */
   adapter_id: number;
   seed?: number;
+}
+/**
+ * The forward batch as the driver sends it to its runtime: integer arrays packed as base64 of little-endian integers, and each distinct sampler once.
+ */
+export interface PackedForwardBatch {
+  packed: {
+    /**
+     * u32 per token
+     */
+    token_ids: string;
+    /**
+     * u32 per token
+     */
+    position_ids: string;
+    /**
+     * u32, R+1 entries
+     */
+    qo_indptr: string;
+    /**
+     * u64 per request
+     */
+    context_ids: string;
+    /**
+     * i32 per request: index into sampler_table, -1 for none
+     */
+    sampler_index: string;
+  };
+  /**
+   * the distinct samplers of the batch
+   */
+  sampler_table: Sampler[];
+}
+/**
+ * A small forward batch as the driver sends it to its runtime: plain arrays, each distinct sampler once and each request's index into them.
+ */
+export interface IndexedForwardBatch {
+  /**
+   * tokens of every request, concatenated
+   */
+  token_ids: number[];
+  /**
+   * absolute position of each token
+   */
+  position_ids: number[];
+  /**
+   * R+1 entries
+   */
+  qo_indptr: number[];
+  /**
+   * R entries
+   */
+  context_ids: number[];
+  /**
+   * the distinct samplers of the batch
+   */
+  sampler_table: Sampler[];
+  /**
+   * per request: index into sampler_table, -1 for none
+   */
+  sampler_index: number[];
 }
 export interface ReleaseMessage {
   id: number;

@@ -1,0 +1,27 @@
+/**
+ * Integer arrays packed for the runtime wire: base64 of little-endian fixed-width integers
+ * (python/pie_trtllm_runtime/packing.py decodes them). Parsing one JSON number per token costs
+ * the Python side more than the pipe itself; a packed array is a few C calls.
+ */
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function toBase64(view: ArrayBufferView): string {
+  if (!littleEndian) throw new Error('packing assumes a little-endian host');
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString('base64');
+}
+
+export function packU32(values: ArrayLike<number>): string {
+  return toBase64(Uint32Array.from(values));
+}
+
+export function packI32(values: ArrayLike<number>): string {
+  return toBase64(Int32Array.from(values));
+}
+
+/** Context ids are Pie's u64; JavaScript numbers carry them exactly up to 2^53. */
+export function packU64(values: ArrayLike<number>): string {
+  const out = new BigUint64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+  return toBase64(out);
+}
