@@ -10,8 +10,8 @@ export class EchoPeer {
   private readonly requests: Writable;
   private waiting: ((payload: Buffer) => void) | undefined;
 
-  constructor(python = 'python3') {
-    this.child = spawn(python, [join(packageRoot, 'bench', 'echo_server.py'), '--request-fd', '4', '--response-fd', '5'], {
+  constructor(spinMicros = 0, python = 'python3') {
+    this.child = spawn(python, [join(packageRoot, 'bench', 'echo_server.py'), '--request-fd', '4', '--response-fd', '5', '--spin-us', String(spinMicros)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONPATH: join(packageRoot, 'python') },
     });

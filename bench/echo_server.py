@@ -10,8 +10,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--request-fd", type=int, required=True)
     parser.add_argument("--response-fd", type=int, required=True)
+    parser.add_argument("--spin-us", type=int, default=0, help="poll this long before sleeping, as the runtime's ipc_profile does")
     args = parser.parse_args()
-    reader, writer = FrameReader(args.request_fd), FrameWriter(args.response_fd)
+    reader, writer = FrameReader(args.request_fd, args.spin_us), FrameWriter(args.response_fd)
     while True:
         payload = reader.read_frame()
         if payload is None:

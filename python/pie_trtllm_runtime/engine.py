@@ -91,7 +91,10 @@ class Engine:
             else:
                 move_to_end(context_id)  # most recently used
             try:
-                context.merge(request.positions, request.tokens)
+                tokens = request.tokens
+                if tokens and max(tokens) >= self.model.vocab_size:
+                    raise RequestError(INVALID_REQUEST, "token id %d is outside the vocabulary (0..%d)" % (max(tokens), self.model.vocab_size - 1))
+                context.merge(request.positions, tokens)
                 sampler = request.sampler
                 if sampler is None:
                     results[index] = []  # prefill only: recorded for replay

@@ -13,9 +13,9 @@ PYTHON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
 class RuntimeProcess:
-    def __init__(self, options=None, simulate=True, env=None, config=None):
-        config = config or {"driver": {"options": options or {}, "random_seed": 42}, "model": {"name": "m", "hf_repo": "sim"},
-                            "device": "cuda:0", "simulate": simulate}
+    def __init__(self, options=None, simulate=True, env=None, config=None, driver=None):
+        config = config or {"driver": dict({"options": options or {}, "random_seed": 42}, **(driver or {})),
+                            "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0", "simulate": simulate}
         handle, self.config_path = tempfile.mkstemp(suffix=".json")
         with os.fdopen(handle, "w") as f:
             json.dump(config, f)

@@ -156,3 +156,10 @@ def test_max_history_tokens_rejects_instead_of_guessing():
     # The full replay from position 0 is served exactly.
     out = run(e, [(1, [1, 2, 3, 4] + first, 0, GREEDY)])
     assert out == [greedy_continuation([1, 2, 3, 4] + first, 1)]
+
+
+def test_token_outside_the_vocabulary_fails_alone():
+    e = engine()
+    out = run(e, [(1, [40000], 0, GREEDY), (2, [5], 0, GREEDY)])
+    assert isinstance(out[0], RequestError) and out[0].code == "INVALID_REQUEST"
+    assert out[1] == greedy_continuation([5], 1)

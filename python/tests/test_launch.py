@@ -115,3 +115,24 @@ def test_probe_reports_this_interpreter():
     assert report["python"]["version"].startswith("3.")
     assert report["tensorrt_llm"]["ok"] is False and "error" in report["tensorrt_llm"]
     assert set(report) >= {"mpi4py", "mpi_library", "torch", "cuda", "runtime"}
+
+
+def test_spin_budget_follows_the_ipc_profile():
+    from pie_trtllm_runtime.launcher import spin_budget_us
+    assert spin_budget_us({}) == 1000
+    assert spin_budget_us({"ipc_profile": "power"}) == 0
+    assert spin_budget_us({"ipc_profile": "latency"}) is None
+    assert spin_budget_us({"ipc_profile": "power", "spin_budget_us": 25}) == 25
+
+
+def test_every_ipc_profile_serves():
+    for driver in ({"ipc_profile": "power"}, {"ipc_profile": "latency"}, {"spin_budget_us": 50}):
+        runtime = RuntimeProcess(driver=driver)
+        try:
+            for step in range(3):
+                reply = runtime.call({"op": "forward", "batch": batch([(1, [step + 1], step, GREEDY)])})
+                assert len(reply["results"]) == 1 and len(reply["results"][0]) == 1
+            assert runtime.call({"op": "shutdown"})["ok"] is True
+        finally:
+            runtime.close()
+        assert runtime.process.returncode == 0

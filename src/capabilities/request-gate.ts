@@ -85,7 +85,15 @@ function samplerProblem(sampler: unknown): ForwardResult | undefined {
  * exactly is answered here with its code; the rest go on. The Python runtime checks again.
  */
 export class RequestGate {
+  /** Token ids must lie below this once the runtimes have reported their vocabulary. */
+  private vocabSize = Number.POSITIVE_INFINITY;
+
   constructor(private readonly tracker: ReplayTracker) {}
+
+  /** Learns the model's vocabulary from the capability report. */
+  setVocabulary(size: number): void {
+    this.vocabSize = size;
+  }
 
   classify(input: unknown): GateOutcome {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new MalformedBatchError('`batch` must be an object');
@@ -144,6 +152,7 @@ export class RequestGate {
     const end = p.qo[r + 1]!;
     for (let i = start; i < end; i++) {
       if (!isCount(p.tokens[i])) return rejection('INVALID_REQUEST', `token id ${JSON.stringify(p.tokens[i])} is not a non-negative integer`);
+      if ((p.tokens[i] as number) >= this.vocabSize) return rejection('INVALID_REQUEST', `token id ${p.tokens[i]} is outside the vocabulary (0..${this.vocabSize - 1})`);
       if (!isCount(p.positions[i])) return rejection('INVALID_REQUEST', `position ${JSON.stringify(p.positions[i])} is not a non-negative integer`);
     }
     if (p.masks) {

@@ -40,6 +40,7 @@ export class TensorRtLlmDriver {
   start(): Promise<CapabilityReport> {
     this.started ??= this.pool.start().then(() => {
       this.report = combineCapabilities(this.pool.replicas.map((r) => ({ device: r.device, capabilities: r.capabilities! })));
+      this.gate.setVocabulary(this.report.vocab_size);
       return this.report;
     });
     return this.started;

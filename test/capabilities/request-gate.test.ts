@@ -78,6 +78,12 @@ describe('RequestGate', () => {
     expect(codes(gate().classify(badSampler).results)).to.deep.equal(['INVALID_REQUEST', 'OK']);
   });
 
+  it('refuses token ids outside the vocabulary once it is known', () => {
+    const g = gate();
+    g.setVocabulary(100);
+    expect(codes(g.classify(batchOf([[1, [99], 0, GREEDY], [2, [100], 0, GREEDY]])).results)).to.deep.equal(['OK', 'INVALID_REQUEST']);
+  });
+
   it('throws MalformedBatchError when no request count can be read', () => {
     expect(() => gate().classify(null)).to.throw(MalformedBatchError);
     expect(() => gate().classify({ token_ids: [] })).to.throw(MalformedBatchError, /context_ids/);

@@ -10,7 +10,7 @@ from .sampling_params import SamplingParams
 SIMULATED_MODEL = {
     "arch_name": "SimulatedForCausalLM",
     "vocab_size": 32000,
-    "max_model_len": 32768,
+    "max_model_len": 131072,
     "end_id": 2,
     "pad_id": 0,
 }
