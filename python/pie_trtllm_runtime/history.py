@@ -18,15 +18,20 @@ class Lookahead:
 
 class Context:
     """One context's history. `offset` tokens at the front were trimmed by max_history_tokens;
-    positions stay absolute, so a prompt that needs a trimmed token is refused, never guessed."""
+    positions stay absolute, so a prompt that needs a trimmed token is refused, never guessed.
 
-    __slots__ = ("context_id", "tokens", "offset", "lookahead")
+    `tokens` may run past what requests have written: the greedy lookahead keeps its generated
+    tokens there. `confirmed` is how far requests have written; a request may start no further,
+    so a speculative token never stands in for one the program did not send."""
+
+    __slots__ = ("context_id", "tokens", "offset", "lookahead", "confirmed")
 
     def __init__(self, context_id, tokens=None):
         self.context_id = context_id
         self.tokens = tokens if tokens is not None else []
         self.offset = 0
         self.lookahead = None
+        self.confirmed = len(self.tokens)
 
     @property
     def length(self):
@@ -34,20 +39,8 @@ class Context:
 
     def merge(self, positions, tokens):
         """Writes a request's tokens at their positions. A different token at a known position
-        truncates there; a position past the end is a gap and fails the request untouched."""
-        if len(positions) == 1 and positions[0] >= self.offset:
-            # One decode token: the common case, without the general loops below.
-            history = self.tokens
-            index = positions[0] - self.offset
-            if index == len(history):
-                history.append(tokens[0])
-                return
-            if index < len(history):
-                if history[index] != tokens[0]:
-                    del history[index:]
-                    history.append(tokens[0])
-                    self.lookahead = None
-                return
+        truncates there; a position past what requests have written is a gap and fails the
+        request, leaving the history untouched."""
         if positions and positions[0] < self.offset:
             if positions[0] != 0:
                 raise RequestError(
@@ -58,27 +51,33 @@ class Context:
             self.tokens = []  # a replay from position 0 rebuilds the whole history
             self.offset = 0
             self.lookahead = None
-        end = self.length
+            self.confirmed = 0
+        end = self.confirmed
         for position in positions:
             if position > end:
                 raise RequestError(
                     MISSING_REPLAY_PREFIX,
                     "context %d has token position %d, but the replay history only holds %d tokens; "
-                    "send the missing prefix (a fork or restore needs its parent's tokens)" % (self.context_id, position, self.length),
+                    "send the missing prefix (a fork or restore needs its parent's tokens)" % (self.context_id, position, self.confirmed),
                 )
             if position == end:
                 end += 1
-        history = self.tokens
-        offset = self.offset
         for position, token in zip(positions, tokens):
-            index = position - offset
-            if index < len(history):
-                if history[index] != token:
-                    del history[index:]
-                    history.append(token)
-                    self.lookahead = None
-            else:
-                history.append(token)
+            self._write(position, token)
+
+    def _write(self, position, token):
+        history = self.tokens
+        index = position - self.offset
+        if index == len(history):
+            history.append(token)
+        elif history[index] != token:
+            del history[index:]  # what followed belonged to another continuation
+            history.append(token)
+            self.lookahead = None
+            self.confirmed = position + 1
+            return
+        if position == self.confirmed:
+            self.confirmed += 1
 
     def prompt(self, prefix_len):
         if self.offset:
@@ -110,6 +109,7 @@ class Context:
     def record_generation(self, prefix_len, generated, keep_lookahead, max_tokens):
         del self.tokens[prefix_len - self.offset:]
         self.tokens.extend(generated)
+        self.confirmed = prefix_len  # what follows is generated, not written by a request
         self.lookahead = Lookahead(prefix_len, generated) if keep_lookahead and len(generated) > 1 else None
         if max_tokens is not None and len(self.tokens) > max_tokens:
             dropped = len(self.tokens) - max_tokens
@@ -163,13 +163,14 @@ class HistoryStore:
         parent = self.contexts.get(parent_id)
         if parent is None:
             raise RequestError(MISSING_REPLAY_PREFIX, "fork parent %r has no replay history here (unknown, released or evicted)" % (parent_id,))
-        if parent.offset or length > parent.length:
+        if parent.offset or length > parent.confirmed:
             raise RequestError(
                 MISSING_REPLAY_PREFIX,
-                "fork of %d tokens, but context %r can replay positions %d..%d only" % (length, parent_id, parent.offset, parent.length),
+                "fork of %d tokens, but context %r can replay positions %d..%d only" % (length, parent_id, parent.offset, parent.confirmed),
             )
         child = self.touch(child_id)
         child.tokens = parent.tokens[:length]
         child.offset = 0
         child.lookahead = None
+        child.confirmed = length
         return child

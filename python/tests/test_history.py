@@ -95,3 +95,28 @@ def test_trimmed_history_never_builds_a_wrong_prompt():
 def test_max_contexts_must_be_positive():
     with pytest.raises(ValueError):
         HistoryStore(0)
+
+
+def test_generated_lookahead_tokens_do_not_count_as_written():
+    store = HistoryStore(4)
+    ctx = store.touch(1)
+    ctx.merge([0, 1], [10, 11])
+    ctx.record_generation(2, [20, 21, 22, 23], True, None)
+    assert ctx.tokens == [10, 11, 20, 21, 22, 23] and ctx.confirmed == 2
+    with pytest.raises(RequestError) as error:
+        ctx.merge([4], [99])  # skips positions 2 and 3, which only the lookahead produced
+    assert error.value.code == MISSING_REPLAY_PREFIX
+    ctx.merge([2], [20])  # the program writes back the sampled token
+    assert ctx.confirmed == 3 and ctx.tokens == [10, 11, 20, 21, 22, 23]
+    ctx.merge([3], [77])  # and then its own, different one
+    assert ctx.confirmed == 4 and ctx.tokens == [10, 11, 20, 77]
+
+
+def test_truncation_lowers_what_was_written():
+    store = HistoryStore(4)
+    ctx = store.touch(1)
+    ctx.merge([0, 1, 2, 3], [1, 2, 3, 4])
+    ctx.merge([1], [9])
+    assert ctx.tokens == [1, 9] and ctx.confirmed == 2
+    with pytest.raises(RequestError):
+        ctx.merge([3], [4])

@@ -82,7 +82,7 @@ export class TensorRtLlmDriver {
             for (const r of indices) results[r] = failure;
             return;
           }
-          for (let i = 0; i < indices.length; i++) results[indices[i]!] = this.toResult(answers[i]!, batch.context_ids[indices[i]!]!);
+          for (let i = 0; i < indices.length; i++) results[indices[i]!] = this.toResult(answers[i]!);
         } catch (error) {
           const failure = rejection('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
           for (const r of indices) results[r] = failure;
@@ -91,10 +91,9 @@ export class TensorRtLlmDriver {
     );
   }
 
-  private toResult(answer: RuntimeResult, contextId: number): ForwardResult {
+  private toResult(answer: RuntimeResult): ForwardResult {
     if (Array.isArray(answer)) return { tokens: answer };
     const { code, message } = answer.error;
-    if (code === 'MISSING_REPLAY_PREFIX') this.tracker.forget(contextId);
     return rejection(isRequestErrorCode(code) ? code : 'ENGINE_ERROR', message);
   }
 
