@@ -18,6 +18,8 @@ export interface ClientOptions {
   /** A request not answered in this time fails, and `onTimeout` decides the runtime's fate. */
   requestTimeoutMs: number;
   onTimeout(): void;
+  /** The channel closed: the runtime can no longer be reached, whatever its process does. */
+  onClosed(): void;
 }
 
 /** Request ids, in-flight bound, backpressure and per-request timeouts over one runtime's channel. */
@@ -34,9 +36,10 @@ export class RuntimeClient {
   ) {
     const decoder = new FrameDecoder((payload) => this.onReply(payload));
     runtime.replies.on('data', (chunk: Buffer) => decoder.push(chunk));
-    runtime.replies.on('close', () =>
-      this.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${options.label} (pid ${runtime.pid}) went away while this request was in flight (it died or closed its channel)`)),
-    );
+    runtime.replies.on('close', () => {
+      this.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${options.label} (pid ${runtime.pid}) went away while this request was in flight (it died or closed its channel)`));
+      options.onClosed();
+    });
     runtime.requests.on('error', () => undefined); // a write after the child died; 'close' reports it
   }
 

@@ -112,6 +112,13 @@ export class RuntimeSupervisor {
         this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) stopped answering; killing it`);
         signalGroup(runtime.pid, 'SIGKILL');
       },
+      onClosed: () => {
+        // A runtime whose channel is gone is useless even if its process lives: replace it.
+        if (runtime === this.runtime && this.state === 'ready' && runtime.child.exitCode === null) {
+          this.logger.warn(`the channel to the runtime on ${this.device} (pid ${runtime.pid}) closed; killing it`);
+          signalGroup(runtime.pid, 'SIGKILL');
+        }
+      },
     });
     this.exited = new Promise((resolve) => runtime.child.once('exit', (code, signal) => {
       untrackGroup(runtime.pid);

@@ -88,6 +88,40 @@ describe('faults', function () {
     }
   });
 
+  it('replaces a runtime whose channel closes, failing what was in flight', async () => {
+    const driver = simulatedDriver({ env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.5' }, setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }) });
+    try {
+      await driver.start();
+      const { pid } = (await statusOf(driver))[0]!;
+      const inFlight = driver.forward(batchOf([[1, [1], 0, GREEDY]]));
+      await new Promise((r) => setTimeout(r, 100));
+      const replica = (driver.driver as unknown as { pool: { replicas: { runtime: { replies: { destroy(): void } } }[] } }).pool.replicas[0]!;
+      replica.runtime.replies.destroy();
+      expect((await inFlight)[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+      await waitFor(async () => ((await statusOf(driver))[0]!.state === 'ready' && (await statusOf(driver))[0]!.restarts === 1) || undefined, 15_000, 'restart');
+      expect(groupAlive(pid!)).to.equal(false);
+      expect(await driver.forward(batchOf([[2, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
+    } finally {
+      await driver.dispose();
+    }
+  });
+
+  it('fails only the requests of an engine call that raises; the runtime stays up', async () => {
+    const driver = simulatedDriver({ env: { PIE_TRTLLM_SIMULATE_FAIL_CALLS: '2' } });
+    try {
+      await driver.start();
+      expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
+      const failed = await driver.forward(batchOf([[2, [5], 0, GREEDY], [3, [6], 0, GREEDY], [4, [7], 0]]));
+      expect(failed.map((r) => ('error' in r ? r.error.code : 'tokens'))).to.deep.equal(['ENGINE_ERROR', 'ENGINE_ERROR', 'tokens']);
+      expect((failed[0] as { error: { message: string } }).error.message).to.contain('simulated engine failure on generate call 2');
+      expect(await driver.forward(batchOf([[2, [5], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
+      const [status] = await statusOf(driver);
+      expect([status!.state, status!.restarts]).to.deep.equal(['ready', 0]);
+    } finally {
+      await driver.dispose();
+    }
+  });
+
   it('times out a runtime that never sends its handshake, with its stderr tail, leaving no process', async () => {
     const python = join(fixtures, 'interpreters', 'silent-python');
     const driver = simulatedDriver({ table: { type: 'tensorrt_llm', device: 'cuda:0', options: { python } }, readyTimeoutMs: 700 });
