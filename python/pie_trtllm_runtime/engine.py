@@ -37,6 +37,11 @@ class Engine:
         # Lookahead needs the whole history to stay exact, so a history cap turns it off.
         self.lookahead = 1 if lookahead <= 1 or self._max_history is not None else min(lookahead, LOOKAHEAD_LIMIT)
         self._random_seed = random_seed
+        # LLM.generate refuses a prompt longer than max_num_tokens unless chunked prefill is on
+        # (llm_kwargs wins over the curated options, as in the LLM arguments).
+        kwargs = options.get("llm_kwargs") or {}
+        chunked = kwargs.get("enable_chunked_prefill", options.get("enable_chunked_prefill"))
+        self._prompt_limit = None if chunked else int(kwargs.get("max_num_tokens", options.get("max_num_tokens")) or 8192)
         self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history)
         self.engine_calls = 0
         self.engine_tokens = 0
@@ -109,6 +114,12 @@ class Engine:
                             continue
                 else:
                     context.lookahead = None  # a sampler change ends the greedy buffer
+                if self._prompt_limit is not None and prefix_len > self._prompt_limit:
+                    raise RequestError(
+                        INVALID_REQUEST,
+                        "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
+                        "set options.enable_chunked_prefill = true or raise options.max_num_tokens" % (context_id, prefix_len, self._prompt_limit),
+                    )
                 prompt = context.prompt(prefix_len)
                 budget = self.model.max_model_len - prefix_len
                 if budget <= 0:

@@ -163,3 +163,12 @@ def test_token_outside_the_vocabulary_fails_alone():
     out = run(e, [(1, [40000], 0, GREEDY), (2, [5], 0, GREEDY)])
     assert isinstance(out[0], RequestError) and out[0].code == "INVALID_REQUEST"
     assert out[1] == greedy_continuation([5], 1)
+
+
+def test_a_prompt_over_max_num_tokens_without_chunked_prefill_is_refused_with_the_fix():
+    e = engine(max_num_tokens=4)
+    out = run(e, [(1, [1, 2, 3, 4, 5], 0, GREEDY), (2, [1, 2], 0, GREEDY)])
+    assert out[0].code == "INVALID_REQUEST" and "enable_chunked_prefill" in out[0].message
+    assert out[1] == greedy_continuation([1, 2], 1)
+    chunked = engine(max_num_tokens=4, enable_chunked_prefill=True)
+    assert run(chunked, [(1, [1, 2, 3, 4, 5], 0, GREEDY)]) == [greedy_continuation([1, 2, 3, 4, 5], 1)]
