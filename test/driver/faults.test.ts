@@ -10,6 +10,12 @@ import { fixtures } from '../helpers/package-paths.js';
 
 type Status = { device: string; pid: number | null; state: string; restarts: number; reason?: string };
 const statusOf = async (driver: DriverHandle) => (await driver.status()) as Status[];
+/** Waits until the first replica is serving again after its `restarts`-th restart. */
+const restarted = (driver: DriverHandle, restarts: number) =>
+  waitFor(async () => {
+    const s = (await statusOf(driver))[0]!;
+    return s.state === 'ready' && s.restarts === restarts ? s : undefined;
+  }, 15_000, `restart ${restarts}`);
 const fastPolicy = (overrides: Partial<typeof defaultPolicy> = {}) => ({ ...defaultPolicy, backoffBaseMs: 20, backoffMaxMs: 100, shutdownGraceMs: 1000, ...overrides });
 
 describe('faults', function () {
@@ -34,11 +40,8 @@ describe('faults', function () {
       expect((results[0] as { error: { message: string } }).error.message).to.match(/runtime on cuda:0 \(pid \d+\) (went away|died)/);
       expect(results[1]).to.deep.equal({ tokens: greedyContinuation([3, 4], 1) });
       expect(Date.now() - started).to.be.below(1000);
-      const restarted = await waitFor(async () => {
-        const s = (await statusOf(driver))[0]!;
-        return s.state === 'ready' && s.restarts === 1 ? s : undefined;
-      }, 15_000, 'restart');
-      expect(restarted.pid).to.not.equal(victim!.pid);
+      const replaced = await restarted(driver, 1);
+      expect(replaced.pid).to.not.equal(victim!.pid);
       expect(groupAlive(victim!.pid!)).to.equal(false);
       // The lost context needs its prefix again; a fresh request succeeds.
       const after = await driver.forward(batchOf([[1, [9], 2, GREEDY], [3, [5], 0, GREEDY]]));
@@ -56,7 +59,7 @@ describe('faults', function () {
       for (let crash = 1; crash <= 3; crash++) {
         const { pid } = (await statusOf(driver))[0]!;
         process.kill(pid!, 'SIGKILL');
-        if (crash < 3) await waitFor(async () => ((await statusOf(driver))[0]!.restarts === crash && (await statusOf(driver))[0]!.state === 'ready') || undefined, 15_000, `restart ${crash}`);
+        if (crash < 3) await restarted(driver, crash);
       }
       const gaveUp = await waitFor(async () => {
         const s = (await statusOf(driver))[0]!;
@@ -80,7 +83,7 @@ describe('faults', function () {
       const results = await driver.forward(batchOf([[1, [1], 0, GREEDY]]));
       expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
       expect((results[0] as { error: { message: string } }).error.message).to.match(/did not answer forward within 500 ms/);
-      await waitFor(async () => ((await statusOf(driver))[0]!.state === 'ready' && (await statusOf(driver))[0]!.restarts === 1) || undefined, 15_000, 'restart');
+      await restarted(driver, 1);
       expect(groupAlive(pid!)).to.equal(false);
       expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
     } finally {
@@ -98,7 +101,7 @@ describe('faults', function () {
       const replica = (driver.driver as unknown as { pool: { replicas: { runtime: { replies: { destroy(): void } } }[] } }).pool.replicas[0]!;
       replica.runtime.replies.destroy();
       expect((await inFlight)[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
-      await waitFor(async () => ((await statusOf(driver))[0]!.state === 'ready' && (await statusOf(driver))[0]!.restarts === 1) || undefined, 15_000, 'restart');
+      await restarted(driver, 1);
       expect(groupAlive(pid!)).to.equal(false);
       expect(await driver.forward(batchOf([[2, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
     } finally {
