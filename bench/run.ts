@@ -28,7 +28,7 @@ function median(values: number[]): number {
 function stats(task: Task) {
   const result = task.result;
   if (result.state !== 'completed') throw new Error(`${task.name}: ${result.state}${'error' in result ? `: ${result.error}` : ''}`);
-  return { p50_us: result.latency.p50 * 1000, p99_us: result.latency.p99 * 1000, mean_us: result.latency.mean * 1000, samples: result.latency.samples?.length ?? 0 };
+  return { p50_us: result.latency.p50 * 1000, p99_us: result.latency.p99 * 1000, mean_us: result.latency.mean * 1000, samples: result.latency.samplesCount };
 }
 
 function simulatedDriver(options: Record<string, unknown> = {}, driverKeys: Record<string, unknown> = {}): DriverHandle {

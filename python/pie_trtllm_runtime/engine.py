@@ -86,6 +86,7 @@ class Engine:
         contexts = self.histories.contexts
         get, move_to_end, touch = contexts.get, contexts.move_to_end, self.histories.touch
         use_lookahead = self.lookahead > 1
+        vocab_size = self.model.vocab_size
         hits = 0
         for index in wave:
             request = requests[index]
@@ -97,8 +98,9 @@ class Engine:
                 move_to_end(context_id)  # most recently used
             try:
                 tokens = request.tokens
-                if tokens and max(tokens) >= self.model.vocab_size:
-                    raise RequestError(INVALID_REQUEST, "token id %d is outside the vocabulary (0..%d)" % (max(tokens), self.model.vocab_size - 1))
+                highest = tokens[0] if len(tokens) == 1 else max(tokens, default=0)
+                if highest >= vocab_size:
+                    raise RequestError(INVALID_REQUEST, "token id %d is outside the vocabulary (0..%d)" % (highest, vocab_size - 1))
                 context.merge(request.positions, tokens)
                 sampler = request.sampler
                 if sampler is None:

@@ -34,3 +34,11 @@ def unpack_arrays(packed, size_hint=None):
             values.byteswap()
         out[key] = values.tolist()
     return out
+
+
+def pack_u32(values):
+    """The inverse, for replies: a list of non-negative ints as base64 of little-endian u32."""
+    packed = array("I", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")

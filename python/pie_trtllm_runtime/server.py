@@ -9,6 +9,10 @@ import os
 
 from .batch import BatchError, parse_batch
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+from .packing import pack_u32
+
+# Replies to batches of at least this many requests may come packed (see `_forward`).
+PACK_FROM_RESULTS = 32
 
 log = logging.getLogger("pie_trtllm_runtime.server")
 
@@ -84,6 +88,15 @@ class Server:
             log.exception("forward failed")
             failure = RequestError(ENGINE_ERROR, "forward failed: %s: %s" % (type(error).__name__, error))
             results = [failure] * len(requests)
+        if len(results) >= PACK_FROM_RESULTS:
+            # A decode batch where every request got its one token: one packed array answers it.
+            flat = []
+            for result in results:
+                if type(result) is not list or len(result) != 1:
+                    break
+                flat.append(result[0])
+            else:
+                return {"tokens": pack_u32(flat)}
         return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
 
     def _release(self, message):

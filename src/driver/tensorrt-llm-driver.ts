@@ -7,6 +7,7 @@ import { OperationError } from '../capabilities/operation-error.js';
 import type { GateOutcome, RequestGate } from '../capabilities/request-gate.js';
 import type { ReplayTracker } from '../capabilities/replay-tracker.js';
 import type { RuntimeResult } from '../runtime/generated/wire-messages.js';
+import { unpackU32 } from '../runtime/array-packing.js';
 import { packedSubBatch } from '../runtime/packed-batch.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ReplicaPool } from '../runtime/replica-pool.js';
@@ -75,6 +76,14 @@ export class TensorRtLlmDriver {
         const results = outcome.results;
         try {
           const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) });
+          if (reply.tokens !== undefined) {
+            // Every request got one token: the reply is one packed array.
+            const tokens = unpackU32(reply.tokens);
+            if (tokens.length === indices.length) {
+              for (let i = 0; i < indices.length; i++) results[indices[i]!] = { tokens: [tokens[i]!] };
+              return;
+            }
+          }
           const answers = reply.results;
           if (!answers || answers.length !== indices.length) {
             const why = reply.error ? `${reply.error.code}: ${reply.error.message}` : `the runtime answered ${answers?.length ?? 0} results for ${indices.length} requests`;

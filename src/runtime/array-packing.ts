@@ -25,3 +25,12 @@ export function packU64(values: ArrayLike<number>): string {
   for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
   return toBase64(out);
 }
+
+/** A packed u32 array from the runtime (a reply's tokens). */
+export function unpackU32(text: string): Uint32Array {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.byteLength % 4 !== 0) throw new Error('a packed u32 array must be a multiple of 4 bytes');
+  const aligned = new Uint8Array(bytes.byteLength);
+  aligned.set(bytes);
+  return new Uint32Array(aligned.buffer);
+}

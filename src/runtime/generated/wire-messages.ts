@@ -239,6 +239,10 @@ export interface RuntimeReply {
   capabilities?: Capabilities;
   status?: RuntimeStatus;
   error?: WireError;
+  /**
+   * forward, when every request of a large batch got exactly one token: those tokens, packed as little-endian u32, in request order (instead of `results`)
+   */
+  tokens?: string;
 }
 export interface ErrorResult {
   error: WireError;
