@@ -19,10 +19,15 @@ export function packI32(values: ArrayLike<number>): string {
   return toBase64(Int32Array.from(values));
 }
 
-/** Context ids are Pie's u64; JavaScript numbers carry them exactly up to 2^53. */
+/** Context ids are Pie's u64; JavaScript numbers carry them exactly up to 2^53. Written as two
+ * little-endian u32 halves each, which is the same bytes without a BigInt per id. */
 export function packU64(values: ArrayLike<number>): string {
-  const out = new BigUint64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]!);
+  const out = new Uint32Array(values.length * 2);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    out[2 * i] = value >>> 0;
+    out[2 * i + 1] = Math.floor(value / 0x1_0000_0000);
+  }
   return toBase64(out);
 }
 

@@ -9,6 +9,12 @@ export type RuntimeForwardBatch = PackedForwardBatch | IndexedForwardBatch;
  * The accepted requests as the runtime wire carries them: integer arrays packed, each distinct
  * sampler sent once with a per-request index into that table (-1: prefill only).
  */
+type SamplerFields = { type: string; temperature?: number; k?: number; p?: number; seed?: number };
+
+function sameSampler(a: SamplerFields, b: SamplerFields): boolean {
+  return a === b || (a.type === b.type && a.temperature === b.temperature && a.k === b.k && a.p === b.p && a.seed === b.seed);
+}
+
 /** Batches with at least this many tokens travel packed (measured: below it plain JSON is cheaper). */
 export const PACK_FROM_TOKENS = 32;
 
@@ -23,6 +29,8 @@ export function packedSubBatch(batch: ForwardBatch, indices: number[], samplers:
   const samplerIndex = new Int32Array(indices.length);
   const table: Sampler[] = [];
   const tableIndex = new Map<string, number>();
+  let previous: Sampler | undefined;
+  let previousIndex = -1;
   let at = 0;
   indices.forEach((r, n) => {
     for (let i = qo[r]!; i < qo[r + 1]!; i++, at++) {
@@ -37,6 +45,10 @@ export function packedSubBatch(batch: ForwardBatch, indices: number[], samplers:
       return;
     }
     const s = sampler as Sampler & { temperature?: number; k?: number; p?: number; seed?: number };
+    if (previous !== undefined && sameSampler(previous as SamplerFields, s)) {
+      samplerIndex[n] = previousIndex; // a decode batch repeats one sampler: skip the lookup
+      return;
+    }
     const key = `${s.type}|${s.temperature}|${s.k}|${s.p}|${s.seed}`;
     let index = tableIndex.get(key);
     if (index === undefined) {
@@ -44,6 +56,8 @@ export function packedSubBatch(batch: ForwardBatch, indices: number[], samplers:
       tableIndex.set(key, index);
     }
     samplerIndex[n] = index;
+    previous = s;
+    previousIndex = index;
   });
   if (total < PACK_FROM_TOKENS) {
     // Small batches travel as plain arrays: decoding five short base64 strings costs the runtime
