@@ -33,10 +33,6 @@ class Context:
         self.lookahead = None
         self.confirmed = len(self.tokens)
 
-    @property
-    def length(self):
-        return self.offset + len(self.tokens)
-
     def merge(self, positions, tokens):
         """Writes a request's tokens at their positions. A different token at a known position
         truncates there; a position past what requests have written is a gap and fails the

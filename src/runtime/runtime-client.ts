@@ -43,10 +43,6 @@ export class RuntimeClient {
     runtime.requests.on('error', () => undefined); // a write after the child died; 'close' reports it
   }
 
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   async call(message: { op: string } & Record<string, unknown>): Promise<RuntimeReply> {
     if (this.closedWith) throw this.closedWith;
     while (this.pending.size >= this.options.maxInFlight) {

@@ -82,10 +82,6 @@ export class RuntimeSupervisor {
     return this.runtime?.engine;
   }
 
-  get inFlight(): number {
-    return this.client?.inFlight ?? 0;
-  }
-
   /** Called whenever this runtime's contexts are gone (it died): they need a replayable prefix again. */
   onContextsLost(listener: () => void): void {
     this.lostListeners.push(listener);
