@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe';
 import { type CapabilityReport, combineCapabilities } from '../capabilities/capability-report.js';
 import { isRequestErrorCode } from '../capabilities/error-codes.js';
-import type { ForwardBatch, ForwardResult, Sampler } from '../capabilities/forward-types.js';
+import type { ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
 import { rejection } from '../capabilities/forward-types.js';
 import { OperationError } from '../capabilities/operation-error.js';
 import type { GateOutcome, RequestGate } from '../capabilities/request-gate.js';
