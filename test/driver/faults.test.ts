@@ -5,7 +5,7 @@ import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
 import { groupAlive } from '../../src/runtime/process-group.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
-import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
+import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor, withDriver } from '../helpers/driver-fixture.js';
 import { fixtures } from '../helpers/package-paths.js';
 
 type Status = { device: string; pid: number | null; state: string; restarts: number; reason?: string };
@@ -22,13 +22,11 @@ describe('faults', function () {
   this.timeout(60_000);
 
   it('SIGKILL mid-batch fails those requests with RUNTIME_UNAVAILABLE, the other replica serves, the dead one restarts', async () => {
-    const driver = simulatedDriver({
+    await withDriver({
       table: { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1'] },
       env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.5' },
       setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }),
-    });
-    try {
-      await driver.start();
+    }, async (driver) => {
       const [victim] = await statusOf(driver);
       // Contexts 1 and 2 land on different replicas (least loaded first).
       const inFlight = driver.forward(batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]]));
@@ -47,15 +45,11 @@ describe('faults', function () {
       const after = await driver.forward(batchOf([[1, [9], 2, GREEDY], [3, [5], 0, GREEDY]]));
       expect(after[0]).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
       expect(after[1]).to.deep.equal({ tokens: greedyContinuation([5], 1) });
-    } finally {
-      await driver.dispose();
-    }
+    });
   });
 
   it('gives up after repeated crashes and says why', async () => {
-    const driver = simulatedDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ maxCrashes: 3 }) }) });
-    try {
-      await driver.start();
+    await withDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ maxCrashes: 3 }) }) }, async (driver) => {
       for (let crash = 1; crash <= 3; crash++) {
         const { pid } = (await statusOf(driver))[0]!;
         process.kill(pid!, 'SIGKILL');
@@ -69,15 +63,11 @@ describe('faults', function () {
       const results = await driver.forward(batchOf([[1, [1], 0, GREEDY]]));
       expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
       expect((results[0] as { error: { message: string } }).error.message).to.match(/gave up/);
-    } finally {
-      await driver.dispose();
-    }
+    });
   });
 
   it('kills and replaces a runtime that stops answering (SIGSTOP past the request timeout)', async () => {
-    const driver = simulatedDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ requestTimeoutMs: 500 }) }) });
-    try {
-      await driver.start();
+    await withDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ requestTimeoutMs: 500 }) }) }, async (driver) => {
       const { pid } = (await statusOf(driver))[0]!;
       process.kill(pid!, 'SIGSTOP');
       const results = await driver.forward(batchOf([[1, [1], 0, GREEDY]]));
@@ -86,15 +76,11 @@ describe('faults', function () {
       await restarted(driver, 1);
       expect(groupAlive(pid!)).to.equal(false);
       expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
-    } finally {
-      await driver.dispose();
-    }
+    });
   });
 
   it('replaces a runtime whose channel closes, failing what was in flight', async () => {
-    const driver = simulatedDriver({ env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.5' }, setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }) });
-    try {
-      await driver.start();
+    await withDriver({ env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.5' }, setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }) }, async (driver) => {
       const { pid } = (await statusOf(driver))[0]!;
       const inFlight = driver.forward(batchOf([[1, [1], 0, GREEDY]]));
       await new Promise((r) => setTimeout(r, 100));
@@ -104,15 +90,11 @@ describe('faults', function () {
       await restarted(driver, 1);
       expect(groupAlive(pid!)).to.equal(false);
       expect(await driver.forward(batchOf([[2, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
-    } finally {
-      await driver.dispose();
-    }
+    });
   });
 
   it('fails only the requests of an engine call that raises; the runtime stays up', async () => {
-    const driver = simulatedDriver({ env: { PIE_TRTLLM_SIMULATE_FAIL_CALLS: '2' } });
-    try {
-      await driver.start();
+    await withDriver({ env: { PIE_TRTLLM_SIMULATE_FAIL_CALLS: '2' } }, async (driver) => {
       expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
       const failed = await driver.forward(batchOf([[2, [5], 0, GREEDY], [3, [6], 0, GREEDY], [4, [7], 0]]));
       expect(failed.map((r) => ('error' in r ? r.error.code : 'tokens'))).to.deep.equal(['ENGINE_ERROR', 'ENGINE_ERROR', 'tokens']);
@@ -120,9 +102,7 @@ describe('faults', function () {
       expect(await driver.forward(batchOf([[2, [5], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
       const [status] = await statusOf(driver);
       expect([status!.state, status!.restarts]).to.deep.equal(['ready', 0]);
-    } finally {
-      await driver.dispose();
-    }
+    });
   });
 
   it('times out a runtime that never sends its handshake, with its stderr tail, leaving no process', async () => {

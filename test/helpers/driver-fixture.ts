@@ -64,6 +64,17 @@ export function simulatedDriver(options: FixtureOptions = {}): DriverHandle {
   }) as DriverHandle;
 }
 
+/** Runs `body` with a started simulated driver, and disposes it whatever happens. */
+export async function withDriver(options: FixtureOptions, body: (driver: DriverHandle) => Promise<void>): Promise<void> {
+  const driver = simulatedDriver(options);
+  try {
+    await driver.start();
+    await body(driver);
+  } finally {
+    await driver.dispose();
+  }
+}
+
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
