@@ -16,7 +16,7 @@ export function wheelLibraryDirs(python: string): string[] {
     const nvidia = join(site, 'nvidia');
     if (existsSync(nvidia)) {
       for (const pkg of readdirSync(nvidia)) {
-        for (const sub of ['lib', join('lib64')]) {
+        for (const sub of ['lib', 'lib64']) {
           const dir = join(nvidia, pkg, sub);
           if (existsSync(dir)) dirs.push(dir);
         }

@@ -208,9 +208,11 @@ export class RuntimeSupervisor {
       this.client?.call({ op: 'shutdown' }).catch(() => undefined);
       if (!(await within(grace))) {
         signalGroup(runtime.pid, 'SIGTERM');
-        if (!(await within(grace))) signalGroup(runtime.pid, 'SIGKILL');
+        if (!(await within(grace))) {
+          signalGroup(runtime.pid, 'SIGKILL');
+          if (!(await within(grace))) this.logger.error(`the runtime on ${this.device} (pid ${runtime.pid}) did not exit after SIGKILL`);
+        }
       }
-      await exited;
       for (let i = 0; i < 100 && groupAlive(runtime.pid); i++) {
         signalGroup(runtime.pid, 'SIGKILL');
         await this.clock.sleep(10);
