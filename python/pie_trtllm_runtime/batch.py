@@ -17,7 +17,7 @@ from .batch_error import BatchError
 from .packing import unpack_arrays
 from .sampling import parse_sampler
 
-__all__ = ["BatchError", "Request", "parse_batch"]
+__all__ = ["BatchError", "Request", "decode_columns", "parse_batch", "unpacked"]
 
 
 class Request:
@@ -85,15 +85,49 @@ def _check_mask_row(row, position):
         )
 
 
+def unpacked(batch):
+    """The batch with its packed arrays (the driver's compact form) decoded into lists."""
+    if not isinstance(batch, dict):
+        raise BatchError("the batch must be an object")
+    if "packed" not in batch:
+        return batch
+    out = dict(batch, **unpack_arrays(batch["packed"]))
+    del out["packed"]
+    return out
+
+
+_DECODE_KEYS = frozenset(("token_ids", "position_ids", "qo_indptr", "context_ids", "sampler_table", "sampler_index"))
+
+
+def decode_columns(batch):
+    """(context_ids, token_ids, position_ids, sampler) when the batch is a plain greedy decode step
+    in the driver's layout (one token and the same greedy sampler per request, distinct contexts,
+    nothing else); None for any other batch, which then takes the general path."""
+    if not _DECODE_KEYS.issuperset(batch):
+        return None
+    context_ids, token_ids, position_ids = batch.get("context_ids"), batch.get("token_ids"), batch.get("position_ids")
+    table, index, qo = batch.get("sampler_table"), batch.get("sampler_index"), batch.get("qo_indptr")
+    if not (isinstance(context_ids, list) and isinstance(token_ids, list) and isinstance(position_ids, list) and isinstance(table, list)
+            and isinstance(index, list) and isinstance(qo, list)):
+        return None
+    size = len(context_ids)
+    if not size or len(token_ids) != size or len(position_ids) != size or len(index) != size or len(table) != 1:
+        return None
+    if qo != list(range(size + 1)) or min(index) != 0 or max(index) != 0 or len(set(context_ids)) != size:
+        return None
+    if not (_all_counts(context_ids) and _all_counts(token_ids) and _all_counts(position_ids)):
+        return None
+    try:
+        sampler = parse_sampler(table[0])
+    except RequestError:
+        return None
+    return (context_ids, token_ids, position_ids, sampler) if sampler.greedy else None
+
+
 def parse_batch(batch):
     """A list with one entry per request: a Request or a RequestError. BatchError when the batch's
     own structure is broken (then every request fails alike)."""
-    if not isinstance(batch, dict):
-        raise BatchError("the batch must be an object")
-    if "packed" in batch:
-        # The driver's compact form: the arrays arrive packed (and unsigned, so non-negative ints).
-        batch = dict(batch, **unpack_arrays(batch["packed"]))
-        del batch["packed"]
+    batch = unpacked(batch)
     context_ids = _int_list(batch, "context_ids", True)
     size = len(context_ids)
     token_ids = _int_list(batch, "token_ids", True)

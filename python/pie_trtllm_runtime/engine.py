@@ -6,6 +6,7 @@ code drives the real `tensorrt_llm.LLM` and the simulated one."""
 
 import logging
 
+from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .history import HistoryStore
 from .sampling import step_seed
@@ -56,6 +57,48 @@ class Engine:
         waves = self._waves(requests, results)
         for wave in waves:
             self._run_wave(wave, requests, results)
+        return results
+
+    def decode_step(self, context_ids, tokens, positions, sampler):
+        """A greedy decode step on distinct contexts (batch.decode_columns): a request whose token
+        is already in its context's history and whose next token is in the lookahead buffer is
+        answered here, as `forward` would answer it; every other request goes through `forward`."""
+        count = len(context_ids)
+        results = [None] * count
+        rest = []
+        if self.lookahead > 1:
+            contexts = self.histories.contexts
+            get, move_to_end = contexts.get, contexts.move_to_end
+            vocab_size = self.model.vocab_size
+            hits = 0
+            for i in range(count):
+                context = get(context_ids[i])
+                buffer = context.lookahead if context is not None else None
+                if buffer is not None:
+                    position, token = positions[i], tokens[i]
+                    index = position - context.offset
+                    history = context.tokens
+                    offset = position + 1 - buffer.base
+                    ahead = buffer.tokens
+                    if (token < vocab_size and position <= context.confirmed and 0 <= index < len(history)
+                            and history[index] == token and 0 <= offset < len(ahead)):
+                        move_to_end(context_ids[i])
+                        if position == context.confirmed:
+                            context.confirmed += 1
+                        if offset == len(ahead) - 1:
+                            context.lookahead = None  # exhausted
+                        results[i] = [ahead[offset]]
+                        hits += 1
+                        continue
+                rest.append(i)
+            self.lookahead_hits += hits
+            self.tokens_returned += hits
+        else:
+            rest = range(count)
+        if rest:
+            others = self.forward([Request(context_ids[i], [tokens[i]], [positions[i]], sampler) for i in rest])
+            for i, result in zip(rest, others):
+                results[i] = result
         return results
 
     @staticmethod

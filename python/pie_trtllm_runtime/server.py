@@ -7,7 +7,7 @@ import json
 import logging
 import os
 
-from .batch import BatchError, parse_batch
+from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .packing import pack_u32
 
@@ -75,19 +75,23 @@ class Server:
         return reply
 
     def _forward(self, message):
+        columns = requests = None
         try:
-            requests = parse_batch(message.get("batch"))
+            batch = unpacked(message.get("batch"))
+            columns = decode_columns(batch)
+            if columns is None:
+                requests = parse_batch(batch)
         except BatchError as error:
             if error.size is None:
                 raise RequestError(INVALID_REQUEST, error.message)
             failure = RequestError(INVALID_REQUEST, error.message)
             requests = [failure] * error.size
         try:
-            results = self.engine.forward(requests)
+            results = self.engine.decode_step(*columns) if columns is not None else self.engine.forward(requests)
         except Exception as error:
             log.exception("forward failed")
             failure = RequestError(ENGINE_ERROR, "forward failed: %s: %s" % (type(error).__name__, error))
-            results = [failure] * len(requests)
+            results = [failure] * (len(columns[0]) if columns is not None else len(requests))
         if len(results) >= PACK_FROM_RESULTS:
             # A decode batch where every request got its one token: one packed array answers it.
             flat = []

@@ -172,3 +172,45 @@ def test_a_prompt_over_max_num_tokens_without_chunked_prefill_is_refused_with_th
     assert out[1] == greedy_continuation([1, 2], 1)
     chunked = engine(max_num_tokens=4, enable_chunked_prefill=True)
     assert run(chunked, [(1, [1, 2, 3, 4, 5], 0, GREEDY)]) == [greedy_continuation([1, 2, 3, 4, 5], 1)]
+
+
+def _decode_batch(contexts, last, position):
+    return {"token_ids": [last[c] for c in contexts], "position_ids": [position] * len(contexts), "qo_indptr": list(range(len(contexts) + 1)),
+            "context_ids": list(contexts), "sampler_table": [GREEDY], "sampler_index": [0] * len(contexts)}
+
+
+def test_decode_fast_path_answers_exactly_as_the_general_path():
+    from pie_trtllm_runtime.batch import decode_columns
+    fast, general = engine(lookahead_tokens=4), engine(lookahead_tokens=4)
+    contexts = [1, 2, 3]
+    prompts = {c: [c, c + 1, c + 2] for c in contexts}
+    for e in (fast, general):
+        out = run(e, [(c, prompts[c], 0, GREEDY) for c in contexts])
+    last = {c: out[i][0] for i, c in enumerate(contexts)}
+    for step in range(20):
+        b = _decode_batch(contexts, last, 3 + step)
+        if step == 7:
+            b["token_ids"][1] = 5  # context 2 diverges: its buffer must be dropped on both paths
+        columns = decode_columns(b)
+        assert columns is not None
+        a = fast.decode_step(*columns)
+        g = general.forward(parse_batch(b))
+        assert a == g, step
+        last = {c: a[i][0] for i, c in enumerate(contexts)}
+    for c in contexts:
+        assert fast.histories.get(c).tokens == general.histories.get(c).tokens
+        assert fast.histories.get(c).confirmed == general.histories.get(c).confirmed
+    assert fast.engine_calls == general.engine_calls
+    assert fast.lookahead_hits == general.lookahead_hits > 0
+
+
+def test_only_plain_greedy_single_token_batches_take_the_fast_path():
+    from pie_trtllm_runtime.batch import decode_columns
+    plain = _decode_batch([1, 2], {1: 5, 2: 6}, 3)
+    assert decode_columns(plain) is not None
+    assert decode_columns(dict(plain, context_ids=[1, 1])) is None  # one context twice: in order, general path
+    assert decode_columns(dict(plain, sampler_table=[{"type": "top_k", "temperature": 0.8, "k": 5}])) is None
+    assert decode_columns(dict(plain, token_ids=[5, 6, 7], position_ids=[3, 3, 4], qo_indptr=[0, 1, 3])) is None
+    assert decode_columns(dict(plain, sampler_index=[0, -1])) is None
+    assert decode_columns(dict(plain, image_indptr=[0, 0, 1])) is None
+    assert decode_columns(dict(plain, token_ids=[5, True])) is None
