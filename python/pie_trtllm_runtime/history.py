@@ -126,6 +126,7 @@ class HistoryStore:
         self.max_tokens = max_tokens
         self.contexts = OrderedDict()  # least recently used first
         self.evictions = 0
+        self.evicted = []  # ids dropped since the last drain, for the driver to forget too
 
     def __len__(self):
         return len(self.contexts)
@@ -141,10 +142,16 @@ class HistoryStore:
             contexts.move_to_end(context_id)
             return context
         while len(contexts) >= self.max_contexts:
-            contexts.popitem(last=False)  # drops its history and lookahead together
+            evicted_id, _ = contexts.popitem(last=False)  # drops its history and lookahead together
+            self.evicted.append(evicted_id)
             self.evictions += 1
         context = contexts[context_id] = Context(context_id)
         return context
+
+    def drain_evicted(self):
+        """The ids evicted since the last call."""
+        evicted, self.evicted = self.evicted, []
+        return evicted
 
     def release(self, context_ids):
         released = 0

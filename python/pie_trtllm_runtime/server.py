@@ -71,6 +71,9 @@ class Server:
         except Exception as error:  # a bug here must not end the runtime
             log.exception("op %r failed", message.get("op"))
             return _error(message_id, ENGINE_ERROR, "%s failed: %s: %s" % (message.get("op"), type(error).__name__, error))
+        evicted = self.engine.histories.drain_evicted()
+        if evicted:
+            reply["evicted"] = evicted  # the driver forgets them as well
         reply["id"] = message_id
         return reply
 

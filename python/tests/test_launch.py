@@ -136,3 +136,14 @@ def test_every_ipc_profile_serves():
         finally:
             runtime.close()
         assert runtime.process.returncode == 0
+
+
+def test_replies_name_the_contexts_the_runtime_evicted():
+    runtime = RuntimeProcess({"max_session_histories": 2})
+    try:
+        runtime.call({"op": "forward", "batch": batch([(1, [1], 0, None), (2, [2], 0, None)])})
+        reply = runtime.call({"op": "forward", "batch": batch([(3, [3], 0, None)])})
+        assert reply["evicted"] == [1]
+        assert "evicted" not in runtime.call({"op": "forward", "batch": batch([(3, [4], 1, None)])})
+    finally:
+        runtime.close()

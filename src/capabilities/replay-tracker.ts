@@ -1,12 +1,11 @@
 /**
  * How many tokens of each context the driver can replay (positions 0..length-1), so a request or
- * fork that starts past them is refused before it reaches a runtime. Bounded: the least recently
- * used context is forgotten first, as the runtime's own histories are.
+ * fork that starts past them is refused before it reaches a runtime. It mirrors the runtimes'
+ * histories: entries leave when a runtime reports their eviction, on release, or with their
+ * runtime, so it needs no bound or eviction order of its own.
  */
 export class ReplayTracker {
   private readonly lengths = new Map<number, number>();
-
-  constructor(private readonly capacity: number) {}
 
   get size(): number {
     return this.lengths.size;
@@ -19,9 +18,7 @@ export class ReplayTracker {
   /** Records that positions up to `end` (exclusive) are now replayable. */
   extend(contextId: number, end: number): void {
     const current = this.lengths.get(contextId);
-    if (current !== undefined) this.lengths.delete(contextId);
-    else if (this.lengths.size >= this.capacity) this.lengths.delete(this.lengths.keys().next().value!);
-    this.lengths.set(contextId, current === undefined || end > current ? end : current);
+    if (current === undefined || end > current) this.lengths.set(contextId, end);
   }
 
   forget(contextId: number): void {

@@ -42,12 +42,11 @@ export function createDriverContainer(parent: DependencyContainer, settings: Dri
         c.resolve(Tokens.SupervisorPolicy),
       );
   });
-  const capacity = settings.config.options.max_session_histories * settings.config.device.length;
-  fallback(Tokens.ReplayTracker, () => new ReplayTracker(capacity));
+  fallback(Tokens.ReplayTracker, () => new ReplayTracker());
   fallback(Tokens.RequestGate, (c) => new RequestGate(c.resolve(Tokens.ReplayTracker)));
   fallback(Tokens.ReplicaPool, (c) => {
     const create = c.resolve<SupervisorFactory>(Tokens.SupervisorFactory);
-    return new ReplicaPool(settings.config.device.map(create), capacity, c.resolve(Tokens.Logger));
+    return new ReplicaPool(settings.config.device.map(create), c.resolve(Tokens.Logger));
   });
   fallback(Tokens.Driver, (c) => c.resolve(TensorRtLlmDriver));
   return c;

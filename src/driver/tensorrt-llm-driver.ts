@@ -6,7 +6,7 @@ import { rejection } from '../capabilities/forward-types.js';
 import { OperationError } from '../capabilities/operation-error.js';
 import type { GateOutcome, RequestGate } from '../capabilities/request-gate.js';
 import type { ReplayTracker } from '../capabilities/replay-tracker.js';
-import type { RuntimeResult } from '../runtime/generated/wire-messages.js';
+import type { RuntimeReply, RuntimeResult } from '../runtime/generated/wire-messages.js';
 import { unpackU32 } from '../runtime/array-packing.js';
 import { packedSubBatch } from '../runtime/packed-batch.js';
 import type { Logger } from '../runtime/logger.js';
@@ -76,6 +76,7 @@ export class TensorRtLlmDriver {
         const results = outcome.results;
         try {
           const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) });
+          this.forgetEvicted(reply);
           if (reply.tokens !== undefined) {
             // Every request got one token: the reply is one packed array.
             const tokens = unpackU32(reply.tokens);
@@ -98,6 +99,14 @@ export class TensorRtLlmDriver {
         }
       }),
     );
+  }
+
+  /** Contexts the runtime evicted are forgotten here too, so the gate and the placement mirror it. */
+  private forgetEvicted(reply: RuntimeReply): void {
+    for (const id of reply.evicted ?? []) {
+      this.tracker.forget(id);
+      this.pool.forget(id);
+    }
   }
 
   private toResult(answer: RuntimeResult): ForwardResult {
@@ -144,6 +153,7 @@ export class TensorRtLlmDriver {
     } catch (error) {
       throw new OperationError('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
     }
+    this.forgetEvicted(reply);
     if (reply.error) throw new OperationError(isRequestErrorCode(reply.error.code) ? reply.error.code : 'ENGINE_ERROR', reply.error.message);
   }
 

@@ -3,8 +3,8 @@ import type { Logger } from './logger.js';
 
 /**
  * One runtime per device (data-parallel replicas). A context stays on the replica that first saw
- * it; a new context goes to the replica with the fewest contexts. Placement is bounded like the
- * runtimes' own histories.
+ * it; a new context goes to the replica with the fewest contexts. A placement ends when its
+ * runtime evicts or releases the context, or dies.
  */
 export class ReplicaPool {
   private readonly placement = new Map<number, number>();
@@ -13,7 +13,6 @@ export class ReplicaPool {
 
   constructor(
     readonly replicas: RuntimeSupervisor[],
-    private readonly capacity: number,
     private readonly logger: Logger,
   ) {
     this.counts = replicas.map(() => 0);
@@ -37,11 +36,7 @@ export class ReplicaPool {
   /** The replica index serving `contextId`, placing it if new. */
   route(contextId: number): number {
     const existing = this.placement.get(contextId);
-    if (existing !== undefined) {
-      this.placement.delete(contextId); // keep most recently used last
-      this.placement.set(contextId, existing);
-      return existing;
-    }
+    if (existing !== undefined) return existing;
     let best = -1;
     for (let i = 0; i < this.replicas.length; i++) {
       const usable = this.replicas[i]!.state === 'ready';
@@ -57,11 +52,6 @@ export class ReplicaPool {
     if (previous !== undefined) {
       this.counts[previous]!--;
       this.placement.delete(contextId);
-    }
-    if (this.placement.size >= this.capacity) {
-      const [oldest, replica] = this.placement.entries().next().value!;
-      this.placement.delete(oldest);
-      this.counts[replica]!--;
     }
     this.placement.set(contextId, index);
     this.counts[index]!++;

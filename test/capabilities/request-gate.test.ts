@@ -9,14 +9,14 @@ function codes(results: (ForwardResult | undefined)[]): string[] {
 }
 
 function gate(): RequestGate {
-  return new RequestGate(new ReplayTracker(100));
+  return new RequestGate(new ReplayTracker());
 }
 
 const two = (extra: Record<string, unknown> = {}) => batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]], extra);
 
 describe('RequestGate', () => {
   it('accepts plain requests and remembers what each context can replay', () => {
-    const tracker = new ReplayTracker(10);
+    const tracker = new ReplayTracker();
     const outcome = new RequestGate(tracker).classify(two());
     expect(outcome.accepted).to.deep.equal([0, 1]);
     expect(tracker.length(1)).to.equal(2);

@@ -34,6 +34,9 @@ describe('load', function () {
       const results = await driver.forward(batchOf([[0, [greedyContinuation(prompt, 1)[0]!], 32, GREEDY], [contexts - 1, [greedyContinuation(prompt, 1)[0]!], 32, GREEDY]]));
       expect(results[0]).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
       expect(results[1]).to.deep.equal({ tokens: greedyContinuation(prompt, 2).slice(1) });
+      // The driver forgot the evicted contexts with the runtime: its own bookkeeping stays bounded.
+      const inner = driver.driver as unknown as { tracker: { size: number } };
+      expect(inner.tracker.size).to.be.at.most(1001);
     } finally {
       await driver.dispose();
     }

@@ -243,6 +243,10 @@ export interface RuntimeReply {
    * forward, when every request of a large batch got exactly one token: those tokens, packed as little-endian u32, in request order (instead of `results`)
    */
   tokens?: string;
+  /**
+   * contexts the runtime evicted (max_session_histories) while handling this message; the driver forgets them too
+   */
+  evicted?: number[];
 }
 export interface ErrorResult {
   error: WireError;
