@@ -99,10 +99,11 @@ def unpacked(batch):
 _DECODE_KEYS = frozenset(("token_ids", "position_ids", "qo_indptr", "context_ids", "sampler_table", "sampler_index"))
 
 
-def decode_columns(batch):
+def decode_columns(batch, unsigned=False):
     """(context_ids, token_ids, position_ids, sampler) when the batch is a plain greedy decode step
     in the driver's layout (one token and the same greedy sampler per request, distinct contexts,
-    nothing else); None for any other batch, which then takes the general path."""
+    nothing else); None for any other batch, which then takes the general path. `unsigned`: the
+    arrays were unpacked from unsigned integers, so they hold non-negative ints by construction."""
     if not _DECODE_KEYS.issuperset(batch):
         return None
     context_ids, token_ids, position_ids = batch.get("context_ids"), batch.get("token_ids"), batch.get("position_ids")
@@ -115,7 +116,7 @@ def decode_columns(batch):
         return None
     if qo != list(range(size + 1)) or min(index) != 0 or max(index) != 0 or len(set(context_ids)) != size:
         return None
-    if not (_all_counts(context_ids) and _all_counts(token_ids) and _all_counts(position_ids)):
+    if not unsigned and not (_all_counts(context_ids) and _all_counts(token_ids) and _all_counts(position_ids)):
         return None
     try:
         sampler = parse_sampler(table[0])

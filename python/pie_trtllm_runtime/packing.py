@@ -27,7 +27,7 @@ def unpack_arrays(packed, size_hint=None):
             raise BatchError("packed %r must be a base64 string" % key, size_hint)
         values = array(code)
         try:
-            values.frombytes(base64.b64decode(text, validate=True))
+            values.frombytes(binascii.a2b_base64(text))
         except (binascii.Error, ValueError) as error:
             raise BatchError("packed %r is not base64 of %d-byte integers: %s" % (key, values.itemsize, error), size_hint)
         if sys.byteorder == "big":

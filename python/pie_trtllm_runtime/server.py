@@ -80,8 +80,9 @@ class Server:
     def _forward(self, message):
         columns = requests = None
         try:
-            batch = unpacked(message.get("batch"))
-            columns = decode_columns(batch)
+            raw = message.get("batch")
+            batch = unpacked(raw)
+            columns = decode_columns(batch, unsigned=batch is not raw)
             if columns is None:
                 requests = parse_batch(batch)
         except BatchError as error:
