@@ -93,6 +93,12 @@ def unpacked(batch):
         return batch
     out = dict(batch, **unpack_arrays(batch["packed"]))
     del out["packed"]
+    # A decode step leaves out what it implies: one token per request, one shared sampler.
+    size = len(out.get("context_ids") or ())
+    if "qo_indptr" not in out and len(out.get("token_ids") or ()) == size:
+        out["qo_indptr"] = list(range(size + 1))
+    if "sampler_index" not in out and isinstance(out.get("sampler_table"), list) and len(out["sampler_table"]) == 1:
+        out["sampler_index"] = [0] * size
     return out
 
 

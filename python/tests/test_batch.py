@@ -112,3 +112,11 @@ def test_a_probe_in_the_sampler_table_fails_only_its_requests():
     del b["samplers"], b["sampler_indptr"]
     b.update(sampler_table=[{"type": "entropy"}, GREEDY], sampler_index=[0, 1])
     assert codes_of(b) == [codes.UNSUPPORTED_PROBE, "OK"]
+
+
+def test_a_packed_decode_step_may_leave_out_what_it_implies():
+    step = {"packed": {"token_ids": _pack("I", [7, 8]), "position_ids": _pack("I", [3, 5]), "context_ids": _pack("Q", [1, 2])}, "sampler_table": [GREEDY]}
+    requests = parse_batch(step)
+    assert [(r.context_id, r.tokens, r.positions, r.sampler.greedy) for r in requests] == [(1, [7], [3], True), (2, [8], [5], True)]
+    with pytest.raises(BatchError):  # several tokens per request need their offsets
+        parse_batch({"packed": {"token_ids": _pack("I", [7, 8, 9]), "position_ids": _pack("I", [3, 4, 5]), "context_ids": _pack("Q", [1, 2])}, "sampler_table": [GREEDY]})

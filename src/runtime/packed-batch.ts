@@ -64,9 +64,9 @@ export function packedSubBatch(batch: ForwardBatch, indices: number[], samplers:
     // more than parsing a few numbers.
     return { token_ids: [...tokens], position_ids: [...positions], qo_indptr: [...offsets], context_ids: contexts, sampler_table: table, sampler_index: [...samplerIndex] };
   }
-  return {
-    packed: { token_ids: packU32(tokens), position_ids: packU32(positions), qo_indptr: packU32(offsets), context_ids: packU64(contexts), sampler_index: packI32(samplerIndex) },
-    sampler_table: table,
-  };
+  // Arrays a decode step implies stay off the wire: one token per request, one shared sampler.
+  const packed: PackedForwardBatch['packed'] = { token_ids: packU32(tokens), position_ids: packU32(positions), context_ids: packU64(contexts) };
+  if (total !== indices.length) packed.qo_indptr = packU32(offsets);
+  if (table.length !== 1 || samplerIndex.some((i) => i !== 0)) packed.sampler_index = packI32(samplerIndex);
+  return { packed, sampler_table: table };
 }
-

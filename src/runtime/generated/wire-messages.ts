@@ -166,17 +166,17 @@ export interface PackedForwardBatch {
      */
     position_ids: string;
     /**
-     * u32, R+1 entries
+     * u32, R+1 entries; absent when every request has exactly one token
      */
-    qo_indptr: string;
+    qo_indptr?: string;
     /**
      * u64 per request
      */
     context_ids: string;
     /**
-     * i32 per request: index into sampler_table, -1 for none
+     * i32 per request: index into sampler_table, -1 for none; absent when every request uses sampler_table[0]
      */
-    sampler_index: string;
+    sampler_index?: string;
   };
   /**
    * the distinct samplers of the batch
