@@ -1,3 +1,4 @@
+import { formatProblem } from '../plugin/config/config-problem.js';
 import { ConfigFileError, type PieFileValidation, validatePieFile } from '../plugin/config/pie-file-validator.js';
 import { TomlSyntaxError } from '../plugin/config/toml-document.js';
 import { CliError } from './cli-error.js';
@@ -20,7 +21,7 @@ export function selectModel(file: string, name: string | undefined): SelectedMod
     throw error;
   }
   if (!validation.ok) {
-    const lines = validation.problems.map((p) => `${p.path}: ${p.message}${p.line ? ` (${file}:${p.line})` : ''}`);
+    const lines = validation.problems.map((p) => formatProblem(p, file));
     throw new CliError(`${file} is not valid (run \`pie-trtllm validate ${file}\`):\n${lines.join('\n')}`, 1);
   }
   const ours = validation.models;

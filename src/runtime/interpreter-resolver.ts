@@ -1,6 +1,6 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { readDriversFile } from './drivers-file.js';
+import { findOnPath, isExecutable } from './executable-lookup.js';
 import { driversFilePath } from './pie-home.js';
 import { RuntimeError } from './runtime-errors.js';
 
@@ -17,22 +17,6 @@ export interface InterpreterRequest {
   simulate?: boolean;
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
 /**
  * Resolves the interpreter in Pie's order: `options.venv`/`options.python`, `$PIE_PYTHON`,
  * `$VIRTUAL_ENV`, `$PIE_HOME/drivers.toml` (`[driver.tensorrt_llm]`, then `[python]`), then
@@ -45,7 +29,7 @@ export class InterpreterResolver {
     try {
       return this.resolveStrict(request);
     } catch (error) {
-      const fallback = request.simulate ? onPath('python3', this.env) : undefined;
+      const fallback = request.simulate ? findOnPath('python3', this.env) : undefined;
       if (fallback) return { python: fallback, source: `$PATH (which python3; simulated run, because: ${(error as Error).message.split('\n')[0]})` };
       throw error;
     }
@@ -75,7 +59,7 @@ export class InterpreterResolver {
       if (entry.venv) return checked(join(entry.venv, 'bin', 'python'), `${file} ${table}.venv (${entry.venv})`, `run \`pie-trtllm install ${entry.venv}\` or \`pie-trtllm set venv PATH\``);
       if (entry.python) return checked(entry.python, `${file} ${table}.python`, 'run `pie-trtllm set python PATH` with an existing interpreter');
     }
-    const python3 = onPath('python3', this.env);
+    const python3 = findOnPath('python3', this.env);
     if (python3) return { python: python3, source: '$PATH (which python3)' };
     throw new RuntimeError(
       'INTERPRETER_NOT_FOUND',

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatProblem } from '../../plugin/config/config-problem.js';
 import { ConfigFileError, validatePieFile } from '../../plugin/config/pie-file-validator.js';
 import { TomlSyntaxError } from '../../plugin/config/toml-document.js';
 import { CliError } from '../cli-error.js';
@@ -33,7 +34,7 @@ export function registerValidateCommand(program: Command, output: Output): void 
         output.out(`${file}: valid (${result.models.length} model${result.models.length === 1 ? '' : 's'} served by tensorrt_llm${names ? `: ${names}` : ''})`);
       } else {
         for (const problem of result.problems) {
-          output.out(`${problem.path}: ${problem.message}${problem.line ? ` (${file}:${problem.line})` : ''}`);
+          output.out(formatProblem(problem, file));
         }
       }
       if (!result.ok) process.exitCode = 1;

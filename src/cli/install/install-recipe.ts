@@ -1,6 +1,6 @@
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { packageRoot } from '../../plugin/config/schema-files.js';
+import { findOnPath } from '../../runtime/executable-lookup.js';
 
 /** One command of the recipe, run without a shell. */
 export interface InstallStep {
@@ -11,17 +11,6 @@ export interface InstallStep {
 
 export const MPI_NOTE = 'Requires a system MPI runtime, for example: apt-get install -y libopenmpi-dev openmpi-bin';
 
-function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /**
  * A Python 3.12 virtual environment at `venv` with this package's runtime and its pins
  * (python/pyproject.toml: TensorRT-LLM 1.2.1, Torch, CUDA 13 cuBLAS) in one install step.
@@ -30,7 +19,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
 export function installRecipe(venv: string, env: NodeJS.ProcessEnv = process.env): { tool: 'uv' | 'pip'; steps: InstallStep[] } {
   const runtime = join(packageRoot, 'python');
   const python = join(venv, 'bin', 'python');
-  if (onPath('uv', env)) {
+  if (findOnPath('uv', env) !== undefined) {
     return {
       tool: 'uv',
       steps: [

@@ -8,10 +8,9 @@ export interface ConfigProblem {
   line?: number;
 }
 
-/** `path: message` or `file:line: path: message`, one line. */
+/** `path: message`, with ` (file:line)` after it when the file and line are known; one line. */
 export function formatProblem(problem: ConfigProblem, file?: string): string {
-  const where = file ? `${file}${problem.line ? `:${problem.line}` : ''}: ` : '';
-  return `${where}${problem.path}: ${problem.message}`;
+  return `${problem.path}: ${problem.message}${file && problem.line ? ` (${file}:${problem.line})` : ''}`;
 }
 
 /** Joins instance-path segments the way TOML users write them: `model[0].driver.options.x`. */
