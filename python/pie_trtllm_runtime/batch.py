@@ -167,15 +167,13 @@ def parse_batch(batch):
     parse_sampler_once = _SamplerCache().parse
     plain = elements_checked and mask_indptr is None and logit_mask_indptr is None and not adapters and spec_indptr is None \
         and image_indptr is None and audio_indptr is None and sampling_indptr is None
-    if plain and sampler_index is not None:
-        return _parse_indexed(size, sampler_table, sampler_index, context_ids, token_ids, position_ids, qo)
     if sampler_index is not None:
-        # The general path below reads Pie's layout; spell the indexed form out for it.
+        # The paths below read Pie's layout; spell the indexed form out for them.
         samplers = [sampler_table[i] for i in sampler_index if i >= 0]
         sampler_indptr = [0]
         for i in sampler_index:
             sampler_indptr.append(sampler_indptr[-1] + (i >= 0))
-    elif plain:
+    if plain:
         return _parse_plain(size, parse_sampler_once, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr)
     out = []
     for r in range(size):
@@ -199,31 +197,6 @@ def _indexed_samplers(batch, size):
     if index and (not set(map(type, index)) <= _INT or min(index) < -1 or max(index) >= len(table)):
         raise BatchError("'sampler_index' entries must be -1 or an index into 'sampler_table'", size)
     return table, index
-
-
-def _parse_indexed(size, sampler_table, sampler_index, context_ids, token_ids, position_ids, qo):
-    """The decode shape in the driver's compact layout, elements already checked."""
-    parsed = []
-    for sampler in sampler_table:
-        try:
-            parsed.append(parse_sampler(sampler))
-        except RequestError as error:
-            parsed.append(error)
-    out = []
-    append = out.append
-    for r in range(size):
-        start, end = qo[r], qo[r + 1]
-        i = sampler_index[r]
-        sampler = parsed[i] if i >= 0 else None
-        if sampler is not None:
-            if type(sampler) is RequestError:
-                append(sampler)
-                continue
-            if end == start:
-                append(RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token"))
-                continue
-        append(Request(context_ids[r], token_ids[start:end], position_ids[start:end], sampler))
-    return out
 
 
 def _parse_plain(size, parse_sampler_once, context_ids, token_ids, position_ids, qo, samplers, sampler_indptr):

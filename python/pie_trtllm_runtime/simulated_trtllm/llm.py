@@ -40,9 +40,9 @@ _TRT_ONLY_KWARGS = frozenset((
 _DTYPES = frozenset(("auto", "float16", "bfloat16", "float32"))
 
 
-def greedy_next(history):
-    """The documented greedy rule."""
-    return (31 * history[-1] + 7 * len(history) + 1) % VOCAB
+def greedy_next(last, length):
+    """The documented greedy rule, for a prompt of `length` tokens ending in `last`."""
+    return (31 * last + 7 * length + 1) % VOCAB
 
 
 def _mix(value):
@@ -56,7 +56,7 @@ def stochastic_next(history, seed, step, top_k):
     """A deterministic function of the seed, the prompt and the step; honours top_k as a range."""
     value = _mix((seed or 0) ^ _mix(len(history) ^ _mix(history[-1] ^ _mix(step))))
     if top_k:
-        base = greedy_next(history)
+        base = greedy_next(history[-1], len(history))
         return (base + value % top_k) % VOCAB
     return value % VOCAB
 
@@ -170,7 +170,7 @@ class LLM:
         last, length = prompt[-1], len(prompt)
         history = None if greedy else list(prompt)
         for step in range(params.max_tokens):
-            token = (31 * last + 7 * length + 1) % VOCAB if greedy else stochastic_next(history, params.seed, step, params.top_k)
+            token = greedy_next(last, length) if greedy else stochastic_next(history, params.seed, step, params.top_k)
             if token == params.end_id and not params.ignore_eos:
                 finish = "stop"  # the end id is left out of the output, as TensorRT-LLM does
                 break
