@@ -63,43 +63,65 @@ class Engine:
         """A greedy decode step on distinct contexts (batch.decode_columns): a request whose token
         is already in its context's history and whose next token is in the lookahead buffer is
         answered here, as `forward` would answer it; every other request goes through `forward`."""
-        count = len(context_ids)
-        results = [None] * count
-        rest = []
-        if self.lookahead > 1:
-            contexts = self.histories.contexts
-            get, move_to_end = contexts.get, contexts.move_to_end
-            vocab_size = self.model.vocab_size
-            hits = 0
-            for i in range(count):
-                context = get(context_ids[i])
-                buffer = context.lookahead if context is not None else None
-                if buffer is not None:
-                    position, token = positions[i], tokens[i]
-                    index = position - context.offset
-                    history = context.tokens
-                    offset = position + 1 - buffer.base
-                    ahead = buffer.tokens
-                    if (token < vocab_size and position <= context.confirmed and 0 <= index < len(history)
-                            and history[index] == token and 0 <= offset < len(ahead)):
-                        move_to_end(context_ids[i])
-                        if position == context.confirmed:
-                            context.confirmed += 1
-                        if offset == len(ahead) - 1:
-                            context.lookahead = None  # exhausted
-                        results[i] = [ahead[offset]]
-                        hits += 1
-                        continue
-                rest.append(i)
-            self.lookahead_hits += hits
-            self.tokens_returned += hits
+        answers = self.lookahead_answers(context_ids, tokens, positions)
+        if answers is None:
+            rest = range(len(context_ids))
+            results = [None] * len(context_ids)
         else:
-            rest = range(count)
+            self.commit_lookahead(context_ids, positions, answers)
+            rest = [i for i, answer in enumerate(answers) if answer is None]
+            results = [None if answer is None else [answer] for answer in answers]
         if rest:
             others = self.forward([Request(context_ids[i], [tokens[i]], [positions[i]], sampler) for i in rest])
             for i, result in zip(rest, others):
                 results[i] = result
         return results
+
+    def lookahead_answers(self, context_ids, tokens, positions):
+        """For each request of a greedy decode step on distinct contexts, the next token its
+        context's lookahead buffer already holds, or None when the request needs the engine
+        (None for the whole step when lookahead is off). Changes nothing: `commit_lookahead`
+        records the answers once they are given."""
+        if self.lookahead <= 1:
+            return None
+        get = self.histories.contexts.get
+        vocab_size = self.model.vocab_size
+        answers = [None] * len(context_ids)
+        for i, context_id in enumerate(context_ids):
+            context = get(context_id)
+            buffer = context.lookahead if context is not None else None
+            if buffer is None:
+                continue
+            position, token = positions[i], tokens[i]
+            index = position - context.offset
+            history = context.tokens
+            offset = position + 1 - buffer.base
+            ahead = buffer.tokens
+            if (token < vocab_size and position <= context.confirmed and 0 <= index < len(history)
+                    and history[index] == token and 0 <= offset < len(ahead)):
+                answers[i] = ahead[offset]
+        return answers
+
+    def commit_lookahead(self, context_ids, positions, answers):
+        """Records the answered requests as `forward` would: the context becomes most recently
+        used, its written prefix grows by the request's token, a spent buffer is dropped."""
+        contexts = self.histories.contexts
+        get, move_to_end = contexts.get, contexts.move_to_end
+        hits = 0
+        for i, answer in enumerate(answers):
+            if answer is None:
+                continue
+            context_id, position = context_ids[i], positions[i]
+            context = get(context_id)
+            move_to_end(context_id)
+            if position == context.confirmed:
+                context.confirmed += 1
+            buffer = context.lookahead
+            if position + 2 - buffer.base == len(buffer.tokens):
+                context.lookahead = None  # exhausted
+            hits += 1
+        self.lookahead_hits += hits
+        self.tokens_returned += hits
 
     @staticmethod
     def _waves(requests, results):

@@ -9,6 +9,7 @@ import os
 
 from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+from .next_decode_step import NextDecodeStep
 from .packing import pack_u32
 
 # Replies to batches of at least this many requests may come packed (see `_forward`).
@@ -36,6 +37,9 @@ class Server:
         self.reader = reader
         self.writer = writer
         self.running = True
+        self._expected = None  # the NextDecodeStep the last reply makes likely
+        self._after_reply = None  # work that may wait until the reply is written
+        self.anticipated_steps = 0
         self._ops = {
             "forward": self._forward,
             "release": self._release,
@@ -52,8 +56,23 @@ class Server:
                 log.info("request channel closed; shutting down")
                 break
             self.writer.write_json(self.handle(payload))
+            self.settle()
+
+    def settle(self):
+        """Does the work a reply left for after its write: records an anticipated step's answer
+        and anticipates the next one. `handle` calls it first, so it is never skipped."""
+        work, self._after_reply = self._after_reply, None
+        if work is None:
+            return
+        try:
+            self._expected = work()
+        except Exception:  # a bug here must not end the runtime; the next step takes the plain path
+            log.exception("anticipating the next decode step failed")
+            self._expected = None
 
     def handle(self, payload):
+        self.settle()
+        expected, self._expected = self._expected, None
         try:
             message = json.loads(payload)
         except ValueError as error:
@@ -61,6 +80,10 @@ class Server:
         if not isinstance(message, dict):
             return _error(None, INVALID_REQUEST, "a message must be a JSON object")
         message_id = message.get("id")
+        if expected is not None and message.get("op") == "forward" and expected.matches(message.get("batch")):
+            self._after_reply = lambda: self._commit(expected)
+            self.anticipated_steps += 1
+            return {"tokens": expected.tokens, "id": message_id}
         handler = self._ops.get(message.get("op"))
         if handler is None:
             return _error(message_id, INVALID_REQUEST, "unknown op %r; expected one of %s" % (message.get("op"), ", ".join(sorted(self._ops))))
@@ -104,8 +127,16 @@ class Server:
                     break
                 flat.append(result[0])
             else:
-                return {"tokens": pack_u32(flat)}
+                packed = pack_u32(flat)
+                if columns is not None:
+                    context_ids, _tokens, positions, _sampler = columns
+                    self._after_reply = lambda: NextDecodeStep.after(self.engine, raw, context_ids, positions, flat, packed)
+                return {"tokens": packed}
         return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
+
+    def _commit(self, step):
+        step.commit(self.engine)
+        return step.following(self.engine)
 
     def _release(self, message):
         ids = message.get("context_ids")
@@ -136,6 +167,7 @@ class Server:
             "engine_tokens": engine.engine_tokens,
             "tokens_generated": engine.tokens_returned,
             "lookahead_hits": engine.lookahead_hits,
+            "anticipated_steps": self.anticipated_steps,
             "contexts": len(engine.histories),
             "evictions": engine.histories.evictions,
             "resident_bytes": _resident_bytes(),

@@ -4,7 +4,7 @@ import { loadSchema } from '../../src/plugin/config/schema-files.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { OperationError } from '../../src/capabilities/operation-error.js';
 import { groupAlive } from '../../src/runtime/process-group.js';
-import { batchOf, greedyContinuation, GREEDY, simulatedDriver } from '../helpers/driver-fixture.js';
+import { batchOf, greedyContinuation, greedyNext, GREEDY, simulatedDriver } from '../helpers/driver-fixture.js';
 
 describe('driver over real runtimes (simulated engine)', function () {
   this.timeout(60_000);
@@ -45,6 +45,25 @@ describe('driver over real runtimes (simulated engine)', function () {
     expect(status.map((s) => s.tokens_generated).reduce((a, b) => a + b)).to.equal(160);
     expect(status.every((s) => s.tokens_generated > 0)).to.equal(true);
     expect(status.map((s) => s.engine_calls).reduce((a, b) => a + b)).to.be.at.most(12);
+  });
+
+  it('answers a wide decode loop ahead of time, still by the rule, also when a program changes course', async () => {
+    // 80 contexts: 40 per replica, enough for the packed decode steps a runtime anticipates.
+    const ids = Array.from({ length: 80 }, (_, i) => 2000 + i);
+    const histories = new Map(ids.map((c) => [c, [c % 97, 3, c % 13]]));
+    let results = await driver.forward(batchOf(ids.map((c) => [c, histories.get(c)!, 0, GREEDY])));
+    for (let step = 0; step < 40; step++) {
+      ids.forEach((c, i) => {
+        const history = histories.get(c)!;
+        expect((results[i] as { tokens: number[] }).tokens, `context ${c} at ${history.length}`).to.deep.equal([greedyNext(history)]);
+        // At step 20 one program feeds back a token of its own instead of the sampled one.
+        history.push(step === 20 && c === ids[7] ? 12345 : greedyNext(history));
+      });
+      results = await driver.forward(batchOf(ids.map((c) => [c, [histories.get(c)!.at(-1)!], histories.get(c)!.length - 1, GREEDY])));
+    }
+    const status = (await driver.status()) as { runtime?: { anticipated_steps?: number } }[];
+    // 40 steps on each replica: all but the first, the three engine calls and the step after the change come ahead.
+    for (const replica of status) expect(replica.runtime?.anticipated_steps).to.be.within(30, 40);
   });
 
   it('answers a batch mixing every unsupported feature with good requests: one result each, no restart', async () => {

@@ -292,6 +292,10 @@ export interface RuntimeStatus {
   engine_tokens?: number;
   tokens_generated: number;
   lookahead_hits?: number;
+  /**
+   * Decode steps answered from the answer worked out after the previous reply (the batch came exactly as expected).
+   */
+  anticipated_steps?: number;
   contexts?: number;
   evictions?: number;
   resident_bytes?: number | null;

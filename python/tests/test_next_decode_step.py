@@ -1,0 +1,159 @@
+"""The server answers an anticipated decode step exactly as the engine's general path would."""
+
+import base64
+import json
+from array import array
+
+from helpers import GREEDY, batch, engine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pie_trtllm_runtime.batch import parse_batch
+from pie_trtllm_runtime.codes import RequestError
+from pie_trtllm_runtime.next_decode_step import same_json
+from pie_trtllm_runtime.server import Server
+
+PROMPT = [11, 12, 13]
+
+
+def packed(code, values):
+    return base64.b64encode(array(code, values).tobytes()).decode("ascii")
+
+
+def driver_step(contexts, tokens, positions, sampler=GREEDY):
+    """A decode step as the driver packs it: one token per request, one shared sampler."""
+    return {"packed": {"token_ids": packed("I", tokens), "position_ids": packed("I", positions), "context_ids": packed("Q", contexts)},
+            "sampler_table": [sampler]}
+
+
+class Pair:
+    """A server (anticipating) and a plain engine (general path) fed the same messages."""
+
+    def __init__(self, contexts, lookahead=16):
+        self.server = Server(engine(lookahead_tokens=lookahead), {}, None, None)
+        self.reference = engine(lookahead_tokens=lookahead)
+        self.next_id = 0
+        prefill = batch([(c, PROMPT, 0, GREEDY) for c in contexts])
+        self.send({"op": "forward", "batch": prefill})
+        self.reference.forward(parse_batch(prefill))
+
+    def send(self, message):
+        self.next_id += 1
+        reply = self.server.handle(json.dumps(dict(message, id=self.next_id)).encode())
+        assert reply["id"] == self.next_id
+        if "tokens" in reply:
+            return [[t] for t in array("I", base64.b64decode(reply["tokens"])).tolist()]
+        if "results" in reply:
+            return [r["error"]["code"] if isinstance(r, dict) else r for r in reply["results"]]
+        return reply
+
+    def step(self, contexts, tokens, positions):
+        got = self.send({"op": "forward", "batch": driver_step(contexts, tokens, positions)})
+        plain = batch([(c, [t], p, GREEDY) for c, t, p in zip(contexts, tokens, positions)])
+        want = [r.code if isinstance(r, RequestError) else r for r in self.reference.forward(parse_batch(plain))]
+        assert got == want
+        return got
+
+    def release(self, context_ids):
+        assert self.send({"op": "release", "context_ids": context_ids})["ok"]
+        self.reference.release(context_ids)
+
+    def same_state(self):
+        self.server.settle()
+        mine, theirs = self.server.engine, self.reference
+        # (Within one batch the recency order may differ: the decode path records hits first.)
+        assert set(mine.histories.contexts) == set(theirs.histories.contexts)
+        for context_id, context in theirs.histories.contexts.items():
+            other = mine.histories.get(context_id)
+            assert (other.tokens, other.confirmed, other.offset) == (context.tokens, context.confirmed, context.offset)
+            assert (other.lookahead is None) == (context.lookahead is None)
+        assert (mine.engine_calls, mine.lookahead_hits, mine.tokens_returned) == (theirs.engine_calls, theirs.lookahead_hits, theirs.tokens_returned)
+
+
+def test_a_steady_decode_loop_is_answered_ahead_and_exactly():
+    contexts = list(range(100, 140))
+    pair = Pair(contexts)
+    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    for step in range(48):
+        out = pair.step(contexts, last, [3 + step] * len(contexts))
+        last = [r[0] for r in out]
+    pair.same_state()
+    # The prefill's call buffers positions 3..18 and steps 15, 31 and 47 call the engine again;
+    # every other step but the first (after a prefill, nothing is expected) comes as expected.
+    assert pair.server.engine.engine_calls == 4
+    assert pair.server.anticipated_steps == 48 - 1 - 3
+    assert pair.server.status()["anticipated_steps"] == 44
+
+
+def test_any_other_message_or_a_different_batch_takes_the_general_path():
+    contexts = list(range(1, 41))
+    pair = Pair(contexts)
+    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    out = pair.step(contexts, last, [3] * 40)
+    last = [r[0] for r in out]
+    assert pair.send({"op": "status"})["status"]["contexts"] == 40  # discards the expectation
+    out = pair.step(contexts, last, [4] * 40)
+    assert pair.server.anticipated_steps == 0
+    last = [r[0] for r in out]
+    diverged = list(last)
+    diverged[7] = 5  # one program takes another token: its buffer goes, the others still hit
+    out = pair.step(contexts, diverged, [5] * 40)
+    last = [r[0] for r in out]
+    pair.release([contexts[0]])  # a released context cannot be decoded without its prefix again
+    out = pair.step(contexts, last, [6] * 40)
+    assert out[0] == "MISSING_REPLAY_PREFIX"
+    pair.same_state()
+
+
+def test_an_expected_batch_whose_sampler_differs_in_type_only_is_not_taken_as_expected():
+    contexts = list(range(1, 33))
+    pair = Pair(contexts)
+    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    out = pair.step(contexts, last, [3] * 32)
+    before = pair.server.anticipated_steps
+    loose = driver_step(contexts, [r[0] for r in out], [4] * 32, {"type": "top_p", "temperature": False, "p": 1})
+    pair.send({"op": "forward", "batch": loose})
+    assert pair.server.anticipated_steps == before
+
+
+def test_same_json_requires_equal_types():
+    assert same_json({"a": [1, "x", None]}, {"a": [1, "x", None]})
+    assert not same_json(1, True)
+    assert not same_json(0, 0.0)
+    assert not same_json({"a": 1}, {"a": 1, "b": 2})
+    assert not same_json([1, 2], [1, 2, 3])
+
+
+ACTIONS = st.lists(st.tuples(st.sampled_from(["follow", "follow", "follow", "diverge", "swap", "drop", "release", "status"]),
+                             st.integers(0, 1 << 16)), min_size=1, max_size=40)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(actions=ACTIONS, lookahead=st.sampled_from([2, 4, 16]))
+def test_random_decode_loops_answer_as_the_general_path(actions, lookahead):
+    contexts = list(range(200, 236))
+    pair = Pair(contexts, lookahead)
+    state = {c: (pair.reference.histories.get(c).tokens[3], 3) for c in contexts}  # context -> (token, position)
+    order = list(contexts)
+    for action, pick in actions:
+        if action == "status":
+            pair.send({"op": "status"})
+            continue
+        if action == "release":
+            pair.release([order[pick % len(order)]])
+            continue
+        step = list(order)
+        if action == "swap":
+            i, j = pick % len(step), (pick >> 8) % len(step)
+            step[i], step[j] = step[j], step[i]
+            order = step
+        elif action == "drop":
+            del step[pick % len(step)]
+        tokens = [state[c][0] for c in step]
+        if action == "diverge":
+            tokens[pick % len(tokens)] = pick % 32000
+        out = pair.step(step, tokens, [state[c][1] for c in step])
+        for c, result in zip(step, out):
+            if isinstance(result, list):
+                state[c] = (result[0], state[c][1] + 1)
+    pair.same_state()
