@@ -25,29 +25,31 @@ def same_json(a, b):
 class NextDecodeStep:
     """An expected batch, the reply that answers it, and what giving that reply records."""
 
-    __slots__ = ("batch", "tokens", "context_ids", "positions", "answers")
+    __slots__ = ("batch", "reply", "context_ids", "positions", "answers", "_make_reply")
 
-    def __init__(self, batch, tokens, context_ids, positions, answers):
+    def __init__(self, batch, make_reply, context_ids, positions, answers):
         self.batch = batch
-        self.tokens = tokens
+        self.reply = make_reply(answers)
         self.context_ids = context_ids
         self.positions = positions
         self.answers = answers
+        self._make_reply = make_reply
 
     @classmethod
-    def after(cls, engine, batch, context_ids, positions, returned, returned_packed):
-        """The step that follows a packed decode `batch` whose requests got `returned` (one token
-        each, `returned_packed` as it went on the wire), or None when some context would need the
-        engine for it."""
-        packed = batch.get("packed") if type(batch) is dict else None
-        if type(packed) is not dict:
-            return None  # plain JSON numbers compare loosely (5 == 5.0); only packed steps are expected
+    def after(cls, engine, batch, context_ids, positions, returned, make_reply):
+        """The step that follows a decode `batch` (as `batch.decode_columns` accepts it) whose
+        requests got `returned`, one token each, or None when some context would need the engine
+        for it. `make_reply` turns tokens into the reply the server sends for them."""
         following = [position + 1 for position in positions]
         answers = engine.lookahead_answers(context_ids, returned, following)
         if answers is None or None in answers:
             return None
-        expected = dict(batch, packed=dict(packed, token_ids=returned_packed, position_ids=pack_u32(following)))
-        return cls(expected, pack_u32(answers), context_ids, following, answers)
+        packed = batch.get("packed")
+        if packed is not None:
+            expected = dict(batch, packed=dict(packed, token_ids=pack_u32(returned), position_ids=pack_u32(following)))
+        else:
+            expected = dict(batch, token_ids=list(returned), position_ids=following)
+        return cls(expected, make_reply, context_ids, following, answers)
 
     def matches(self, batch):
         return same_json(self.batch, batch)
@@ -58,4 +60,4 @@ class NextDecodeStep:
 
     def following(self, engine):
         """The step after this one, once this one is committed."""
-        return NextDecodeStep.after(engine, self.batch, self.context_ids, self.positions, self.answers, self.tokens)
+        return NextDecodeStep.after(engine, self.batch, self.context_ids, self.positions, self.answers, self._make_reply)

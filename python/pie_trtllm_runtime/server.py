@@ -22,6 +22,23 @@ def _error(message_id, code, message):
     return {"id": message_id, "error": {"code": code, "message": message}}
 
 
+def _single_tokens(results):
+    """The one token of each result, or None unless every request got exactly one token."""
+    flat = []
+    for result in results:
+        if type(result) is not list or len(result) != 1:
+            return None
+        flat.append(result[0])
+    return flat
+
+
+def _tokens_reply(tokens):
+    """One token per request: a large batch's answer travels as one packed array."""
+    if len(tokens) >= PACK_FROM_RESULTS:
+        return {"tokens": pack_u32(tokens)}
+    return {"results": [[token] for token in tokens]}
+
+
 def _resident_bytes():
     try:
         with open("/proc/self/statm") as handle:
@@ -83,7 +100,7 @@ class Server:
         if expected is not None and message.get("op") == "forward" and expected.matches(message.get("batch")):
             self._after_reply = lambda: self._commit(expected)
             self.anticipated_steps += 1
-            return {"tokens": expected.tokens, "id": message_id}
+            return dict(expected.reply, id=message_id)
         handler = self._ops.get(message.get("op"))
         if handler is None:
             return _error(message_id, INVALID_REQUEST, "unknown op %r; expected one of %s" % (message.get("op"), ", ".join(sorted(self._ops))))
@@ -119,20 +136,14 @@ class Server:
             log.exception("forward failed")
             failure = RequestError(ENGINE_ERROR, "forward failed: %s: %s" % (type(error).__name__, error))
             results = [failure] * (len(columns[0]) if columns is not None else len(requests))
-        if len(results) >= PACK_FROM_RESULTS:
-            # A decode batch where every request got its one token: one packed array answers it.
-            flat = []
-            for result in results:
-                if type(result) is not list or len(result) != 1:
-                    break
-                flat.append(result[0])
-            else:
-                packed = pack_u32(flat)
-                if columns is not None:
-                    context_ids, _tokens, positions, _sampler = columns
-                    self._after_reply = lambda: NextDecodeStep.after(self.engine, raw, context_ids, positions, flat, packed)
-                return {"tokens": packed}
-        return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
+        flat = _single_tokens(results)
+        if flat is None:
+            return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
+        reply = _tokens_reply(flat)
+        if columns is not None:
+            context_ids, _tokens, positions, _sampler = columns
+            self._after_reply = lambda: NextDecodeStep.after(self.engine, raw, context_ids, positions, flat, _tokens_reply)
+        return reply
 
     def _commit(self, step):
         step.commit(self.engine)
