@@ -119,14 +119,15 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         });
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         await driver.release([CONTEXT_ID]);
-        const status = (await driver.status()) as { engine_calls: number }[];
+        const status = (await driver.status()) as { engine_calls: number; runtime?: { anticipated_steps?: number } }[];
         const engineCalls = status.reduce((sum, s) => sum + s.engine_calls, 0);
+        const answeredAhead = status.reduce((sum, s) => sum + (s.runtime?.anticipated_steps ?? 0), 0);
         const engineName = engine.name === 'simulated' ? `simulated TensorRT-LLM ${engine.version}` : `TensorRT-LLM ${engine.version}`;
-        const summary = { model: model.name, engine: { ...engine, description: engineName }, simulated: simulate, prompt_tokens: prompt, tokens, seconds, tokens_per_s: tokens.length / seconds, engine_calls: engineCalls };
+        const summary = { model: model.name, engine: { ...engine, description: engineName }, simulated: simulate, prompt_tokens: prompt, tokens, seconds, tokens_per_s: tokens.length / seconds, engine_calls: engineCalls, steps_answered_ahead: answeredAhead };
         if (quiet) output.out(JSON.stringify(summary));
         else {
           process.stdout.write('\n');
-          output.out(`${tokens.length} tokens in ${(seconds * 1000).toFixed(1)} ms (${summary.tokens_per_s.toFixed(0)} tokens/s), ${engineCalls} engine call${engineCalls === 1 ? '' : 's'}, engine: ${engineName}`);
+          output.out(`${tokens.length} tokens in ${(seconds * 1000).toFixed(1)} ms (${summary.tokens_per_s.toFixed(0)} tokens/s), ${engineCalls} engine call${engineCalls === 1 ? '' : 's'}, ${answeredAhead} step${answeredAhead === 1 ? '' : 's'} answered ahead, engine: ${engineName}`);
         }
       } finally {
         await driver.dispose();
