@@ -12,6 +12,7 @@ import type { Logger } from './logger.js';
 import { OutputTail } from './output-tail.js';
 import { signalGroup, trackGroup } from './process-group.js';
 import { RuntimeError } from './runtime-errors.js';
+import { streamsEnded } from './streams-ended.js';
 
 export interface LaunchSpec {
   interpreter: ResolvedInterpreter;
@@ -43,18 +44,6 @@ export interface RuntimeLauncher {
 const HANDSHAKE_FD = 3;
 const REQUEST_FD = 4;
 const RESPONSE_FD = 5;
-
-/** How long an exited runtime's pipes may take to deliver their last bytes (a grandchild may hold them). */
-const EXIT_DRAIN_MS = 500;
-
-function streamsEnded(streams: Readable[], capMs: number): Promise<void> {
-  const ended = streams.map((stream) =>
-    stream.readableEnded || stream.destroyed ? Promise.resolve() : new Promise<void>((resolve) => stream.once('close', resolve).once('end', resolve)),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, capMs)));
-  return Promise.race([Promise.all(ended).then(() => undefined), cap]).finally(() => clearTimeout(timer));
-}
 
 function splitLines(stream: Readable, onLine: (line: string) => void): void {
   let rest = '';
@@ -154,7 +143,7 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
         // 'exit' can come before the last output and handshake bytes are read: wait for those
         // streams to end, so the error carries the runtime's last words.
         const streams = [child.stdout!, child.stderr!, stdio[HANDSHAKE_FD] as Readable];
-        void streamsEnded(streams, EXIT_DRAIN_MS).then(() =>
+        void streamsEnded(streams).then(() =>
           finish(new RuntimeError('RUNTIME_EXITED', `runtime on ${spec.device} exited (${signal ?? `code ${code}`}) before it was ready`, output.text())),
         );
       });

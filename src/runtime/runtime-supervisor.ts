@@ -7,6 +7,7 @@ import { groupAlive, signalGroup, untrackGroup } from './process-group.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
+import { streamsEnded } from './streams-ended.js';
 
 export type ReplicaState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
@@ -135,10 +136,14 @@ export class RuntimeSupervisor {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     for (const listener of this.lostListeners) listener();
     this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) exited (${how}); restarting`);
-    void this.restart(`exited (${how})`, runtime.output.text());
+    this.state = 'restarting';
+    this.reason = `exited (${how})`;
+    // The reason for giving up quotes the runtime's last output: let its pipes deliver it first.
+    void streamsEnded([runtime.child.stdout, runtime.child.stderr]).then(() => this.restart(`exited (${how})`, runtime.output.text()));
   }
 
   private async restart(why: string, tail: string): Promise<void> {
+    if (this.state !== 'restarting') return; // stopped meanwhile
     const now = this.clock.now();
     this.crashes = [...this.crashes.filter((t) => now - t < this.policy.crashWindowMs), now];
     if (this.crashes.length >= this.policy.maxCrashes) {

@@ -66,6 +66,22 @@ describe('faults', function () {
     });
   });
 
+  it('gives up on a runtime that dies of a fatal engine error each time, quoting its last output', async () => {
+    const env = { PIE_TRTLLM_SIMULATE_ABORT_CALLS: '1' }; // every runtime dies on its first engine call
+    await withDriver({ env, setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ maxCrashes: 3 }) }) }, async (driver) => {
+      for (let crash = 1; crash <= 3; crash++) {
+        const [result] = await driver.forward(batchOf([[crash, [1], 0, GREEDY]]));
+        expect(result).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+        if (crash < 3) await restarted(driver, crash);
+      }
+      const gaveUp = await waitFor(async () => {
+        const s = (await statusOf(driver))[0]!;
+        return s.state === 'failed' ? s : undefined;
+      }, 15_000, 'give-up');
+      expect(gaveUp.reason).to.match(/crashed 3 times in 180 s \(last: exited \(code 134\)\); gave up\. Last output: .*illegal memory access was encountered \(generate call 1\)/);
+    });
+  });
+
   it('kills and replaces a runtime that stops answering (SIGSTOP past the request timeout)', async () => {
     await withDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ requestTimeoutMs: 500 }) }) }, async (driver) => {
       const { pid } = (await statusOf(driver))[0]!;

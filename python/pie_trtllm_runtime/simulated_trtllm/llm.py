@@ -1,6 +1,7 @@
 """`tensorrt_llm.LLM` of 1.2.1 with its argument checks, over a deterministic model."""
 
 import os
+import sys
 import time
 
 from .kv_cache_config import KvCacheConfig
@@ -61,8 +62,9 @@ def stochastic_next(history, seed, step, top_k):
     return value % VOCAB
 
 
-def _failing_calls():
-    spec = os.environ.get("PIE_TRTLLM_SIMULATE_FAIL_CALLS", "")
+def _calls_from(variable):
+    """Generate call numbers listed in an environment variable (fault injection for tests)."""
+    spec = os.environ.get(variable, "")
     return frozenset(int(x) for x in spec.split(",") if x.strip())
 
 
@@ -108,7 +110,8 @@ class LLM:
         self.args = dict(kwargs, model=str(model), skip_tokenizer_init=skip_tokenizer_init, trust_remote_code=trust_remote_code, dtype=dtype)
         self._shutdown = False
         self._next_request_id = 0
-        self._fail_on = _failing_calls()
+        self._fail_on = _calls_from("PIE_TRTLLM_SIMULATE_FAIL_CALLS")
+        self._abort_on = _calls_from("PIE_TRTLLM_SIMULATE_ABORT_CALLS")
         self._generate_delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_GENERATE_SECONDS", "0") or 0)
         self.calls = 0
         self.generated_tokens = 0
@@ -126,6 +129,11 @@ class LLM:
             time.sleep(self._generate_delay)  # lets tests hold a batch in flight
         if self.calls in self._fail_on:
             raise RuntimeError("simulated engine failure on generate call %d" % self.calls)
+        if self.calls in self._abort_on:
+            # A fatal device error takes the whole process down, as a CUDA fault does.
+            sys.stderr.write("simulated fatal CUDA error: an illegal memory access was encountered (generate call %d)\n" % self.calls)
+            sys.stderr.flush()
+            os._exit(134)
         outputs = []
         for i, prompt in enumerate(prompts):
             tokens = self._prompt_tokens(prompt)
