@@ -19,6 +19,19 @@ function isContextId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
+/** Items grouped by the replica each belongs to, in order; items without a replica are left out. */
+function groupByReplica<T>(items: readonly T[], replicaOf: (item: T) => number | undefined): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const replica = replicaOf(item);
+    if (replica === undefined) continue;
+    const group = groups.get(replica);
+    if (group) group.push(item);
+    else groups.set(replica, [item]);
+  }
+  return groups;
+}
+
 /**
  * The driver instance a host gets: the request gate in front of a pool of runtimes. Every request
  * gets exactly one result, in order; an unsupported one is answered by the gate and never runs.
@@ -64,13 +77,7 @@ export class TensorRtLlmDriver {
   }
 
   private async run(batch: ForwardBatch, outcome: GateOutcome): Promise<void> {
-    const byReplica = new Map<number, number[]>();
-    for (const r of outcome.accepted) {
-      const replica = this.pool.route(batch.context_ids[r]!);
-      const list = byReplica.get(replica);
-      if (list) list.push(r);
-      else byReplica.set(replica, [r]);
-    }
+    const byReplica = groupByReplica(outcome.accepted, (r) => this.pool.route(batch.context_ids[r]!));
     await Promise.all(
       [...byReplica].map(async ([replica, indices]) => {
         const results = outcome.results;
@@ -118,13 +125,10 @@ export class TensorRtLlmDriver {
   /** Frees the contexts' histories wherever they live. */
   async release(contextIds: number[]): Promise<void> {
     if (!Array.isArray(contextIds) || !contextIds.every(isContextId)) throw new OperationError('INVALID_REQUEST', '`context_ids` must be an array of non-negative integers');
-    const byReplica = new Map<number, number[]>();
+    const byReplica = groupByReplica(contextIds, (id) => this.pool.replicaOf(id));
     for (const id of contextIds) {
-      const replica = this.pool.replicaOf(id);
       this.tracker.forget(id);
       this.pool.forget(id);
-      if (replica === undefined) continue;
-      byReplica.set(replica, [...(byReplica.get(replica) ?? []), id]);
     }
     await Promise.all([...byReplica].map(([replica, ids]) => this.callReplica(replica, { op: 'release', context_ids: ids })));
   }
