@@ -1,4 +1,7 @@
-"""The capability report, with Pie's field names and the values Pie's own TensorRT-LLM driver sends."""
+"""The capability report, with Pie's field names and the values Pie's own TensorRT-LLM driver sends,
+plus what this driver's configured sampler honours."""
+
+from .sampler_support import SamplerSupport
 
 U32_MAX = 2 ** 32 - 1
 
@@ -6,6 +9,7 @@ U32_MAX = 2 ** 32 - 1
 def capability_report(options, model, activation_dtype, snapshot_dir=""):
     total_pages = int(options.get("virtual_total_pages", 65536))
     batched = int(options.get("max_batched_tokens", 8192))
+    sampler = SamplerSupport.from_options(options)
     return {
         "total_pages": total_pages,
         "kv_page_size": int(options.get("virtual_kv_page_size", 16)),
@@ -28,4 +32,7 @@ def capability_report(options, model, activation_dtype, snapshot_dir=""):
         "supports_user_attention_mask": False,
         "supports_adapters": False,
         "snapshot_dir": snapshot_dir,
+        "sampler_type": sampler.sampler_type,
+        "supports_seeded_sampling": sampler.seeded,
+        "supports_min_p": sampler.min_p,
     }

@@ -9,6 +9,7 @@ import logging
 from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .history import HistoryStore
+from .sampler_support import SamplerSupport
 from .sampling import step_seed
 
 LOOKAHEAD_LIMIT = 16
@@ -28,8 +29,13 @@ class ModelInfo:
 
 
 class Engine:
-    def __init__(self, llm, sampling_params_cls, model, options, random_seed):
+    def __init__(self, llm, sampling_params_cls, model, options, random_seed, name, version, statistics=None):
         self.llm = llm
+        self.engine_name = name
+        self.engine_version = version
+        # The simulated engine's own counts, through an explicit interface (None for the real one).
+        self.engine_statistics = statistics
+        self.sampler_support = SamplerSupport.from_options(options)
         self._sampling_params = sampling_params_cls
         self.model = model
         self._cache_salt = bool(options.get("enable_cache_salt", True))
@@ -181,6 +187,7 @@ class Engine:
                             continue
                 else:
                     context.lookahead = None  # a sampler change ends the greedy buffer
+                    self.sampler_support.check(sampler)
                 if self._prompt_limit is not None and prefix_len > self._prompt_limit:
                     raise RequestError(
                         INVALID_REQUEST,
@@ -208,8 +215,11 @@ class Engine:
                 params = shared[key] = self._new_params(sampler.sampling_kwargs(), max_tokens)
             return params
         kwargs = sampler.sampling_kwargs()
-        base = sampler.seed if sampler.seed else self._random_seed
-        kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
+        if self.sampler_support.seeded:
+            # A seed per step: successive steps draw independently yet reproducibly. Under a
+            # sampler that reads no seed, none is sent, so nothing claims reproducibility.
+            base = sampler.seed if sampler.seed else self._random_seed
+            kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
         return self._new_params(kwargs, max_tokens)
 
     def _new_params(self, kwargs, max_tokens):

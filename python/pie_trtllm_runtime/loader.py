@@ -101,7 +101,6 @@ def load_engine(config):
         llm = trt.LLM(model_path, **arguments)
     except Exception as error:
         raise StartupError(ENGINE_LOAD_FAILED, "LLM(...) failed: %s: %s" % (type(error).__name__, error))
-    engine = Engine(llm, trt.SamplingParams, model, options, int(driver.get("random_seed", 42)))
-    engine.engine_name = "simulated" if simulate else "tensorrt_llm"
-    engine.engine_version = str(getattr(trt, "__version__", "unknown"))
-    return engine
+    statistics = (lambda: trt.simulation_statistics(llm)) if simulate else None
+    return Engine(llm, trt.SamplingParams, model, options, int(driver.get("random_seed", 42)),
+                  "simulated" if simulate else "tensorrt_llm", str(getattr(trt, "__version__", "unknown")), statistics)

@@ -4,6 +4,7 @@ Read from the model's `config.json` in a local folder or the Hugging Face cache,
 loads, so a missing snapshot fails in a second, not after minutes of loading."""
 
 import json
+import math
 import os
 
 from .codes import MODEL_NOT_FOUND, StartupError
@@ -41,6 +42,33 @@ def _first_int(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+# Rope types whose factor TensorRT-LLM does not apply to the inferred length.
+_UNSCALED_ROPE_TYPES = ("su", "longrope", "llama3", "yarn")
+DEFAULT_MAX_SEQ_LEN = 2048
+NO_END_ID = -1  # matches no token; the driver sets ignore_eos, so Pie decides where a sequence ends
+
+
+def infer_max_seq_len(config):
+    """TensorRT-LLM 1.2's `PyTorchModelEngine._infer_max_seq_len_from_config`: the model's
+    `max_position_embeddings` (top level, else `text_config`), else 2048, times the rope factor
+    unless the rope type is su, longrope, llama3 or yarn (rounded up)."""
+    rope = config.get("rope_scaling")
+    factor = 1
+    if isinstance(rope, dict):
+        rope_type = rope.get("type", rope.get("rope_type"))
+        if rope_type not in _UNSCALED_ROPE_TYPES:
+            factor = rope.get("factor", 1.0)
+    length = config.get("max_position_embeddings")
+    text = config.get("text_config")
+    if length is None and isinstance(text, dict):
+        length = text.get("max_position_embeddings")
+    if length is None:
+        length = DEFAULT_MAX_SEQ_LEN
+    if factor != 1:
+        length = int(math.ceil(length * factor))
+    return int(length)
+
+
 def read_model_info(snapshot_dir, max_seq_len=None):
     path = os.path.join(snapshot_dir, "config.json")
     try:
@@ -48,20 +76,26 @@ def read_model_info(snapshot_dir, max_seq_len=None):
             config = json.load(handle)
     except (OSError, ValueError) as error:
         raise StartupError(MODEL_NOT_FOUND, "cannot read %s: %s" % (path, error))
+    if not isinstance(config, dict):
+        raise StartupError(MODEL_NOT_FOUND, "%s is not a JSON object" % path)
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else {}
     pick = lambda *keys: next((c[k] for k in keys for c in (config, text) if c.get(k) is not None), None)  # noqa: E731
     architectures = config.get("architectures") or []
     arch = architectures[0] if architectures else config.get("model_type") or "unknown"
     vocab = pick("vocab_size", "padded_vocab_size") or 128000
-    max_len = pick("max_position_embeddings", "seq_length", "n_positions", "model_max_length") or 4096
+    # TensorRT-LLM takes the smaller of the model's length and max_seq_len.
+    max_len = infer_max_seq_len(config)
+    if max_seq_len:
+        max_len = min(max_len, max_seq_len)
     end_id = _first_int(pick("eos_token_id"))
     generation = os.path.join(snapshot_dir, "generation_config.json")
     if end_id is None and os.path.isfile(generation):
-        with open(generation, encoding="utf-8") as handle:
-            end_id = _first_int(json.load(handle).get("eos_token_id"))
+        try:
+            with open(generation, encoding="utf-8") as handle:
+                end_id = _first_int(json.load(handle).get("eos_token_id"))
+        except (OSError, ValueError, AttributeError):
+            end_id = None
     if end_id is None:
-        raise StartupError(MODEL_NOT_FOUND, "%s names no eos_token_id; the driver needs it as end_id" % path)
+        end_id = NO_END_ID
     pad_id = _first_int(pick("pad_token_id"))
-    if max_seq_len:
-        max_len = min(max_len, max_seq_len)
     return ModelInfo(arch, int(vocab), int(max_len), end_id, end_id if pad_id is None else pad_id)

@@ -37,9 +37,10 @@ class Sampler:
         self.top_p = top_p
         self.min_p = min_p
         self.seed = seed
-        # TensorRT-LLM decodes greedily at temperature 0 or top_k 1; every such sampler yields
-        # the same tokens, so they share lookahead.
-        self.greedy = temperature == 0 or top_k == 1
+        # TensorRT-LLM 1.2.1 decodes greedily at temperature 0, top_k 1 or top_p 0
+        # (params_imply_greedy_decoding); every such sampler yields the same tokens, so they
+        # share lookahead.
+        self.greedy = temperature == 0 or top_k == 1 or top_p == 0
 
     def sampling_kwargs(self):
         """The sampler-specific SamplingParams fields."""

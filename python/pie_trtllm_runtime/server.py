@@ -170,10 +170,10 @@ class Server:
 
     def status(self):
         engine = self.engine
-        simulated = getattr(engine.llm, "calls", None)
+        statistics = engine.engine_statistics
         return {
             "pid": os.getpid(),
-            "engine": {"name": getattr(engine, "engine_name", "tensorrt_llm"), "version": getattr(engine, "engine_version", "unknown")},
+            "engine": {"name": engine.engine_name, "version": engine.engine_version},
             "engine_calls": engine.engine_calls,
             "engine_tokens": engine.engine_tokens,
             "tokens_generated": engine.tokens_returned,
@@ -182,5 +182,5 @@ class Server:
             "contexts": len(engine.histories),
             "evictions": engine.histories.evictions,
             "resident_bytes": _resident_bytes(),
-            "simulated_engine": None if simulated is None else {"calls": engine.llm.calls, "generated_tokens": engine.llm.generated_tokens},
+            "simulated_engine": None if statistics is None else statistics(),
         }

@@ -6,7 +6,9 @@ GREEDY = {"type": "top_p", "temperature": 0, "p": 1}
 
 
 def greedy_next(history):
-    return (31 * history[-1] + 7 * len(history) + 1) % 32000
+    """DESIGN §3.6, PIE_TRTLLM_SIMULATE_RULE=prompt: every token of the prompt counts."""
+    weighted = sum((i + 1) * token for i, token in enumerate(history))
+    return (31 * history[-1] + 7 * len(history) + 1 + weighted) % 32000
 
 
 def greedy_continuation(prompt, n):
@@ -21,6 +23,11 @@ def greedy_continuation(prompt, n):
 
 def engine(**options):
     return load_engine({"driver": {"options": options, "random_seed": 42}, "model": {"hf_repo": "sim"}, "simulate": True})
+
+
+def trtllm_sampler_engine(**options):
+    """An engine whose TensorRT-LLM sampler honours per-request seeds and min_p."""
+    return engine(llm_kwargs={"sampler_type": "TRTLLMSampler"}, **options)
 
 
 def batch(requests, **extra):

@@ -12,8 +12,16 @@ from pie_trtllm_runtime.framing import FrameReader, FrameWriter
 PYTHON_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
+def _environment(extra):
+    """The test process's environment without its in-process executor switch: a runtime started as
+    a process uses TensorRT-LLM's worker process model unless a test asks otherwise."""
+    env = {k: v for k, v in os.environ.items() if k != "TLLM_WORKER_USE_SINGLE_PROCESS"}
+    env.update(extra or {})
+    return env
+
+
 class RuntimeProcess:
-    def __init__(self, options=None, simulate=True, env=None, config=None, driver=None):
+    def __init__(self, options=None, simulate=True, env=None, config=None, driver=None, module="pie_trtllm_runtime"):
         config = config or {"driver": dict({"options": options or {}, "random_seed": 42}, **(driver or {})),
                             "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0", "simulate": simulate}
         handle, self.config_path = tempfile.mkstemp(suffix=".json")
@@ -23,10 +31,10 @@ class RuntimeProcess:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pie_trtllm_runtime", "--config", self.config_path, "--handshake-fd", str(hs_w),
+            [sys.executable, "-m", module, "--config", self.config_path, "--handshake-fd", str(hs_w),
              "--request-fd", str(req_r), "--response-fd", str(rep_w)],
             cwd=PYTHON_DIR, pass_fds=(hs_w, req_r, rep_w), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=dict(os.environ, **(env or {})),
+            env=_environment(env),
         )
         for fd in (hs_w, req_r, rep_w):
             os.close(fd)

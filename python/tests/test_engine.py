@@ -59,26 +59,6 @@ def test_sampler_change_drops_lookahead():
     assert e.engine_calls == 2
 
 
-def test_stochastic_steps_use_one_token_calls_and_derived_seeds():
-    e = engine()
-    sampler = {"type": "multinomial", "temperature": 1.0, "seed": 1234}
-    seeds = []
-    original = e._sampling_params
-
-    def recording(**kwargs):
-        seeds.append(kwargs.get("seed"))
-        assert kwargs["max_tokens"] == 1
-        return original(**kwargs)
-
-    e._sampling_params = recording
-    decode(e, 1, [3, 4], 5, sampler)
-    assert e.engine_calls == 5
-    assert len(set(seeds)) == 5 and all(isinstance(s, int) for s in seeds)
-    # Same seed, same context, same positions: same draws.
-    again = engine()
-    assert decode(again, 1, [3, 4], 5, sampler) == decode(engine(), 1, [3, 4], 5, sampler)
-
-
 def test_one_batched_call_for_many_contexts_with_cache_salt():
     e = engine()
     calls = []
@@ -214,3 +194,21 @@ def test_only_plain_greedy_single_token_batches_take_the_fast_path():
     assert decode_columns(dict(plain, sampler_index=[0, -1])) is None
     assert decode_columns(dict(plain, image_indptr=[0, 0, 1])) is None
     assert decode_columns(dict(plain, token_ids=[5, True])) is None
+
+
+def test_a_status_that_cannot_be_built_is_an_error_reply_not_zeros():
+    import json
+
+    from pie_trtllm_runtime.server import Server
+
+    e = engine()
+
+    def broken():
+        raise RuntimeError("statistics unavailable")
+
+    e.engine_statistics = broken
+    server = Server(e, {}, None, None)
+    reply = server.handle(json.dumps({"id": 1, "op": "status"}).encode())
+    assert reply["error"]["code"] == "ENGINE_ERROR" and "statistics unavailable" in reply["error"]["message"]
+    e.engine_statistics = lambda: {"calls": 0}
+    assert server.handle(json.dumps({"id": 2, "op": "status"}).encode())["status"]["simulated_engine"] == {"calls": 0}

@@ -36,7 +36,8 @@ def test_end_id_is_required_without_a_tokenizer():
         llm.generate([[1, 2]], sampling_params=trt.SamplingParams(max_tokens=1))
 
 
-def test_generate_shapes_and_the_greedy_rule():
+def test_generate_shapes_and_the_default_greedy_rule(monkeypatch):
+    monkeypatch.delenv("PIE_TRTLLM_SIMULATE_RULE")
     llm = trt.LLM("m", skip_tokenizer_init=True)
     params = trt.SamplingParams(max_tokens=3, temperature=0, end_id=2, ignore_eos=True)
     single = llm.generate([5, 6], sampling_params=params, cache_salt="1")
@@ -67,3 +68,84 @@ def test_driver_arguments_fit_the_real_signature():
     assert llm.args["attn_backend"] == "TRTLLM"
     with pytest.raises(ValueError, match="invalid argument"):
         trt.LLM("m", **llm_arguments(trt, {"llm_kwargs": {"no_such_knob": 1}}, "auto"))
+
+
+def test_whole_prompt_rule_reads_every_token():
+    llm = trt.LLM("m", skip_tokenizer_init=True)  # conftest selects PIE_TRTLLM_SIMULATE_RULE=prompt
+    params = trt.SamplingParams(max_tokens=4, temperature=0, end_id=2, ignore_eos=True)
+    h = [5, 6, 7]
+    out = llm.generate([list(h)], sampling_params=[params])[0].outputs[0].token_ids
+    for token in out:
+        assert token == (31 * h[-1] + 7 * len(h) + 1 + sum((i + 1) * t for i, t in enumerate(h))) % 32000
+        h.append(token)
+    # A different token early in the prompt changes the answer.
+    other = llm.generate([[4, 6, 7]], sampling_params=[params])[0].outputs[0].token_ids
+    assert other[0] != out[0]
+
+
+def test_an_unknown_rule_is_refused(monkeypatch):
+    monkeypatch.setenv("PIE_TRTLLM_SIMULATE_RULE", "middle")
+    with pytest.raises(ValueError, match="PIE_TRTLLM_SIMULATE_RULE"):
+        trt.LLM("m", skip_tokenizer_init=True)
+
+
+@pytest.mark.parametrize("name, value", [
+    ("mpi_session", None), ("_mpi_session", None), ("peft_cache_config", None), ("cache_transceiver_config", None),
+    ("moe_cluster_parallel_size", None), ("moe_tensor_parallel_size", None), ("moe_expert_parallel_size", None),
+    ("batched_logits_processor", None), ("iter_stats_max_iterations", 10), ("request_stats_max_iterations", 10),
+    ("reasoning_parser", "deepseek-r1"), ("env_overrides", {}), ("sampler_type", "TorchSampler"),
+    ("disable_flashinfer_sampling", True), ("orchestrator_type", None),
+])
+def test_every_1_2_1_llm_argument_is_accepted(name, value):
+    trt.LLM("m", skip_tokenizer_init=True, **{name: value}).shutdown()
+
+
+def test_arguments_from_after_1_2_1_are_refused():
+    with pytest.raises(ValueError, match="generation_config"):
+        trt.LLM("m", skip_tokenizer_init=True, generation_config="auto")
+    with pytest.raises(ValueError, match="max_util_for_resume"):
+        trt.KvCacheConfig(max_util_for_resume=0.9)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"backend": "pytorch"}, {"backend": "_autodeploy"}])
+def test_the_pytorch_llm_takes_its_own_backends(kwargs):
+    trt.LLM("m", skip_tokenizer_init=True, **kwargs).shutdown()
+
+
+@pytest.mark.parametrize("backend", [None, "tensorrt", "trt", "PyTorch"])
+def test_any_other_backend_fails_at_load(backend):
+    with pytest.raises(ValueError, match="backend"):
+        trt.LLM("m", skip_tokenizer_init=True, backend=backend)
+
+
+def test_sampling_params_validate_as_1_2_1():
+    # No max_tokens check at construction in 1.2.1.
+    assert trt.SamplingParams(max_tokens=0).max_tokens == 0
+    # Greedy with more than one return is refused, unless allowed by the environment.
+    with pytest.raises(ValueError, match="best_of"):
+        trt.SamplingParams(temperature=0, n=2)
+    with pytest.raises(ValueError, match="best_of"):
+        trt.SamplingParams(top_k=1, best_of=3)
+    assert trt.SamplingParams(temperature=0.5, best_of=3).best_of == 3
+    assert trt.SamplingParams(top_p=0).is_greedy()
+
+
+def test_sampler_type_is_checked():
+    with pytest.raises(ValueError, match="sampler_type"):
+        trt.LLM("m", skip_tokenizer_init=True, sampler_type="FlashSampler")
+
+
+@pytest.mark.parametrize("fraction", [1.0, 0.0])
+def test_kv_cache_fraction_outside_0_1_fails_at_load(fraction):
+    with pytest.raises((AssertionError, RuntimeError)):
+        trt.LLM("m", skip_tokenizer_init=True, kv_cache_config=trt.KvCacheConfig(free_gpu_memory_fraction=fraction))
+    trt.LLM("m", skip_tokenizer_init=True, kv_cache_config=trt.KvCacheConfig(free_gpu_memory_fraction=0.95)).shutdown()
+
+
+def test_statistics_come_through_an_explicit_interface():
+    llm = trt.LLM("m", skip_tokenizer_init=True)
+    llm.generate([[1]], sampling_params=[trt.SamplingParams(max_tokens=2, temperature=0, end_id=2, ignore_eos=True)])
+    assert trt.simulation_statistics(llm)["calls"] == 1
+    assert trt.simulation_statistics(llm)["generated_tokens"] == 2
+    with pytest.raises(TypeError):
+        trt.simulation_statistics(object())

@@ -1,65 +1,26 @@
-"""`tensorrt_llm.LLM` of 1.2.1 with its argument checks, over a deterministic model."""
+"""`tensorrt_llm.LLM` of 1.2.1 with its argument checks and process model, over a deterministic model."""
 
 import os
 import sys
 import time
 
+from .api import API, LLM_KWARGS, PYTORCH_BACKENDS, SAMPLER_TYPES, TRT_ONLY_KWARGS
+from .executor_workers import ExecutorWorkers, single_process
 from .kv_cache_config import KvCacheConfig
+from .model import VOCAB, Prompt, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
 from .outputs import CompletionOutput, RequestOutput
 from .sampling_params import SamplingParams
 
 SIMULATED_MODEL = {
     "arch_name": "SimulatedForCausalLM",
-    "vocab_size": 32000,
+    "vocab_size": VOCAB,
     "max_model_len": 131072,
     "end_id": 2,
     "pad_id": 0,
 }
 
-VOCAB = SIMULATED_MODEL["vocab_size"]
-_MASK64 = (1 << 64) - 1
-
-# TorchLlmArgs fields of 1.2.1 that `LLM(**kwargs)` accepts, besides the explicit parameters.
-_TORCH_KWARGS = frozenset((
-    "backend", "_mpi_session", "max_batch_size", "max_num_tokens", "max_seq_len", "max_input_len", "max_beam_width",
-    "enable_chunked_prefill", "kv_cache_config", "attn_backend", "cuda_graph_config", "disable_overlap_scheduler",
-    "sampler_type", "disable_flashinfer_sampling", "stream_interval", "garbage_collection_gen0_threshold",
-    "enable_autotuner", "print_iter_log", "enable_iter_perf_stats", "enable_iter_req_stats", "torch_compile_config",
-    "load_format", "pipeline_parallel_size", "context_parallel_size", "gpus_per_node", "enable_attention_dp",
-    "enable_lora", "lora_config", "guided_decoding_backend", "speculative_config", "scheduler_config",
-    "gather_generation_logits", "num_postprocess_workers", "postprocess_tokenizer_dir", "return_perf_metrics",
-    "orchestrator_type", "env_overrides", "custom_tokenizer", "enable_sleep", "moe_config",
-    "batch_wait_timeout_ms", "batch_wait_timeout_iters", "batch_wait_max_tokens_ratio", "checkpoint_format",
-    "checkpoint_loader", "max_stats_len",
-))
-# Fields that exist only on TrtLlmArgs: the PyTorch LLM refuses them.
-_TRT_ONLY_KWARGS = frozenset((
-    "build_config", "quant_config", "calib_config", "enable_build_cache", "workspace", "enable_tqdm", "fast_build",
-    "embedding_parallel_mode", "batching_type", "normalize_log_probs", "extended_runtime_perf_knob_config",
-    "enable_prompt_adapter", "max_prompt_adapter_token", "fail_fast_on_attention_window_too_large",
-))
 _DTYPES = frozenset(("auto", "float16", "bfloat16", "float32"))
-
-
-def greedy_next(last, length):
-    """The documented greedy rule, for a prompt of `length` tokens ending in `last`."""
-    return (31 * last + 7 * length + 1) % VOCAB
-
-
-def _mix(value):
-    value = (value + 0x9E3779B97F4A7C15) & _MASK64
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return value ^ (value >> 31)
-
-
-def stochastic_next(history, seed, step, top_k):
-    """A deterministic function of the seed, the prompt and the step; honours top_k as a range."""
-    value = _mix((seed or 0) ^ _mix(len(history) ^ _mix(history[-1] ^ _mix(step))))
-    if top_k:
-        base = greedy_next(history[-1], len(history))
-        return (base + value % top_k) % VOCAB
-    return value % VOCAB
+_LATER_KWARGS = frozenset(API["later_than_1_2_1"]["llm_kwargs"])
 
 
 def _calls_from(variable):
@@ -68,47 +29,65 @@ def _calls_from(variable):
     return frozenset(int(x) for x in spec.split(",") if x.strip())
 
 
+def _check_arguments(kwargs):
+    trt_only = sorted(set(kwargs) & TRT_ONLY_KWARGS)
+    if trt_only:
+        raise ValueError(
+            "The following arguments are specific to the TensorRT backend and cannot be used with the PyTorch backend: %s. "
+            "Use tensorrt_llm._tensorrt_engine.LLM instead." % trt_only
+        )
+    for key in kwargs:
+        if key not in LLM_KWARGS:
+            later = " (it appeared after TensorRT-LLM 1.2.1)" if key in _LATER_KWARGS else ""
+            raise ValueError("LLM got invalid argument: %s%s" % (key, later))
+    if "backend" in kwargs and kwargs["backend"] not in PYTORCH_BACKENDS:
+        raise ValueError(
+            "backend=%r selects TrtLlmArgs, which tensorrt_llm.LLM (the PyTorch LLM) cannot build; "
+            "leave backend unset or use 'pytorch'" % (kwargs["backend"],)
+        )
+    sampler_type = kwargs.get("sampler_type", "auto")
+    if sampler_type not in SAMPLER_TYPES:
+        raise ValueError("1 validation error for TorchLlmArgs\nsampler_type\n  Input should be %s, got %r"
+                         % (", ".join(repr(s) for s in SAMPLER_TYPES), sampler_type))
+    for key in ("max_batch_size", "max_num_tokens", "max_seq_len"):
+        value = kwargs.get(key)
+        if value is not None and (not isinstance(value, int) or value <= 0):
+            raise ValueError("%s must be a positive integer, got %r" % (key, value))
+
+
 class LLM:
     def __init__(self, model, tokenizer=None, tokenizer_mode="auto", skip_tokenizer_init=False, trust_remote_code=False,
                  tensor_parallel_size=1, dtype="auto", revision=None, tokenizer_revision=None, **kwargs):
-        trt_only = sorted(set(kwargs) & _TRT_ONLY_KWARGS)
-        if trt_only:
-            raise ValueError(
-                "The following arguments are specific to the TensorRT backend and cannot be used with the PyTorch backend: %s. "
-                "Use tensorrt_llm._tensorrt_engine.LLM instead." % trt_only
-            )
-        for key in kwargs:
-            if key not in _TORCH_KWARGS:
-                raise ValueError("LLM got invalid argument: %s" % key)
-        backend = kwargs.get("backend", "pytorch")
-        if backend not in (None, "pytorch"):
-            raise ValueError("the simulated TensorRT-LLM provides the PyTorch backend only, got backend=%r" % (backend,))
+        _check_arguments(kwargs)
         if not isinstance(model, (str, os.PathLike)):
             raise TypeError("model must be a str or Path, got %r" % (model,))
         if dtype not in _DTYPES:
             raise ValueError("Unsupported dtype %r" % (dtype,))
-        if tensor_parallel_size != 1:
-            raise RuntimeError("Only 1 GPUs are available, but %d are required" % tensor_parallel_size)
+        world_size = tensor_parallel_size * int(kwargs.get("pipeline_parallel_size", 1) or 1)
+        if world_size != 1:
+            raise RuntimeError("Only 1 GPUs are available, but %d are required" % world_size)
         kv = kwargs.get("kv_cache_config")
         if isinstance(kv, dict):
             kv = KvCacheConfig(**kv)
         elif kv is not None and not isinstance(kv, KvCacheConfig):
             raise ValueError("kv_cache_config must be a KvCacheConfig, got %r" % (kv,))
-        for key in ("max_batch_size", "max_num_tokens", "max_seq_len"):
-            value = kwargs.get(key)
-            if value is not None and (not isinstance(value, int) or value <= 0):
-                raise ValueError("%s must be a positive integer, got %r" % (key, value))
-        delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_LOAD_SECONDS", "0") or 0)
-        if delay > 0:
-            time.sleep(delay)
+        self.kv_cache_config = kv or KvCacheConfig()
+        self.rule = rule_from_environment()
+        self._shutdown = False
+        self.sampler_type = "TRTLLMSampler" if kwargs.get("sampler_type") == "TRTLLMSampler" else "TorchSampler"
+        self._workers = None if single_process() and world_size == 1 else ExecutorWorkers(world_size)
+        try:
+            self._load(kwargs)
+        except BaseException:
+            self.shutdown()
+            raise
         self.model = str(model)
         self.tokenizer = None if skip_tokenizer_init else object()
         self.dtype = dtype
-        self.kv_cache_config = kv or KvCacheConfig()
         self.max_num_tokens = kwargs.get("max_num_tokens") or 8192
         self.enable_chunked_prefill = bool(kwargs.get("enable_chunked_prefill", False))
         self.args = dict(kwargs, model=str(model), skip_tokenizer_init=skip_tokenizer_init, trust_remote_code=trust_remote_code, dtype=dtype)
-        self._shutdown = False
+        self._draws = TrtllmSamplerDraws() if self.sampler_type == "TRTLLMSampler" else TorchSamplerDraws()
         self._next_request_id = 0
         self._fail_on = _calls_from("PIE_TRTLLM_SIMULATE_FAIL_CALLS")
         self._abort_on = _calls_from("PIE_TRTLLM_SIMULATE_ABORT_CALLS")
@@ -116,12 +95,30 @@ class LLM:
         self.calls = 0
         self.generated_tokens = 0
 
+    def _load(self, kwargs):
+        """What the executor does once its workers are up: size the KV cache, load the weights."""
+        fraction = self.kv_cache_config.free_gpu_memory_fraction
+        if fraction is not None and fraction >= 1.0:
+            # PyTorch KVCacheManager: `assert free_gpu_memory_fraction < 1.0`
+            raise AssertionError("Invalid freeGpuMemoryFraction, free_gpu_memory_fraction must be < 1.0, got %r" % fraction)
+        if fraction is not None and fraction <= 0:
+            raise RuntimeError("the KV cache gets no memory (free_gpu_memory_fraction = %r), so no sequence fits" % fraction)
+        delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_LOAD_SECONDS", "0") or 0)
+        if delay > 0:
+            time.sleep(delay)
+
+    @property
+    def world_size(self):
+        return 1 if self._workers is None else self._workers.world_size
+
     def generate(self, inputs, sampling_params=None, use_tqdm=True, lora_request=None, prompt_adapter_request=None,
                  kv_cache_retention_config=None, disaggregated_params=None, scheduling_params=None, cache_salt=None):
         if self._shutdown:
             raise RuntimeError("LLM is shutting down")
         if isinstance(inputs, tuple):
             raise TypeError("Invalid type of inputs for llm.generate: %s" % type(inputs))
+        if self._workers is not None:
+            self._workers.check_alive()
         batched = isinstance(inputs, list) and bool(inputs) and not isinstance(inputs[0], int)
         prompts = inputs if batched else [inputs]
         self.calls += 1
@@ -164,34 +161,41 @@ class LLM:
             raise ValueError("the simulated TensorRT-LLM has no tokenizer: send token ids")
         if not isinstance(prompt, list) or not prompt or not isinstance(prompt[0], int):
             raise AssertionError("a token prompt must be a non-empty list of ints")
-        # TensorRT-LLM checks the first element in Python and the rest on the device; the model
-        # here reads only the last token, so that is the one whose range matters.
+        # TensorRT-LLM checks the first element in Python and the rest on the device; an id
+        # outside the vocabulary is the device's error.
         last = prompt[-1]
         if not isinstance(last, int) or not 0 <= last < VOCAB:
             raise ValueError("token id %r is outside the vocabulary (0..%d)" % (last, VOCAB - 1))
         return prompt
 
-    def _run(self, prompt, params):
+    def _run(self, tokens, params):
         generated = []
         greedy = params.is_greedy()
         finish = "length"
-        last, length = prompt[-1], len(prompt)
-        history = None if greedy else list(prompt)
+        rule = self.rule
+        prompt = Prompt(tokens, rule)
+        draws = self._draws
         for step in range(params.max_tokens):
-            token = greedy_next(last, length) if greedy else stochastic_next(history, params.seed, step, params.top_k)
+            if greedy:
+                token = prompt.greedy_next()
+            elif isinstance(draws, TrtllmSamplerDraws):
+                token = draws.draw(prompt, params, step)
+            else:
+                token = draws.draw(prompt, params)
             if token == params.end_id and not params.ignore_eos:
                 finish = "stop"  # the end id is left out of the output, as TensorRT-LLM does
                 break
             generated.append(token)
-            last, length = token, length + 1
-            if history is not None:
-                history.append(token)
+            prompt.append(token, rule)
         self.generated_tokens += len(generated)
         self._next_request_id += 1
-        return RequestOutput(self._next_request_id, prompt, [CompletionOutput(0, generated, finish)])
+        return RequestOutput(self._next_request_id, tokens, [CompletionOutput(0, generated, finish)])
 
     def shutdown(self):
         self._shutdown = True
+        workers, self._workers = getattr(self, "_workers", None), None
+        if workers is not None:
+            workers.shutdown()
 
     def __enter__(self):
         return self
@@ -202,3 +206,11 @@ class LLM:
 
     def __getstate__(self):
         raise RuntimeError("LLM object can not be pickled.")
+
+
+def simulation_statistics(llm):
+    """What the simulated engine counted: an explicit interface, so `status` never guesses."""
+    if not isinstance(llm, LLM):
+        raise TypeError("simulation_statistics needs a simulated LLM, got %s" % type(llm).__name__)
+    return {"calls": llm.calls, "generated_tokens": llm.generated_tokens, "world_size": llm.world_size,
+            "sampler_type": llm.sampler_type, "greedy_rule": llm.rule}
