@@ -4,6 +4,8 @@ import type { Capabilities } from './forward-types.js';
 export interface CapabilityReport extends Capabilities {
   supports_user_attention_mask: false;
   supports_adapters: false;
+  supports_seeded_sampling: boolean;
+  supports_min_p: boolean;
   /** One entry per replica (device), as each runtime reported itself. */
   replicas: { device: string; capabilities: Capabilities }[];
 }
@@ -22,8 +24,12 @@ export function combineCapabilities(replicas: { device: string; capabilities: Ca
   for (const key of PER_REPLICA_LIMITS) {
     combined[key] = Math.min(...replicas.map((r) => r.capabilities[key]));
   }
+  // A request may land on any replica: a sampler feature counts only when every replica has it.
+  const everyReplica = (key: 'supports_seeded_sampling' | 'supports_min_p') => replicas.every((r) => r.capabilities[key] === true);
   return {
     ...combined,
+    supports_seeded_sampling: everyReplica('supports_seeded_sampling'),
+    supports_min_p: everyReplica('supports_min_p'),
     max_custom_mask_bytes: 0,
     max_logprob_labels: 0,
     supports_user_attention_mask: false,

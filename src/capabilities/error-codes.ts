@@ -9,6 +9,7 @@ export const REQUEST_ERROR_CODES = {
   UNSUPPORTED_SAMPLER_LAYOUT: "more than one sampler, or a sample index that is not the request's last token",
   UNSUPPORTED_MULTIMODAL: 'image or audio spans',
   MISSING_REPLAY_PREFIX: "a context's positions run past the tokens the driver can replay (fork or restore without the prefix)",
+  UNSUPPORTED_SAMPLER: "a token sampler, or one of its settings, that the configured TensorRT-LLM sampler does not honour (for example min_p under TensorRT-LLM 1.2.1's default sampler)",
   ENGINE_ERROR: 'the engine failed this request; the runtime is alive',
   RUNTIME_UNAVAILABLE: 'the runtime process died or is restarting; the request did not run',
 } as const;

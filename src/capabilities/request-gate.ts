@@ -62,7 +62,27 @@ function maskRowProblem(row: unknown, position: number): ForwardResult | undefin
   return undefined;
 }
 
-function samplerProblem(sampler: unknown): ForwardResult | undefined {
+/** What the configured TensorRT-LLM sampler honours besides temperature, top_k and top_p. */
+export interface SamplerSupport {
+  samplerType: string;
+  seeded: boolean;
+  minP: boolean;
+}
+
+/** A stochastic sampler that asks for what the configured sampler ignores (greedy reads neither). */
+function unsupportedSetting(s: Record<string, unknown>, support: SamplerSupport): ForwardResult | undefined {
+  const greedy = s.temperature === 0 || s.k === 1 || (s.type !== 'min_p' && s.p === 0);
+  if (greedy) return undefined;
+  if (s.type === 'multinomial' && (s.seed as number) > 0 && !support.seeded) {
+    return rejection('UNSUPPORTED_SAMPLER', `seed ${s.seed} asks for reproducible sampling, but TensorRT-LLM 1.2.1's ${support.samplerType} draws every request from one shared generator; send seed 0, or set llm_kwargs.sampler_type = "TRTLLMSampler"`);
+  }
+  if (s.type === 'min_p' && (s.p as number) > 0 && !support.minP) {
+    return rejection('UNSUPPORTED_SAMPLER', `min_p sampling is not applied by TensorRT-LLM 1.2.1's ${support.samplerType}; use top_p or top_k, or set llm_kwargs.sampler_type = "TRTLLMSampler"`);
+  }
+  return undefined;
+}
+
+function samplerProblem(sampler: unknown, support: SamplerSupport): ForwardResult | undefined {
   if (sampler === null || typeof sampler !== 'object') return rejection('INVALID_REQUEST', 'a sampler must be an object');
   const s = sampler as Record<string, unknown>;
   const type = s.type as string;
@@ -77,7 +97,7 @@ function samplerProblem(sampler: unknown): ForwardResult | undefined {
     if (typeof s.p !== 'number' || !(s.p >= 0 && s.p <= 1)) return rejection('INVALID_REQUEST', `sampler ${type} needs p in [0, 1], found ${JSON.stringify(s.p)}`);
   }
   if (type === 'multinomial' && !isCount(s.seed)) return rejection('INVALID_REQUEST', `sampler multinomial needs an integer seed ≥ 0, found ${JSON.stringify(s.seed)}`);
-  return undefined;
+  return unsupportedSetting(s, support);
 }
 
 /**
@@ -87,12 +107,19 @@ function samplerProblem(sampler: unknown): ForwardResult | undefined {
 export class RequestGate {
   /** Token ids must lie below this once the runtimes have reported their vocabulary. */
   private vocabSize = Number.POSITIVE_INFINITY;
+  /** Until the runtimes report, nothing beyond TensorRT-LLM 1.2.1's default sampler is assumed. */
+  private samplerSupport: SamplerSupport = { samplerType: 'TorchSampler', seeded: false, minP: false };
 
   constructor(private readonly tracker: ReplayTracker) {}
 
   /** Learns the model's vocabulary from the capability report. */
   setVocabulary(size: number): void {
     this.vocabSize = size;
+  }
+
+  /** Learns what the configured sampler honours from the capability report. */
+  setSamplerSupport(support: SamplerSupport): void {
+    this.samplerSupport = support;
   }
 
   classify(input: unknown): GateOutcome {
@@ -193,7 +220,7 @@ export class RequestGate {
     if (count === 1) {
       if (end === start) return rejection('INVALID_REQUEST', 'a request with a sampler needs at least one token');
       const sampler = p.samplers![0][p.samplers![1][r]!];
-      const problem = samplerProblem(sampler);
+      const problem = samplerProblem(sampler, this.samplerSupport);
       if (problem) return problem;
       samplers[r] = sampler as Sampler;
     }

@@ -55,6 +55,7 @@ export class TensorRtLlmDriver {
     this.started ??= this.pool.start().then(() => {
       this.report = combineCapabilities(this.pool.replicas.map((r) => ({ device: r.device, capabilities: r.capabilities! })));
       this.gate.setVocabulary(this.report.vocab_size);
+      this.gate.setSamplerSupport({ samplerType: this.report.sampler_type ?? 'TorchSampler', seeded: this.report.supports_seeded_sampling, minP: this.report.supports_min_p });
       return this.report;
     });
     return this.started;

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 /** Signals a runtime's whole process group (the runtime may start workers of its own). */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
@@ -9,14 +11,42 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** True while any process of the group is alive. */
+/**
+ * True while any process of the group is alive. A member that has exited but not yet been reaped
+ * (a zombie, e.g. an executor worker whose runtime died, waiting for an init that reaps slowly)
+ * runs nothing and counts as gone.
+ */
 export function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  return liveMembers(pid) !== 0;
+}
+
+/** How many members of the group are not zombies; -1 when /proc cannot tell (not Linux). */
+function liveMembers(group: number): number {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return -1;
+  }
+  let live = 0;
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name: state, ppid, pgrp, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === group && fields[0] !== 'Z') live++;
+  }
+  return live;
 }
 
 const live = new Set<number>();

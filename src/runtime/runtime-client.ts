@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { RuntimeReply } from './generated/wire-messages.js';
 import { encodeFrame, FrameDecoder } from './frame-codec.js';
 import type { LaunchedRuntime } from './runtime-launcher.js';
@@ -28,7 +27,8 @@ export class RuntimeClient {
   private readonly pending = new Map<number, Pending>();
   private readonly waiting: (() => void)[] = [];
   private closedWith: Error | undefined;
-  private drained: Promise<unknown> | undefined;
+  private drained: Promise<void> | undefined;
+  private releaseDrain: (() => void) | undefined;
 
   constructor(
     private readonly runtime: LaunchedRuntime,
@@ -50,6 +50,8 @@ export class RuntimeClient {
       if (this.closedWith) throw this.closedWith;
     }
     const id = this.nextId++;
+    // Encoded before anything is registered: a message that cannot be encoded fails alone.
+    const frame = encodeFrame({ id, ...message });
     const reply = new Promise<RuntimeReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle(id)?.reject(new RuntimeError('REQUEST_TIMEOUT', `the runtime did not answer ${message.op} within ${this.options.requestTimeoutMs} ms`));
@@ -58,11 +60,31 @@ export class RuntimeClient {
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
     });
-    if (this.drained) await this.drained;
-    if (!this.runtime.requests.write(encodeFrame({ id, ...message }))) {
-      this.drained ??= once(this.runtime.requests, 'drain').finally(() => (this.drained = undefined));
-    }
+    while (this.drained) await this.drained;
+    // Closed while waiting for the pipe: the reply has been failed already; write nothing.
+    if (this.closedWith) return reply;
+    if (!this.runtime.requests.write(frame)) this.drained ??= this.pipeWritable();
     return reply;
+  }
+
+  /** Resolves when the request pipe takes writes again or is gone; never rejects (a dead pipe is
+   *  reported by 'close', which fails every request in flight). */
+  private pipeWritable(): Promise<void> {
+    const requests = this.runtime.requests;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        requests.off('drain', done);
+        requests.off('close', done);
+        requests.off('error', done);
+        this.drained = this.releaseDrain = undefined;
+        resolve();
+      };
+      if (requests.destroyed) return done();
+      this.releaseDrain = done;
+      requests.on('drain', done);
+      requests.on('close', done);
+      requests.on('error', done);
+    });
   }
 
   /** Fails every request in flight and every later call with `error`. */
@@ -71,6 +93,7 @@ export class RuntimeClient {
     this.closedWith = error;
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
     for (const wake of this.waiting.splice(0)) wake();
+    this.releaseDrain?.();
   }
 
   private settle(id: number): Pending | undefined {

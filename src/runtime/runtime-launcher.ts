@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Capabilities } from '../capabilities/forward-types.js';
 import type { ResolvedDriverConfig } from '../plugin/config/resolved-config.js';
-import { packageRoot } from '../plugin/config/schema-files.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import { libraryPathWith, wheelLibraryDirs } from './library-path.js';
 import type { Logger } from './logger.js';
 import { OutputTail } from './output-tail.js';
+import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
 import { signalGroup, trackGroup } from './process-group.js';
 import { RuntimeError } from './runtime-errors.js';
 import { streamsEnded } from './streams-ended.js';
@@ -45,6 +45,12 @@ const HANDSHAKE_FD = 3;
 const REQUEST_FD = 4;
 const RESPONSE_FD = 5;
 
+/** A local snapshot folder named relative to the host's working directory, made absolute, since
+ *  the runtime runs in its own folder. A hub id (`owner/name`) that names no folder stays as it is. */
+function hostRelative(hfRepo: string): string {
+  return !isAbsolute(hfRepo) && existsSync(resolve(hfRepo)) ? resolve(hfRepo) : hfRepo;
+}
+
 function splitLines(stream: Readable, onLine: (line: string) => void): void {
   let rest = '';
   stream.setEncoding('utf8');
@@ -70,12 +76,12 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
     const folder = mkdtempSync(join(tmpdir(), 'pie-trtllm-'));
     const configPath = join(folder, 'launch.json');
     const { venv: _venv, python: _python, ...options } = spec.driver.options as Record<string, unknown>;
-    writeFileSync(configPath, JSON.stringify({ model: spec.model, driver: { ...spec.driver, options }, device: spec.device, simulate: spec.simulate }));
+    writeFileSync(configPath, JSON.stringify({ model: { ...spec.model, hf_repo: hostRelative(spec.model.hf_repo) }, driver: { ...spec.driver, options }, device: spec.device, simulate: spec.simulate }));
     const python = spec.interpreter.python;
     const baseEnv = { ...process.env, ...spec.env };
     const env: NodeJS.ProcessEnv = {
       ...baseEnv,
-      PYTHONPATH: [join(packageRoot, 'python'), baseEnv.PYTHONPATH].filter(Boolean).join(':'),
+      PYTHONPATH: runtimePythonPath(baseEnv.PYTHONPATH),
       PYTHONUNBUFFERED: '1',
       PATH: [dirname(python), baseEnv.PATH].filter(Boolean).join(':'),
     };
@@ -89,7 +95,7 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       let settled = false;
       let capabilities: Capabilities | undefined;
       let engine = { name: 'unknown', version: 'unknown' };
-      const child = spawn(python, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
+      const child = spawn(python, args, { cwd: RUNTIME_DIR, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
       const stdio = child.stdio as unknown as (Readable | Writable)[];
       const finish = (error?: RuntimeError) => {
         if (settled) return;

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { packageRoot } from '../plugin/config/schema-files.js';
+import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
 
 /** What `python -m pie_trtllm_runtime --probe` reports about an interpreter. */
 export interface ProbeReport {
@@ -23,7 +22,7 @@ export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJ
     execFile(
       python,
       ['-m', 'pie_trtllm_runtime', '--probe'],
-      { env: { ...env, PYTHONPATH: [join(packageRoot, 'python'), env.PYTHONPATH].filter(Boolean).join(':') }, timeout: timeoutMs, maxBuffer: 4 << 20 },
+      { cwd: RUNTIME_DIR, env: { ...env, PYTHONPATH: runtimePythonPath(env.PYTHONPATH) }, timeout: timeoutMs, maxBuffer: 4 << 20 },
       (error, stdout, stderr) => {
         const last = stdout.trim().split('\n').pop() ?? '';
         try {

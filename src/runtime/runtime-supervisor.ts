@@ -132,7 +132,7 @@ export class RuntimeSupervisor {
     this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} (pid ${runtime.pid}) died (${how}) while this request was in flight`));
     this.client = undefined;
     this.runtime = undefined;
-    if (signal !== 'SIGKILL' || code !== null) signalGroup(runtime.pid, 'SIGKILL'); // reap any worker it left
+    signalGroup(runtime.pid, 'SIGKILL'); // its executor workers go with it
     if (this.state === 'stopping' || this.state === 'stopped') return;
     for (const listener of this.lostListeners) listener();
     this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) exited (${how}); restarting`);

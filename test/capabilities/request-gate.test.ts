@@ -15,6 +15,21 @@ function gate(): RequestGate {
 const two = (extra: Record<string, unknown> = {}) => batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]], extra);
 
 describe('RequestGate', () => {
+  it('refuses a seed or min_p the configured sampler ignores, with UNSUPPORTED_SAMPLER, and nothing greedy', () => {
+    const seeded = { type: 'multinomial', temperature: 0.8, seed: 7 };
+    const unseeded = { type: 'multinomial', temperature: 0.8, seed: 0 };
+    const minP = { type: 'min_p', temperature: 0.8, p: 0.2 };
+    const greedySeeded = { type: 'multinomial', temperature: 0, seed: 7 };
+    const greedyTopP = { type: 'top_p', temperature: 0.8, p: 0 };
+    const batch = batchOf([[1, [1], 0, seeded], [2, [1], 0, unseeded], [3, [1], 0, minP], [4, [1], 0, greedySeeded], [5, [1], 0, greedyTopP]]);
+    const byDefault = gate().classify(batch).results;
+    expect(codes(byDefault)).to.deep.equal(['UNSUPPORTED_SAMPLER', 'OK', 'UNSUPPORTED_SAMPLER', 'OK', 'OK']);
+    expect((byDefault[0] as { error: { message: string } }).error.message).to.contain('sampler_type = "TRTLLMSampler"');
+    const trtllm = gate();
+    trtllm.setSamplerSupport({ samplerType: 'TRTLLMSampler', seeded: true, minP: true });
+    expect(codes(trtllm.classify(batch).results)).to.deep.equal(['OK', 'OK', 'OK', 'OK', 'OK']);
+  });
+
   it('accepts plain requests and remembers what each context can replay', () => {
     const tracker = new ReplayTracker();
     const outcome = new RequestGate(tracker).classify(two());

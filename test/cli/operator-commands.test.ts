@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -156,11 +156,35 @@ describe('cli: generate', function () {
     expect(plain.stderr.split('\n').filter((l) => l.includes('using the simulated TensorRT-LLM'))).to.have.length(1);
   });
 
-  it('samples with a temperature and seed reproducibly', async () => {
-    const args = ['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '5', '--temperature', '0.8', '--seed', '7', '--json'];
+  it('samples with a temperature and seed reproducibly where the configured sampler honours seeds', async () => {
+    const seeded = join(fixtures, 'config', 'valid', 'trtllm-sampler.toml');
+    const args = ['generate', '--config', seeded, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '5', '--temperature', '0.8', '--seed', '7', '--json'];
     const [a, b] = await Promise.all([runCli(args), runCli(args)]);
     expect(JSON.parse(a.stdout).tokens).to.deep.equal(JSON.parse(b.stdout).tokens);
     expect(JSON.parse(a.stdout)).to.include({ engine_calls: 5, steps_answered_ahead: 0 }); // sampled steps are never answered ahead
+  });
+
+  it('never imports Python modules from the working directory it is run from', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pie-cwd-'));
+    const marker = join(folder, 'imported');
+    for (const name of ['argparse.py', 'json.py', 'pie_trtllm_runtime.py']) writeFileSync(join(folder, name), `open(${JSON.stringify(marker)}, "w").write("${name}")\n`);
+    try {
+      const run = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '1,2', '--max-tokens', '2', '--json'], { cwd: folder });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(JSON.parse(run.stdout).tokens).to.deep.equal(greedyContinuation([1, 2], 2));
+      expect(existsSync(marker), 'a module from the working directory was imported').to.equal(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a seed under TensorRT-LLM 1.2.1\'s default sampler, naming the fix, and samples without one', async () => {
+    const refused = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '2', '--temperature', '0.8', '--seed', '7']);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/UNSUPPORTED_SAMPLER: seed 7 asks for reproducible sampling.*sampler_type = "TRTLLMSampler"/);
+    const unseeded = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '3', '--temperature', '0.8', '--json']);
+    expect(unseeded.code, unseeded.stderr).to.equal(0);
+    expect(JSON.parse(unseeded.stdout).tokens).to.have.length(3);
   });
 
   it('gives one-line errors with the fix for bad input', async () => {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
@@ -129,6 +130,23 @@ describe('faults', function () {
     expect((error as RuntimeError).message).to.match(/did not become ready within 700 ms/);
     expect((error as RuntimeError).outputTail).to.contain('loading weights: 3%');
     await driver.dispose();
+  });
+
+  it('times out a runtime whose TensorRT-LLM executor worker hangs at start-up, leaving neither of them', async () => {
+    const marker = 'PIE_TRTLLM_SIMULATE_WORKER_HANG=1';
+    const driver = simulatedDriver({ env: { PIE_TRTLLM_SIMULATE_WORKER_HANG: '1' }, readyTimeoutMs: 2500 });
+    const error = await driver.start().catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(RuntimeError).with.property('code', 'HANDSHAKE_TIMEOUT');
+    await driver.dispose();
+    const withMarker = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        const state = readFileSync(`/proc/${p}/stat`, 'latin1');
+        return state.slice(state.lastIndexOf(')') + 2, state.lastIndexOf(')') + 3) !== 'Z' && readFileSync(`/proc/${p}/environ`, 'latin1').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+    expect(await waitFor(() => (withMarker().length === 0 ? true : undefined), 3000, 'the runtime and its worker to end')).to.equal(true);
   });
 
   it('reports an interpreter without the runtime, and a venv that does not exist, with a code', async () => {

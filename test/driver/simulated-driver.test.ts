@@ -26,6 +26,8 @@ describe('driver over real runtimes (simulated engine)', function () {
     expect(caps.supports_adapters).to.equal(false);
     expect(caps.max_custom_mask_bytes).to.equal(0);
     expect(caps.vocab_size).to.equal(32000);
+    // TensorRT-LLM 1.2.1's default sampler (TorchSampler) honours neither seeds nor min_p.
+    expect(caps).to.include({ sampler_type: 'TorchSampler', supports_seeded_sampling: false, supports_min_p: false });
   });
 
   it('decodes greedily over many steps and contexts exactly as the documented rule says', async () => {

@@ -8,8 +8,11 @@ import { MemoryLogger } from '../../src/runtime/logger.js';
 
 export const GREEDY: Sampler = { type: 'top_p', temperature: 0, p: 1 };
 
+/** DESIGN §3.6, `PIE_TRTLLM_SIMULATE_RULE=prompt` (set for every test run): every token counts. */
 export function greedyNext(history: number[]): number {
-  return (31 * history[history.length - 1]! + 7 * history.length + 1) % 32000;
+  let weighted = 0;
+  for (let i = 0; i < history.length; i++) weighted = (weighted + (i + 1) * history[i]!) % 32000;
+  return (31 * history[history.length - 1]! + 7 * history.length + 1 + weighted) % 32000;
 }
 
 export function greedyContinuation(prompt: number[], n: number): number[] {

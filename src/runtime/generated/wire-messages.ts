@@ -280,6 +280,18 @@ export interface Capabilities {
   rs_cache_required?: boolean;
   supports_user_attention_mask: boolean;
   supports_adapters: boolean;
+  /**
+   * The TensorRT-LLM sampler that draws stochastic tokens (`llm_kwargs.sampler_type`; `auto` is TorchSampler).
+   */
+  sampler_type?: 'TorchSampler' | 'TRTLLMSampler';
+  /**
+   * Whether a stochastic request's seed is honoured (reproducible draws). TensorRT-LLM 1.2.1's TorchSampler draws every request from one generator seeded 42: false.
+   */
+  supports_seeded_sampling?: boolean;
+  /**
+   * Whether min_p sampling is applied. TensorRT-LLM 1.2.1's TorchSampler does not read min_p: false.
+   */
+  supports_min_p?: boolean;
   [k: string]: unknown;
 }
 export interface RuntimeStatus {

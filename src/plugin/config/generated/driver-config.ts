@@ -57,9 +57,9 @@ export interface TensorRtLlmDriverOptions {
    */
   skip_tokenizer_init?: boolean;
   /**
-   * TensorRT-LLM backend (`LLM(backend=...)`), e.g. `pytorch`. Default: unset (TensorRT-LLM's default, the PyTorch backend). `pyexecutor` mode requires `pytorch` or unset. A value in `llm_kwargs` wins.
+   * TensorRT-LLM backend (`LLM(backend=...)`). `tensorrt_llm.LLM` in 1.2.1 is the PyTorch LLM: only `pytorch` (the default when unset) and `_autodeploy` build it; any other value fails at load. `pyexecutor` mode requires `pytorch` or unset. A value in `llm_kwargs` wins.
    */
-  backend?: string;
+  backend?: 'pytorch' | '_autodeploy';
   /**
    * Attention backend of the PyTorch backend (`LLM(attn_backend=...)`), e.g. `TRTLLM` or `FLASHINFER`. Default: unset (TensorRT-LLM's default, `TRTLLM`). A value in `llm_kwargs` wins.
    */
@@ -81,11 +81,11 @@ export interface TensorRtLlmDriverOptions {
    */
   max_num_tokens?: number;
   /**
-   * Fraction of the GPU memory left free after the model loads that the KV cache may take; becomes `KvCacheConfig(free_gpu_memory_fraction=...)`. Default: unset (TensorRT-LLM's default, 0.9). Must lie in (0, 1]. A `kv_cache_config` in `llm_kwargs` wins.
+   * Fraction of the GPU memory left free after the model loads that the KV cache may take; becomes `KvCacheConfig(free_gpu_memory_fraction=...)`. Default: unset (TensorRT-LLM's default, 0.9). Must lie in (0, 1): TensorRT-LLM's PyTorch KV cache manager asserts it is below 1. A `kv_cache_config` in `llm_kwargs` wins.
    */
   kv_cache_free_gpu_memory_fraction?: number;
   /**
-   * Extra keyword arguments passed unchanged to `tensorrt_llm.LLM(...)`. Keys here win over the curated options above. TensorRT-LLM rejects unknown arguments at start-up. Default: empty.
+   * Extra keyword arguments passed unchanged to `tensorrt_llm.LLM(...)`. Keys here win over the curated options above. TensorRT-LLM rejects unknown arguments at start-up; `backend` and `sampler_type` are checked here. Default: empty.
    */
   llm_kwargs?: {[key: string]: unknown};
   /**
