@@ -23,7 +23,7 @@ export interface TensorRtLlmDriverTable {
    */
   activation_dtype?: 'bfloat16' | 'bf16' | 'float16' | 'fp16' | 'float32' | 'fp32' | 'auto';
   /**
-   * Seed for requests that carry no seed of their own; each step's seed is derived from it and the position. Default: 42.
+   * Seed for stochastic requests that carry no seed of their own (seed 0); each step's seed is derived from it, the context and the position. Used only where the TensorRT-LLM sampler honours seeds (`llm_kwargs.sampler_type = "TRTLLMSampler"`); TensorRT-LLM 1.2.1's default sampler draws from one generator seeded 42. Default: 42.
    */
   random_seed?: number;
   /**
