@@ -14,6 +14,7 @@ from .codes import (
     RequestError,
 )
 from .batch_error import BatchError
+from .shown import shown
 from .packing import unpack_arrays
 from .sampling import parse_sampler
 
@@ -243,6 +244,10 @@ class _SamplerCache:
         if not isinstance(sampler, dict):
             return parse_sampler(sampler)
         key = (sampler.get("type"), sampler.get("temperature"), sampler.get("k"), sampler.get("p"), sampler.get("seed"), len(sampler))
+        try:
+            hash(key)
+        except TypeError:  # a list or object where a number belongs: malformed, nothing to share
+            return parse_sampler(sampler)
         parsed = self._parsed.get(key)
         if parsed is None:
             try:
@@ -268,13 +273,13 @@ def _parse_request(r, elements_checked, parse_sampler_once, context_ids, token_i
     positions = position_ids[start:end]
     if not elements_checked:
         if not _is_count(context_id):
-            raise RequestError(INVALID_REQUEST, "context id %r is not a non-negative integer" % (context_id,))
+            raise RequestError(INVALID_REQUEST, "context id %s is not a non-negative integer" % shown(context_id))
         for token in tokens:
             if not _is_count(token):
-                raise RequestError(INVALID_REQUEST, "token id %r is not a non-negative integer" % (token,))
+                raise RequestError(INVALID_REQUEST, "token id %s is not a non-negative integer" % shown(token))
         for position in positions:
             if not _is_count(position):
-                raise RequestError(INVALID_REQUEST, "position %r is not a non-negative integer" % (position,))
+                raise RequestError(INVALID_REQUEST, "position %s is not a non-negative integer" % shown(position))
 
     if mask_indptr is not None:
         rows = masks[mask_indptr[r]:mask_indptr[r + 1]]
@@ -288,7 +293,7 @@ def _parse_request(r, elements_checked, parse_sampler_once, context_ids, token_i
         binding = adapters[r]
         adapter_id = binding.get("adapter_id", -1) if isinstance(binding, dict) else binding
         if isinstance(adapter_id, bool) or not isinstance(adapter_id, int):
-            raise RequestError(INVALID_REQUEST, "adapter binding %r has no integer adapter_id" % (binding,))
+            raise RequestError(INVALID_REQUEST, "adapter binding %s has no integer adapter_id" % shown(binding))
         if adapter_id >= 0:
             raise RequestError(UNSUPPORTED_ADAPTER, "adapter %d is bound, but this driver serves the base model only; use a driver with adapter support" % adapter_id)
     if spec_indptr is not None and spec_indptr[r + 1] > spec_indptr[r]:
@@ -305,7 +310,7 @@ def _parse_request(r, elements_checked, parse_sampler_once, context_ids, token_i
         if len(indices) != count:
             raise RequestError(INVALID_REQUEST, "%d sampling indices for %d samplers" % (len(indices), count))
         if count == 1 and indices[0] != len(tokens) - 1:
-            raise RequestError(UNSUPPORTED_SAMPLER_LAYOUT, "sample index %r is not the request's last token (%d); TensorRT-LLM samples after the tail only" % (indices[0], len(tokens) - 1))
+            raise RequestError(UNSUPPORTED_SAMPLER_LAYOUT, "sample index %s is not the request's last token (%d); TensorRT-LLM samples after the tail only" % (shown(indices[0]), len(tokens) - 1))
     if count == 1:
         if not tokens:
             raise RequestError(INVALID_REQUEST, "a request with a sampler needs at least one token")

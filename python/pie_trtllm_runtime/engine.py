@@ -8,7 +8,7 @@ import logging
 
 from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
-from .history import HistoryStore
+from .history import Context, HistoryStore
 from .sampler_support import SamplerSupport
 from .sampling import step_seed
 
@@ -155,7 +155,7 @@ class Engine:
     def _run_wave(self, wave, requests, results):
         pending = []
         contexts = self.histories.contexts
-        get, move_to_end, touch = contexts.get, contexts.move_to_end, self.histories.touch
+        get, move_to_end, adopt = contexts.get, contexts.move_to_end, self.histories.adopt
         use_lookahead = self.lookahead > 1
         vocab_size = self.model.vocab_size
         hits = 0
@@ -163,16 +163,19 @@ class Engine:
             request = requests[index]
             context_id = request.context_id
             context = get(context_id)
-            if context is None:
-                context = touch(context_id)
-            else:
+            if context is not None:
                 move_to_end(context_id)  # most recently used
             try:
                 tokens = request.tokens
                 highest = tokens[0] if len(tokens) == 1 else max(tokens, default=0)
                 if highest >= vocab_size:
                     raise RequestError(INVALID_REQUEST, "token id %d is outside the vocabulary (0..%d)" % (highest, vocab_size - 1))
-                context.merge(request.positions, tokens)
+                if context is None:
+                    context = Context(context_id)
+                    context.merge(request.positions, tokens)
+                    adopt(context)  # stored only once its first request merged
+                else:
+                    context.merge(request.positions, tokens)
                 sampler = request.sampler
                 if sampler is None:
                     results[index] = []  # prefill only: recorded for replay

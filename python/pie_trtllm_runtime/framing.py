@@ -14,6 +14,13 @@ class FrameError(Exception):
     """The byte stream is not a valid frame sequence (not recoverable for that stream)."""
 
 
+class OversizedFrame:
+    """Stands for a frame above the limit: its bytes were read and dropped, the stream stays in step."""
+
+    def __init__(self, length):
+        self.length = length
+
+
 class FrameReader:
     """Reads whole frames from a descriptor, many per read when the peer pipelines.
 
@@ -24,6 +31,7 @@ class FrameReader:
     def __init__(self, fd, spin_budget_us=0):
         self._fd = fd
         self._buffer = bytearray()
+        self._skip = 0  # bytes of an oversized frame still to drop
         self._spin_ns = None if spin_budget_us is None else int(spin_budget_us) * 1000
         if self._spin_ns != 0:
             os.set_blocking(fd, False)
@@ -40,12 +48,19 @@ class FrameReader:
                     select.select([self._fd], [], [])  # budget spent: sleep until data comes
 
     def read_frame(self):
-        """The next frame's payload bytes, or None at end of stream."""
+        """The next frame's payload bytes, an OversizedFrame for one above the limit (dropped
+        unread, so one such frame never ends the stream), or None at end of stream."""
         while True:
-            if len(self._buffer) >= 4:
+            if self._skip:
+                dropped = min(self._skip, len(self._buffer))
+                del self._buffer[:dropped]
+                self._skip -= dropped
+            if not self._skip and len(self._buffer) >= 4:
                 (length,) = _HEADER.unpack_from(self._buffer, 0)
                 if length > MAX_FRAME_BYTES:
-                    raise FrameError("frame of %d bytes exceeds the %d-byte limit" % (length, MAX_FRAME_BYTES))
+                    del self._buffer[:4]
+                    self._skip = length
+                    return OversizedFrame(length)
                 end = 4 + length
                 if len(self._buffer) >= end:
                     payload = bytes(self._buffer[4:end])
@@ -53,7 +68,7 @@ class FrameReader:
                     return payload
             chunk = self._read_chunk()
             if not chunk:
-                if self._buffer:
+                if self._buffer or self._skip:
                     raise FrameError("stream ended inside a frame (%d bytes pending)" % len(self._buffer))
                 return None
             self._buffer += chunk

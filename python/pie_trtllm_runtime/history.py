@@ -4,6 +4,7 @@ exact prompts for TensorRT-LLM. Bounded (LRU), releasable, forkable."""
 from collections import OrderedDict
 
 from .codes import INVALID_REQUEST, MISSING_REPLAY_PREFIX, RequestError
+from .shown import shown
 
 
 class Lookahead:
@@ -106,6 +107,10 @@ class Context:
         return None
 
     def record_generation(self, prefix_len, generated, keep_lookahead, max_tokens):
+        if prefix_len < self.confirmed:
+            # Asked again at an earlier position with the same tokens: the answer goes back to the
+            # program, the history it wrote stays (only a different token truncates).
+            return
         del self.tokens[prefix_len - self.offset:]
         self.tokens.extend(generated)
         self.confirmed = prefix_len  # what follows is generated, not written by a request
@@ -136,22 +141,32 @@ class HistoryStore:
 
     def touch(self, context_id):
         """The context, created if new, marked most recently used."""
-        contexts = self.contexts
-        context = contexts.get(context_id)
+        context = self.contexts.get(context_id)
         if context is not None:
-            contexts.move_to_end(context_id)
+            self.contexts.move_to_end(context_id)
             return context
+        return self.adopt(Context(context_id))
+
+    def adopt(self, context):
+        """Stores a new context as most recently used, evicting the least recently used ones. A
+        request for an unknown context is merged into a detached Context first and adopted only
+        when that succeeds, so a refused request never evicts anything."""
+        contexts = self.contexts
         while len(contexts) >= self.max_contexts:
             evicted_id, _ = contexts.popitem(last=False)  # drops its history and lookahead together
             self.evicted.append(evicted_id)
             self.evictions += 1
-        context = contexts[context_id] = Context(context_id)
+        contexts[context.context_id] = context
         return context
 
     def drain_evicted(self):
-        """The ids evicted since the last call."""
+        """The ids evicted since the last call and not stored again since (a context evicted and
+        re-created within one batch lives on, and the driver must not forget it)."""
         evicted, self.evicted = self.evicted, []
-        return evicted
+        if not evicted:
+            return evicted
+        contexts = self.contexts
+        return [i for i in dict.fromkeys(evicted) if i not in contexts]
 
     def release(self, context_ids):
         released = 0
@@ -163,7 +178,7 @@ class HistoryStore:
     def fork(self, parent_id, child_id, length):
         """The child starts with the first `length` replayable tokens of the parent."""
         if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-            raise RequestError(INVALID_REQUEST, "fork length must be a non-negative integer, found %r" % (length,))
+            raise RequestError(INVALID_REQUEST, "fork length must be a non-negative integer, found %s" % shown(length))
         if parent_id == child_id:
             raise RequestError(INVALID_REQUEST, "a context cannot be forked onto itself")
         parent = self.contexts.get(parent_id)

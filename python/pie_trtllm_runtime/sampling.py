@@ -4,8 +4,17 @@ and the per-step seed of stochastic sampling."""
 import math
 
 from .codes import INVALID_REQUEST, UNSUPPORTED_PROBE, RequestError
+from .shown import shown
 
 TOKEN_SAMPLERS = ("multinomial", "top_k", "top_p", "min_p", "top_k_top_p")
+# The fields each token sampler carries (DESIGN §3.5); any other field is a malformed request.
+SAMPLER_FIELDS = {
+    "multinomial": frozenset(("type", "temperature", "seed")),
+    "top_k": frozenset(("type", "temperature", "k")),
+    "top_p": frozenset(("type", "temperature", "p")),
+    "min_p": frozenset(("type", "temperature", "p")),
+    "top_k_top_p": frozenset(("type", "temperature", "k", "p")),
+}
 PROBE_SAMPLERS = ("dist", "raw_logits", "logprob", "logprobs", "entropy", "embedding")
 
 _MASK64 = (1 << 64) - 1
@@ -57,7 +66,7 @@ class Sampler:
 def _number(sampler, key, low, high, low_open=False):
     value = sampler.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RequestError(INVALID_REQUEST, "sampler %s needs a numeric %r, found %r" % (sampler.get("type"), key, value))
+        raise RequestError(INVALID_REQUEST, "sampler %s needs a numeric %r, found %s" % (sampler.get("type"), key, shown(value)))
     if value < low or (low_open and value == low) or (high is not None and value > high):
         bounds = "%s%s, %s]" % ("(" if low_open else "[", low, high if high is not None else "inf")
         raise RequestError(INVALID_REQUEST, "sampler %s: %s = %r is outside %s" % (sampler.get("type"), key, value, bounds))
@@ -67,15 +76,17 @@ def _number(sampler, key, low, high, low_open=False):
 def _integer(sampler, key, low):
     value = sampler.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise RequestError(INVALID_REQUEST, "sampler %s needs an integer %r >= %d, found %r" % (sampler.get("type"), key, low, value))
+        raise RequestError(INVALID_REQUEST, "sampler %s needs an integer %r >= %d, found %s" % (sampler.get("type"), key, low, shown(value)))
     return value
 
 
 def parse_sampler(sampler):
     """A Sampler for a token sampler; RequestError for a probe or a malformed one."""
     if not isinstance(sampler, dict):
-        raise RequestError(INVALID_REQUEST, "a sampler must be an object, found %r" % (sampler,))
+        raise RequestError(INVALID_REQUEST, "a sampler must be an object, found %s" % shown(sampler))
     kind = sampler.get("type")
+    if type(kind) is not str:
+        raise RequestError(INVALID_REQUEST, "a sampler needs a string 'type', found %s" % shown(kind))
     if kind in PROBE_SAMPLERS:
         raise RequestError(
             UNSUPPORTED_PROBE,
@@ -83,7 +94,10 @@ def parse_sampler(sampler):
             "use a token sampler (multinomial, top_k, top_p, min_p, top_k_top_p)" % kind,
         )
     if kind not in TOKEN_SAMPLERS:
-        raise RequestError(INVALID_REQUEST, "unknown sampler type %r" % (kind,))
+        raise RequestError(INVALID_REQUEST, "unknown sampler type %s" % shown(kind))
+    unknown = sorted(set(sampler) - SAMPLER_FIELDS[kind])
+    if unknown:
+        raise RequestError(INVALID_REQUEST, "sampler %s has no field %s; it takes %s" % (kind, shown(unknown[0]), ", ".join(sorted(SAMPLER_FIELDS[kind]))))
     temperature = _number(sampler, "temperature", 0, None)
     if kind == "multinomial":
         return Sampler(kind, temperature, seed=_integer(sampler, "seed", 0))

@@ -9,6 +9,8 @@ import os
 
 from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+from .framing import MAX_FRAME_BYTES, OversizedFrame
+from .shown import shown
 from .next_decode_step import NextDecodeStep
 from .packing import pack_u32
 
@@ -20,6 +22,13 @@ log = logging.getLogger("pie_trtllm_runtime.server")
 
 def _error(message_id, code, message):
     return {"id": message_id, "error": {"code": code, "message": message}}
+
+
+ID_LIMIT = 2 ** 53  # ids a JSON peer (JavaScript) carries exactly
+
+
+def _valid_id(value):
+    return value is None or (type(value) is int and -ID_LIMIT < value < ID_LIMIT)
 
 
 def _single_tokens(results):
@@ -72,7 +81,13 @@ class Server:
             if payload is None:
                 log.info("request channel closed; shutting down")
                 break
-            self.writer.write_json(self.handle(payload))
+            reply = self.reply_to(payload)
+            try:
+                data = json.dumps(reply, separators=(",", ":"))
+            except Exception as error:  # a reply that cannot be encoded is answered with why
+                log.exception("a reply could not be encoded")
+                data = json.dumps(_error(None, ENGINE_ERROR, "the reply could not be encoded: %s: %s" % (type(error).__name__, shown(str(error)))))
+            self.writer.write_bytes(data.encode("utf-8"))
             self.settle()
 
     def settle(self):
@@ -87,29 +102,43 @@ class Server:
             log.exception("anticipating the next decode step failed")
             self._expected = None
 
+    def reply_to(self, payload):
+        """`handle`, for a payload straight off the wire: whatever comes, one reply that encodes."""
+        if isinstance(payload, OversizedFrame):
+            self.settle()
+            self._expected = None
+            return _error(None, INVALID_REQUEST, "a frame of %d bytes is above the %d-byte limit; it was dropped unread" % (payload.length, MAX_FRAME_BYTES))
+        try:
+            return self.handle(payload)
+        except Exception as error:  # RecursionError, MemoryError's kin: this message fails, serving goes on
+            log.exception("a message could not be answered")
+            return _error(None, INVALID_REQUEST, "the message could not be answered: %s: %s" % (type(error).__name__, shown(str(error))))
+
     def handle(self, payload):
         self.settle()
         expected, self._expected = self._expected, None
         try:
             message = json.loads(payload)
-        except ValueError as error:
-            return _error(None, INVALID_REQUEST, "the message is not JSON: %s" % error)
+        except (ValueError, RecursionError) as error:
+            return _error(None, INVALID_REQUEST, "the message is not JSON, or nests too deep: %s" % shown(str(error)))
         if not isinstance(message, dict):
             return _error(None, INVALID_REQUEST, "a message must be a JSON object")
         message_id = message.get("id")
+        if not _valid_id(message_id):
+            return _error(None, INVALID_REQUEST, "'id' must be an integer of at most 53 bits, found %s" % shown(message_id))
         if expected is not None and message.get("op") == "forward" and expected.matches(message.get("batch")):
             self._after_reply = lambda: self._commit(expected)
             self.anticipated_steps += 1
             return dict(expected.reply, id=message_id)
         handler = self._ops.get(message.get("op"))
         if handler is None:
-            return _error(message_id, INVALID_REQUEST, "unknown op %r; expected one of %s" % (message.get("op"), ", ".join(sorted(self._ops))))
+            return _error(message_id, INVALID_REQUEST, "unknown op %s; expected one of %s" % (shown(message.get("op")), ", ".join(sorted(self._ops))))
         try:
             reply = handler(message)
         except RequestError as error:
             return _error(message_id, error.code, error.message)
         except Exception as error:  # a bug here must not end the runtime
-            log.exception("op %r failed", message.get("op"))
+            log.exception("op %s failed", shown(message.get("op")))
             return _error(message_id, ENGINE_ERROR, "%s failed: %s: %s" % (message.get("op"), type(error).__name__, error))
         evicted = self.engine.histories.drain_evicted()
         if evicted:
