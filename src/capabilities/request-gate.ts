@@ -1,6 +1,7 @@
 import type { ForwardBatch, ForwardResult, Sampler } from './forward-types.js';
 import { rejection } from './forward-types.js';
 import type { ReplayTracker } from './replay-tracker.js';
+import { shownValue } from './shown-value.js';
 
 /** The batch as a whole cannot be read: no request count can be derived from it. */
 export class MalformedBatchError extends Error {
@@ -21,12 +22,40 @@ export interface GateOutcome {
 }
 
 const PROBES = new Set(['dist', 'raw_logits', 'logprob', 'logprobs', 'entropy', 'embedding']);
-const TOKEN_SAMPLERS = new Set(['multinomial', 'top_k', 'top_p', 'min_p', 'top_k_top_p']);
+/** The fields each token sampler carries (DESIGN §3.5); any other field is a malformed request. */
+const SAMPLER_FIELDS: Record<string, ReadonlySet<string>> = {
+  multinomial: new Set(['type', 'temperature', 'seed']),
+  top_k: new Set(['type', 'temperature', 'k']),
+  top_p: new Set(['type', 'temperature', 'p']),
+  min_p: new Set(['type', 'temperature', 'p']),
+  top_k_top_p: new Set(['type', 'temperature', 'k', 'p']),
+};
+/** The fields of Pie's ForwardRequest in JSON (DESIGN §3.5); the wire schema allows no others. */
+const BATCH_FIELDS = new Set([
+  'token_ids', 'position_ids', 'qo_indptr', 'context_ids', 'samplers', 'sampler_indptr', 'sampling_indices', 'sampling_indptr',
+  'masks', 'mask_indptr', 'logit_masks', 'logit_mask_indptr', 'adapter_bindings', 'spec_token_ids', 'spec_position_ids', 'spec_indptr',
+  'image_indptr', 'audio_indptr', 'has_user_mask', 'single_token_mode',
+]);
+/** Positions travel as unsigned 32-bit integers; before the model's length is known, that bounds them. */
+const POSITION_LIMIT = 2 ** 32;
+
+/** How much one forward may carry: the limits the capability report gives the host. */
+export interface BatchLimits {
+  maxRequests: number;
+  maxTokens: number;
+  /** Positions must lie below the model's length. */
+  maxModelLen: number;
+}
 
 type Batch = ForwardBatch & Record<string, unknown>;
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+/** A count that survives the trip to the runtime exactly (JSON numbers past 2^53 do not). */
+function isSafeCount(value: unknown): value is number {
+  return isCount(value) && value <= Number.MAX_SAFE_INTEGER;
 }
 
 function indptr(batch: Batch, key: string, size: number, total?: number, fromZero = true): number[] | undefined {
@@ -83,20 +112,25 @@ function unsupportedSetting(s: Record<string, unknown>, support: SamplerSupport)
 }
 
 function samplerProblem(sampler: unknown, support: SamplerSupport): ForwardResult | undefined {
-  if (sampler === null || typeof sampler !== 'object') return rejection('INVALID_REQUEST', 'a sampler must be an object');
+  if (sampler === null || typeof sampler !== 'object' || Array.isArray(sampler)) return rejection('INVALID_REQUEST', `a sampler must be an object, found ${shownValue(sampler)}`);
   const s = sampler as Record<string, unknown>;
-  const type = s.type as string;
+  const type = s.type;
+  if (typeof type !== 'string') return rejection('INVALID_REQUEST', `a sampler needs a string \`type\`, found ${shownValue(type)}`);
   if (PROBES.has(type)) {
     return rejection('UNSUPPORTED_PROBE', `the ${type} sampler needs logits or probabilities, which TensorRT-LLM's LLM API does not return here; use a token sampler (multinomial, top_k, top_p, min_p, top_k_top_p)`);
   }
-  if (!TOKEN_SAMPLERS.has(type)) return rejection('INVALID_REQUEST', `unknown sampler type ${JSON.stringify(type)}`);
-  const t = s.temperature;
-  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return rejection('INVALID_REQUEST', `sampler ${type} needs a temperature ≥ 0, found ${JSON.stringify(t)}`);
-  if ((type === 'top_k' || type === 'top_k_top_p') && !isCount(s.k)) return rejection('INVALID_REQUEST', `sampler ${type} needs an integer k ≥ 0, found ${JSON.stringify(s.k)}`);
-  if (type === 'top_p' || type === 'min_p' || type === 'top_k_top_p') {
-    if (typeof s.p !== 'number' || !(s.p >= 0 && s.p <= 1)) return rejection('INVALID_REQUEST', `sampler ${type} needs p in [0, 1], found ${JSON.stringify(s.p)}`);
+  const fields = SAMPLER_FIELDS[type];
+  if (!fields || !Object.hasOwn(SAMPLER_FIELDS, type)) return rejection('INVALID_REQUEST', `unknown sampler type ${shownValue(type)}; expected multinomial, top_k, top_p, min_p or top_k_top_p`);
+  for (const key of Object.keys(s)) {
+    if (!fields.has(key)) return rejection('INVALID_REQUEST', `sampler ${type} has no field ${shownValue(key)}; it takes ${[...fields].join(', ')}`);
   }
-  if (type === 'multinomial' && !isCount(s.seed)) return rejection('INVALID_REQUEST', `sampler multinomial needs an integer seed ≥ 0, found ${JSON.stringify(s.seed)}`);
+  const t = s.temperature;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return rejection('INVALID_REQUEST', `sampler ${type} needs a temperature ≥ 0, found ${shownValue(t)}`);
+  if ((type === 'top_k' || type === 'top_k_top_p') && !isSafeCount(s.k)) return rejection('INVALID_REQUEST', `sampler ${type} needs an integer k ≥ 0, found ${shownValue(s.k)}`);
+  if (type === 'top_p' || type === 'min_p' || type === 'top_k_top_p') {
+    if (typeof s.p !== 'number' || !(s.p >= 0 && s.p <= 1)) return rejection('INVALID_REQUEST', `sampler ${type} needs p in [0, 1], found ${shownValue(s.p)}`);
+  }
+  if (type === 'multinomial' && !isSafeCount(s.seed)) return rejection('INVALID_REQUEST', `sampler multinomial needs an integer seed ≥ 0 (at most 2^53 - 1), found ${shownValue(s.seed)}`);
   return unsupportedSetting(s, support);
 }
 
@@ -107,6 +141,7 @@ function samplerProblem(sampler: unknown, support: SamplerSupport): ForwardResul
 export class RequestGate {
   /** Token ids must lie below this once the runtimes have reported their vocabulary. */
   private vocabSize = Number.POSITIVE_INFINITY;
+  private limits: BatchLimits = { maxRequests: Number.POSITIVE_INFINITY, maxTokens: Number.POSITIVE_INFINITY, maxModelLen: POSITION_LIMIT };
   /** Until the runtimes report, nothing beyond TensorRT-LLM 1.2.1's default sampler is assumed. */
   private samplerSupport: SamplerSupport = { samplerType: 'TorchSampler', seeded: false, minP: false };
 
@@ -115,6 +150,11 @@ export class RequestGate {
   /** Learns the model's vocabulary from the capability report. */
   setVocabulary(size: number): void {
     this.vocabSize = size;
+  }
+
+  /** Learns how much one forward may carry from the capability report. */
+  setLimits(limits: BatchLimits): void {
+    this.limits = { ...limits, maxModelLen: Math.min(limits.maxModelLen, POSITION_LIMIT) };
   }
 
   /** Learns what the configured sampler honours from the capability report. */
@@ -128,6 +168,10 @@ export class RequestGate {
     const contextIds = batch.context_ids;
     if (!Array.isArray(contextIds)) throw new MalformedBatchError('the batch needs `context_ids`, one per request');
     const size = contextIds.length;
+    // Over the reported limits the batch is refused whole, before anything is built for it.
+    if (size > this.limits.maxRequests) throw new MalformedBatchError(`the batch has ${size} requests, above max_forward_requests (${this.limits.maxRequests}); split it`);
+    const tokenCount = Array.isArray(batch.token_ids) ? batch.token_ids.length : 0;
+    if (tokenCount > this.limits.maxTokens) throw new MalformedBatchError(`the batch has ${tokenCount} tokens, above max_forward_tokens (${this.limits.maxTokens}); split it`);
     const results: (ForwardResult | undefined)[] = new Array(size).fill(undefined);
     const samplers: (Sampler | undefined)[] = new Array(size);
     const accepted: number[] = [];
@@ -147,6 +191,9 @@ export class RequestGate {
   }
 
   private structure(batch: Batch, size: number) {
+    for (const key of Object.keys(batch)) {
+      if (!BATCH_FIELDS.has(key)) throw new Error(`the batch has no field ${shownValue(key)} (Pie's ForwardRequest fields only)`);
+    }
     const tokens = batch.token_ids;
     const positions = batch.position_ids;
     if (!Array.isArray(tokens) || !Array.isArray(positions)) throw new Error('the batch needs `token_ids` and `position_ids`');
@@ -174,13 +221,14 @@ export class RequestGate {
 
   private request(batch: Batch, r: number, p: ReturnType<RequestGate['structure']>, samplers: (Sampler | undefined)[]): ForwardResult | undefined {
     const contextId = (batch.context_ids as unknown[])[r];
-    if (!isCount(contextId) || !Number.isSafeInteger(contextId)) return rejection('INVALID_REQUEST', `context id ${JSON.stringify(contextId)} is not a non-negative safe integer`);
+    if (!isSafeCount(contextId)) return rejection('INVALID_REQUEST', `context id ${shownValue(contextId)} is not a non-negative safe integer`);
     const start = p.qo[r]!;
     const end = p.qo[r + 1]!;
     for (let i = start; i < end; i++) {
-      if (!isCount(p.tokens[i])) return rejection('INVALID_REQUEST', `token id ${JSON.stringify(p.tokens[i])} is not a non-negative integer`);
-      if ((p.tokens[i] as number) >= this.vocabSize) return rejection('INVALID_REQUEST', `token id ${p.tokens[i]} is outside the vocabulary (0..${this.vocabSize - 1})`);
-      if (!isCount(p.positions[i])) return rejection('INVALID_REQUEST', `position ${JSON.stringify(p.positions[i])} is not a non-negative integer`);
+      if (!isCount(p.tokens[i])) return rejection('INVALID_REQUEST', `token id ${shownValue(p.tokens[i])} is not a non-negative integer`);
+      if ((p.tokens[i] as number) >= Math.min(this.vocabSize, POSITION_LIMIT)) return rejection('INVALID_REQUEST', `token id ${shownValue(p.tokens[i])} is outside the vocabulary (0..${Math.min(this.vocabSize, POSITION_LIMIT) - 1})`);
+      if (!isCount(p.positions[i])) return rejection('INVALID_REQUEST', `position ${shownValue(p.positions[i])} is not a non-negative integer`);
+      if ((p.positions[i] as number) >= this.limits.maxModelLen) return rejection('INVALID_REQUEST', `position ${shownValue(p.positions[i])} is past the model's length (max_model_len ${this.limits.maxModelLen})`);
     }
     if (p.masks) {
       const [rows, ptr] = p.masks;
@@ -198,7 +246,7 @@ export class RequestGate {
     if (p.adapters && p.adapters.length > 0) {
       const binding = p.adapters[r];
       const id = binding !== null && typeof binding === 'object' ? binding.adapter_id : binding;
-      if (typeof id !== 'number' || !Number.isInteger(id)) return rejection('INVALID_REQUEST', `adapter binding ${JSON.stringify(binding)} has no integer adapter_id`);
+      if (typeof id !== 'number' || !Number.isInteger(id)) return rejection('INVALID_REQUEST', `adapter binding ${shownValue(binding)} has no integer adapter_id`);
       if (id >= 0) return rejection('UNSUPPORTED_ADAPTER', `adapter ${id} is bound, but this driver serves the base model only; unbind it (adapter_id = -1) or use a driver with adapter support`);
     }
     if (p.spec && p.spec[1][r + 1]! > p.spec[1][r]!) {
@@ -214,7 +262,7 @@ export class RequestGate {
       const n = ptr[r + 1]! - ptr[r]!;
       if (n !== count) return rejection('INVALID_REQUEST', `${n} sampling indices for ${count} samplers`);
       if (count === 1 && values[ptr[r]!] !== end - start - 1) {
-        return rejection('UNSUPPORTED_SAMPLER_LAYOUT', `sample index ${JSON.stringify(values[ptr[r]!])} is not the request's last token (${end - start - 1}); TensorRT-LLM samples after the tail only`);
+        return rejection('UNSUPPORTED_SAMPLER_LAYOUT', `sample index ${shownValue(values[ptr[r]!])} is not the request's last token (${end - start - 1}); TensorRT-LLM samples after the tail only`);
       }
     }
     if (count === 1) {

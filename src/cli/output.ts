@@ -1,3 +1,5 @@
+import { terminalSafe } from '../runtime/terminal-text.js';
+
 /** Where the CLI writes, and whether it may decorate what it writes. */
 export interface Output {
   out(line: string): void;
@@ -8,7 +10,8 @@ export interface Output {
 
 export const processOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  // Messages quote names and paths from configurations: shown terminal-safe.
+  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   get interactive() {
     return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   },

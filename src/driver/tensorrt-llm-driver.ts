@@ -55,6 +55,7 @@ export class TensorRtLlmDriver {
     this.started ??= this.pool.start().then(() => {
       this.report = combineCapabilities(this.pool.replicas.map((r) => ({ device: r.device, capabilities: r.capabilities! })));
       this.gate.setVocabulary(this.report.vocab_size);
+      this.gate.setLimits({ maxRequests: this.report.max_forward_requests, maxTokens: this.report.max_forward_tokens, maxModelLen: this.report.max_model_len });
       this.gate.setSamplerSupport({ samplerType: this.report.sampler_type ?? 'TorchSampler', seeded: this.report.supports_seeded_sampling, minP: this.report.supports_min_p });
       return this.report;
     });
@@ -95,14 +96,17 @@ export class TensorRtLlmDriver {
           }
           const answers = reply.results;
           if (!answers || answers.length !== indices.length) {
-            const why = reply.error ? `${reply.error.code}: ${reply.error.message}` : `the runtime answered ${answers?.length ?? 0} results for ${indices.length} requests`;
+            const why = reply.error ? reply.error.message : `the runtime answered ${answers?.length ?? 0} results for ${indices.length} requests`;
             const failure = rejection(reply.error && isRequestErrorCode(reply.error.code) ? reply.error.code : 'ENGINE_ERROR', why);
             for (const r of indices) results[r] = failure;
             return;
           }
           for (let i = 0; i < indices.length; i++) results[indices[i]!] = this.toResult(answers[i]!);
         } catch (error) {
-          const failure = rejection('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
+          // A message refused before it was sent keeps its own code; anything else means the
+          // runtime could not be reached.
+          const code = (error as RuntimeError).code === 'INVALID_REQUEST' ? 'INVALID_REQUEST' : 'RUNTIME_UNAVAILABLE';
+          const failure = rejection(code, (error as Error).message.split('\n')[0]!);
           for (const r of indices) results[r] = failure;
         }
       }),

@@ -1,5 +1,8 @@
 /** Length-prefixed frames: a 4-byte little-endian length, then UTF-8 JSON (the Python side's framing.py). */
 
+/** The largest frame the runtime reads (framing.py MAX_FRAME_BYTES); a larger one is never sent. */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
 export function encodeFrame(message: unknown): Buffer {
   const body = JSON.stringify(message);
   const length = Buffer.byteLength(body);

@@ -1,3 +1,5 @@
+import { terminalSafe } from './terminal-text.js';
+
 /** Where the driver's own and its runtimes' log lines go. */
 export interface Logger {
   info(message: string): void;
@@ -7,20 +9,21 @@ export interface Logger {
   runtime(device: string, line: string): void;
 }
 
-/** Writes to stderr, leaving stdout to the program's output (serve's protocol, generate's tokens). */
+/** Writes to stderr, leaving stdout to the program's output (serve's protocol, generate's tokens).
+ *  Every line is terminal-safe: a model name or a runtime's output cannot forge or split lines. */
 export class StderrLogger implements Logger {
   constructor(private readonly verbose = process.env.PIE_TRTLLM_VERBOSE === '1') {}
   info(message: string): void {
-    if (this.verbose) process.stderr.write(`[pie-trtllm] ${message}\n`);
+    if (this.verbose) process.stderr.write(`[pie-trtllm] ${terminalSafe(message)}\n`);
   }
   warn(message: string): void {
-    process.stderr.write(`[pie-trtllm] warning: ${message}\n`);
+    process.stderr.write(`[pie-trtllm] warning: ${terminalSafe(message)}\n`);
   }
   error(message: string): void {
-    process.stderr.write(`[pie-trtllm] error: ${message}\n`);
+    process.stderr.write(`[pie-trtllm] error: ${terminalSafe(message)}\n`);
   }
   runtime(device: string, line: string): void {
-    if (this.verbose) process.stderr.write(`[runtime ${device}] ${line}\n`);
+    if (this.verbose) process.stderr.write(`[runtime ${terminalSafe(device)}] ${terminalSafe(line)}\n`);
   }
 }
 

@@ -15,6 +15,16 @@ function sameSampler(a: SamplerFields, b: SamplerFields): boolean {
   return a === b || (a.type === b.type && a.temperature === b.temperature && a.k === b.k && a.p === b.p && a.seed === b.seed);
 }
 
+/** The sampler with only its known fields, as the runtime takes it (the gate has checked them). */
+function samplerFields(s: SamplerFields): Sampler {
+  const copy: SamplerFields = { type: s.type };
+  if (s.temperature !== undefined) copy.temperature = s.temperature;
+  if (s.k !== undefined) copy.k = s.k;
+  if (s.p !== undefined) copy.p = s.p;
+  if (s.seed !== undefined) copy.seed = s.seed;
+  return copy as Sampler;
+}
+
 /** Batches with at least this many tokens travel packed (measured: below it plain JSON is cheaper). */
 export const PACK_FROM_TOKENS = 32;
 
@@ -52,7 +62,7 @@ export function packedSubBatch(batch: ForwardBatch, indices: number[], samplers:
     const key = `${s.type}|${s.temperature}|${s.k}|${s.p}|${s.seed}`;
     let index = tableIndex.get(key);
     if (index === undefined) {
-      index = table.push(sampler) - 1;
+      index = table.push(samplerFields(s)) - 1;
       tableIndex.set(key, index);
     }
     samplerIndex[n] = index;

@@ -1,5 +1,5 @@
 import type { RuntimeReply } from './generated/wire-messages.js';
-import { encodeFrame, FrameDecoder } from './frame-codec.js';
+import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES } from './frame-codec.js';
 import type { LaunchedRuntime } from './runtime-launcher.js';
 import { RuntimeError } from './runtime-errors.js';
 
@@ -52,6 +52,9 @@ export class RuntimeClient {
     const id = this.nextId++;
     // Encoded before anything is registered: a message that cannot be encoded fails alone.
     const frame = encodeFrame({ id, ...message });
+    if (frame.length - 4 > MAX_FRAME_BYTES) {
+      throw new RuntimeError('INVALID_REQUEST', `the ${message.op} message is ${frame.length - 4} bytes, above the runtime's ${MAX_FRAME_BYTES}-byte frame limit; send less at once`);
+    }
     const reply = new Promise<RuntimeReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle(id)?.reject(new RuntimeError('REQUEST_TIMEOUT', `the runtime did not answer ${message.op} within ${this.options.requestTimeoutMs} ms`));
@@ -60,6 +63,9 @@ export class RuntimeClient {
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
     });
+    // Failed by a timeout or a closed channel before the caller holds it: never an unhandled
+    // rejection (the caller still receives the error through the returned promise).
+    reply.catch(() => undefined);
     while (this.drained) await this.drained;
     // Closed while waiting for the pipe: the reply has been failed already; write nothing.
     if (this.closedWith) return reply;

@@ -6,7 +6,9 @@ export type RuntimeErrorCode =
   | 'RUNTIME_EXITED'
   | 'RUNTIME_UNAVAILABLE'
   | 'RUNTIME_GAVE_UP'
-  | 'REQUEST_TIMEOUT';
+  | 'REQUEST_TIMEOUT'
+  /** A message too large for the runtime's frames: refused before it was sent. */
+  | 'INVALID_REQUEST';
 
 export class RuntimeError extends Error {
   constructor(

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pieHome } from '../../runtime/pie-home.js';
 import { CliError } from '../cli-error.js';
-import { type InstallStep, installRecipe, MPI_NOTE, shellLine } from '../install/install-recipe.js';
+import { type InstallStep, installRecipe, MPI_NOTE, shellLine, shellQuote } from '../install/install-recipe.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -43,7 +43,7 @@ export function registerInstallCommand(program: Command, output: Output): void {
         for (const step of steps) output.out(shellLine(step));
         output.out('');
         output.out('Run with `--run` to execute these. To register the venv as the default for this driver:');
-        output.out(`  pie-trtllm set venv ${venv}`);
+        output.out(`  pie-trtllm set venv ${shellQuote(venv)}`);
         return;
       }
       const progress = new Progress(output);
@@ -64,7 +64,7 @@ export function registerInstallCommand(program: Command, output: Output): void {
         progress.finish(true);
       }
       output.out(`✓ Installed into ${venv}. Register it as the default for this driver with:`);
-      output.out(`  pie-trtllm set venv ${venv}`);
+      output.out(`  pie-trtllm set venv ${shellQuote(venv)}`);
       output.out('then check everything with: pie-trtllm doctor');
       output.out(MPI_NOTE);
     });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { hasControlCharacters, terminalSafe } from '../../runtime/terminal-text.js';
 import { readDriversFile } from '../../runtime/drivers-file.js';
 import { type InterpreterKey, setInterpreterSetting, unsetInterpreterSetting } from '../../runtime/drivers-file-editor.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
@@ -50,6 +51,9 @@ export function registerInterpreterCommands(program: Command, output: Output): v
     .argument('<path>', 'the folder or interpreter')
     .action((key: string, path: string) => {
       const which = interpreterKey(key);
+      if (hasControlCharacters(path)) {
+        throw new CliError(`${which} path ${terminalSafe(JSON.stringify(path))} holds a control character; drivers.toml cannot hold it and no interpreter lives there. Give the real path`, 1);
+      }
       const value = resolve(path);
       const file = driversFilePath();
       writeAtomically(file, setInterpreterSetting(readText(file), which, value, file));

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { OperationError } from '../../capabilities/operation-error.js';
 import { MalformedBatchError } from '../../capabilities/request-gate.js';
+import { shownValue } from '../../capabilities/shown-value.js';
 import type { DriverHandle } from '../../plugin/driver-handle.js';
 import { CliError } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
@@ -15,8 +16,23 @@ function error(id: unknown, code: string, message: string) {
   return { id: id ?? null, error: { code, message } };
 }
 
+/** Ids JSON carries exactly, echoed as they came: safe integers and short strings. */
+function validId(id: unknown): boolean {
+  return id === undefined || id === null || Number.isSafeInteger(id) || (typeof id === 'string' && id.length <= 256);
+}
+
+/** One reply line; a reply that cannot be encoded is answered with why, under its id. */
+function replyLine(reply: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(reply);
+  } catch (caught) {
+    return JSON.stringify(error(validId(reply.id) ? reply.id : null, 'INVALID_REQUEST', `the reply could not be encoded: ${(caught as Error).message}`));
+  }
+}
+
 /** Answers one JSON-lines message (DESIGN §3.5). */
 export async function answer(driver: DriverHandle, message: Message): Promise<{ reply: Record<string, unknown>; stop?: boolean }> {
+  if (!validId(message.id)) return { reply: error(null, 'INVALID_REQUEST', `\`id\` must be a safe integer or a string of at most 256 characters, found ${shownValue(message.id)}`) };
   const id = message.id ?? null;
   try {
     switch (message.op) {
@@ -36,11 +52,11 @@ export async function answer(driver: DriverHandle, message: Message): Promise<{ 
         await driver.dispose();
         return { reply: { id, ok: true }, stop: true };
       default:
-        return { reply: error(id, 'INVALID_REQUEST', `unknown op ${JSON.stringify(message.op)}; expected capabilities, forward, release, fork, status or shutdown`) };
+        return { reply: error(id, 'INVALID_REQUEST', `unknown op ${shownValue(message.op)}; expected capabilities, forward, release, fork, status or shutdown`) };
     }
   } catch (caught) {
     if (caught instanceof OperationError || caught instanceof MalformedBatchError) return { reply: error(id, caught.code, caught.message) };
-    return { reply: error(id, 'ENGINE_ERROR', (caught as Error).message) };
+    return { reply: error(id, 'ENGINE_ERROR', (caught as Error)?.message ?? String(caught)) };
   }
 }
 
@@ -77,6 +93,8 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
   };
   process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  // The client went away (stdout closed): stop serving instead of dying on the write error.
+  process.stdout.on('error', () => void stop().then(() => process.exit(0)));
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
@@ -85,11 +103,11 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
       message = JSON.parse(line) as Message;
       if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new Error('a message must be a JSON object');
     } catch (caught) {
-      output.out(JSON.stringify(error(null, 'INVALID_REQUEST', `not a JSON object: ${(caught as Error).message}`)));
+      output.out(replyLine(error(null, 'INVALID_REQUEST', `not a JSON object: ${(caught as Error).message}`)));
       continue;
     }
     const { reply, stop: done } = await answer(driver, message);
-    output.out(JSON.stringify(reply));
+    output.out(replyLine(reply));
     if (done) {
       stopping = true;
       break;

@@ -37,6 +37,11 @@ export function installRecipe(venv: string, env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/** A word quoted for a POSIX shell: single quotes, in which nothing ($, `, \\) expands. */
+export function shellQuote(word: string): string {
+  return /^[\w./:=@+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 export function shellLine(step: InstallStep): string {
-  return [step.command, ...step.args].map((a) => (/^[\w./:=@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  return [step.command, ...step.args].map(shellQuote).join(' ');
 }
