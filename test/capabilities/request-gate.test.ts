@@ -15,6 +15,25 @@ function gate(): RequestGate {
 const two = (extra: Record<string, unknown> = {}) => batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]], extra);
 
 describe('RequestGate', () => {
+  it('refuses a batch over the reported limits whole, and positions past the model per request', () => {
+    const limited = gate();
+    limited.setLimits({ maxRequests: 2, maxTokens: 4, maxModelLen: 100 });
+    expect(() => limited.classify(batchOf([[1, [1], 0, GREEDY], [2, [1], 0, GREEDY], [3, [1], 0, GREEDY]]))).to.throw(MalformedBatchError, /3 requests, above max_forward_requests \(2\)/);
+    expect(() => limited.classify(batchOf([[1, [1, 2, 3, 4, 5], 0, GREEDY]]))).to.throw(MalformedBatchError, /5 tokens, above max_forward_tokens \(4\)/);
+    expect(codes(limited.classify(batchOf([[1, [1], 99, GREEDY], [2, [1], 100, GREEDY]])).results)).to.deep.equal(['MISSING_REPLAY_PREFIX', 'INVALID_REQUEST']);
+    // Before the model is known, positions still fit the wire's 32 bits.
+    expect(codes(gate().classify(batchOf([[1, [1], 2 ** 32, GREEDY]])).results)).to.deep.equal(['INVALID_REQUEST']);
+  });
+
+  it('refuses unknown batch fields for every request, and unknown or deep sampler fields for that request alone', () => {
+    expect(codes(gate().classify(two({ priority: 1 })).results)).to.deep.equal(['INVALID_REQUEST', 'INVALID_REQUEST']);
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    const outcome = gate().classify(batchOf([[1, [1], 0, { type: 'top_p', temperature: 0, p: 1, extra: deep } as Record<string, unknown>], [2, [1], 0, { type: 'top_p', temperature: 0, p: 1, k: [1] } as Record<string, unknown>], [3, [1], 0, GREEDY]]));
+    expect(codes(outcome.results)).to.deep.equal(['INVALID_REQUEST', 'INVALID_REQUEST', 'OK']);
+    expect((outcome.results[0] as { error: { message: string } }).error.message).to.match(/has no field "extra"; it takes type, temperature, p/);
+    expect(codes(gate().classify(batchOf([[1, [1], 0, { type: 'top_k', temperature: 1, k: 2 ** 60 }]])).results)).to.deep.equal(['INVALID_REQUEST']);
+  });
   it('refuses a seed or min_p the configured sampler ignores, with UNSUPPORTED_SAMPLER, and nothing greedy', () => {
     const seeded = { type: 'multinomial', temperature: 0.8, seed: 7 };
     const unseeded = { type: 'multinomial', temperature: 0.8, seed: 0 };

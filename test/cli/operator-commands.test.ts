@@ -71,6 +71,33 @@ describe('cli: install', function () {
     expect(run.stdout).to.contain('pie-trtllm set venv /opt/envs/trt');
   });
 
+  it('quotes paths for the shell, so a pasted recipe never runs what a path holds', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pie-quote-'));
+    const marker = join(folder, 'ran');
+    const venv = join(folder, `env $(touch ${marker}) 'x'`);
+    const run = await runCli(['install', venv], { env: { PATH: `${join(fixtures, 'installers', 'ok')}:${systemPath}` } });
+    expect(run.code).to.equal(0);
+    const setLine = run.stdout.split('\n').find((l) => l.includes('pie-trtllm set venv'))!.trim();
+    // The shell reads each printed line back as exactly the words of the recipe, running nothing.
+    const { execFileSync } = await import('node:child_process');
+    const words = execFileSync('sh', ['-c', `printf '%s\\n' ${setLine.replace('pie-trtllm set venv ', '')}`], { encoding: 'utf8' });
+    expect(words).to.equal(`${venv}\n`);
+    expect(existsSync(marker), 'the path was executed').to.equal(false);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('refuses a venv or python path with a control character, leaving drivers.toml as it was', async () => {
+    const home = tempHome();
+    const file = join(home, 'drivers.toml');
+    writeFileSync(file, '[driver.tensorrt_llm]\nvenv = "/opt/good"\n');
+    const run = await runCli(['set', 'venv', '/opt/bad\u001b[31m\nvenv'], { env: { PIE_HOME: home } });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/control character/);
+    expect(run.stderr).to.not.contain('\u001b');
+    expect(readFileSync(file, 'utf8')).to.equal('[driver.tensorrt_llm]\nvenv = "/opt/good"\n');
+    expect((await runCli(['show'], { env: { PIE_HOME: home } })).stdout).to.contain('/opt/good');
+  });
+
   it('falls back to python3.12 -m venv and pip without uv, under $PIE_HOME by default', async () => {
     const home = tempHome();
     const run = await runCli(['install'], { env: { PATH: systemPath, PIE_HOME: home } });

@@ -10,6 +10,37 @@ const example = join(repoRoot, 'examples', 'pie.toml');
 describe('cli: serve --stdio (simulated)', function () {
   this.timeout(60_000);
 
+  it('answers hostile lines with INVALID_REQUEST and id null where the id cannot be echoed, and stops when stdin closes', async () => {
+    const serve = new ServeSession(['--config', example, '--simulate']);
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    for (const line of [
+      `{"op":"bogus","id":${deep}}`,
+      '{"id":1e400,"op":"status"}',
+      `{"id":${2n ** 100n},"op":"status"}`,
+      `{"id":5,"op":"forward","batch":{"context_ids":[1],"token_ids":[1],"position_ids":[0],"qo_indptr":[0,1],"samplers":[{"type":"top_p","temperature":0,"p":1,"x":${deep}}],"sampler_indptr":[0,1]}}`,
+    ]) {
+      serve.send(line);
+      const reply = await serve.next();
+      if (reply.id === 5) {
+        expect(reply.results[0].error.code).to.equal('INVALID_REQUEST');
+      } else {
+        expect(reply.id).to.equal(null);
+        expect(reply.error.code).to.equal('INVALID_REQUEST');
+      }
+    }
+    // 8,000,000 context ids (16 MB) and no qo_indptr: refused whole, at once, under its id.
+    const huge = `{"id":6,"op":"forward","batch":{"context_ids":[${new Array(8_000_000).fill(1).join(',')}],"token_ids":[],"position_ids":[]}}`;
+    serve.send(huge);
+    const refused = await serve.next();
+    expect(refused.id).to.equal(6);
+    expect(refused.error.code).to.equal('INVALID_REQUEST');
+    expect(refused.error.message).to.match(/8000000 requests, above max_forward_requests \(128\)/);
+    // Still serving, and closing stdin ends it.
+    expect((await serve.call({ id: 7, op: 'forward', batch: batchOf([[3, [4, 5], 0, GREEDY]]) })).results).to.deep.equal([{ tokens: greedyContinuation([4, 5], 1) }]);
+    serve.endInput();
+    expect(await serve.exited).to.equal(0);
+  });
+
   it('answers every op of the protocol', async () => {
     const serve = new ServeSession(['--config', example, '--simulate']);
     const caps = await serve.call({ id: 1, op: 'capabilities' });

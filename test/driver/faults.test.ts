@@ -49,6 +49,45 @@ describe('faults', function () {
     });
   });
 
+  it('survives a runtime that dies with a large frame still being written (SIGSTOP, 30,000 tokens, SIGKILL)', async () => {
+    await withDriver({
+      table: { type: 'tensorrt_llm', device: 'cuda:0', options: { max_batched_tokens: 65536, enable_chunked_prefill: true } },
+      setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }),
+    }, async (driver) => {
+      const [victim] = await statusOf(driver);
+      process.kill(victim!.pid!, 'SIGSTOP');
+      const prompt = Array.from({ length: 30_000 }, (_, i) => (i * 7919) % 32000);
+      const pending = driver.forward(batchOf([[1, prompt, 0, GREEDY]]));
+      await new Promise((r) => setTimeout(r, 200)); // the frame is larger than the pipe: the write is still in progress
+      process.kill(victim!.pid!, 'SIGKILL');
+      const [result] = await pending;
+      expect(result).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
+      await restarted(driver, 1);
+      expect(await driver.forward(batchOf([[2, [5], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
+    });
+  });
+
+  it('survives concurrent large forwards while their runtime is killed (12 x 8,192 tokens)', async () => {
+    await withDriver({
+      table: { type: 'tensorrt_llm', device: 'cuda:0', options: { enable_chunked_prefill: true } },
+      env: { PIE_TRTLLM_SIMULATE_GENERATE_SECONDS: '0.05' },
+      setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy() }),
+    }, async (driver) => {
+      const [victim] = await statusOf(driver);
+      const forwards = Array.from({ length: 12 }, (_, i) => driver.forward(batchOf([[100 + i, Array.from({ length: 8192 }, (_, t) => (t + i) % 32000), 0, GREEDY]])));
+      await new Promise((r) => setTimeout(r, 30));
+      process.kill(victim!.pid!, 'SIGKILL');
+      const results = (await Promise.all(forwards)).map(([r]) => r!);
+      for (const result of results) {
+        if ('error' in result) expect(result.error.code).to.equal('RUNTIME_UNAVAILABLE');
+        else expect(result.tokens).to.have.length(1);
+      }
+      expect(results.some((r) => 'error' in r)).to.equal(true);
+      await restarted(driver, 1);
+      expect(await driver.forward(batchOf([[2, [5], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
+    });
+  });
+
   it('gives up after repeated crashes and says why', async () => {
     await withDriver({ setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: fastPolicy({ maxCrashes: 3 }) }) }, async (driver) => {
       for (let crash = 1; crash <= 3; crash++) {

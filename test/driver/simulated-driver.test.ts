@@ -4,7 +4,7 @@ import { loadSchema } from '../../src/plugin/config/schema-files.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { OperationError } from '../../src/capabilities/operation-error.js';
 import { groupAlive } from '../../src/runtime/process-group.js';
-import { batchOf, greedyContinuation, greedyNext, GREEDY, simulatedDriver } from '../helpers/driver-fixture.js';
+import { batchOf, greedyContinuation, greedyNext, GREEDY, simulatedDriver, withDriver } from '../helpers/driver-fixture.js';
 
 describe('driver over real runtimes (simulated engine)', function () {
   this.timeout(60_000);
@@ -108,6 +108,18 @@ describe('driver over real runtimes (simulated engine)', function () {
     expect(results[7]).to.deep.equal({ tokens: greedyContinuation([1, 2], 1) });
     const status = (await driver.status()) as { restarts: number; state: string }[];
     expect(status.map((s) => [s.state, s.restarts])).to.deep.equal([['ready', 0], ['ready', 0]]);
+  });
+
+  it('keeps serving a context evicted and re-created within one batch (max_session_histories = 2)', async () => {
+    await withDriver({ table: { type: 'tensorrt_llm', device: 'cuda:0', options: { max_session_histories: 2 } } }, async (small) => {
+      await small.forward(batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]]));
+      // Context 3 evicts 1; context 1 comes back from position 0 and evicts 2.
+      const [, again] = await small.forward(batchOf([[3, [5], 0, GREEDY], [1, [1, 2], 0, GREEDY]]));
+      expect(again).to.deep.equal({ tokens: greedyContinuation([1, 2], 1) });
+      const next = greedyContinuation([1, 2], 1)[0]!;
+      expect(await small.forward(batchOf([[1, [next], 2, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1, 2, next], 1) }]);
+      expect((await small.forward(batchOf([[2, [9], 2, GREEDY]])))[0]).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
+    });
   });
 
   it('forks a known context and refuses a fork without its prefix', async () => {
