@@ -69,7 +69,8 @@ export class RuntimeClient {
     while (this.drained) await this.drained;
     // Closed while waiting for the pipe: the reply has been failed already; write nothing.
     if (this.closedWith) return reply;
-    if (!this.runtime.requests.write(frame)) this.drained ??= this.pipeWritable();
+    const requests = this.runtime.requests;
+    if (!requests.write(frame) && !this.drained && !requests.destroyed) this.drained = this.pipeWritable();
     return reply;
   }
 
@@ -85,7 +86,6 @@ export class RuntimeClient {
         this.drained = this.releaseDrain = undefined;
         resolve();
       };
-      if (requests.destroyed) return done();
       this.releaseDrain = done;
       requests.on('drain', done);
       requests.on('close', done);

@@ -1,0 +1,62 @@
+import { PassThrough, Writable } from 'node:stream';
+import { expect } from 'chai';
+import { OutputTail } from '../../src/runtime/output-tail.js';
+import { RuntimeClient } from '../../src/runtime/runtime-client.js';
+import type { LaunchedRuntime } from '../../src/runtime/runtime-launcher.js';
+
+/** A runtime whose request pipe takes nothing: writes back up, then the pipe breaks. */
+function stuckRuntime() {
+  const requests = new Writable({ highWaterMark: 16, write: () => undefined }); // never calls back: a stopped reader
+  const replies = new PassThrough();
+  const runtime = { child: {} as LaunchedRuntime['child'], pid: 4242, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() };
+  return { runtime: runtime as LaunchedRuntime, requests, replies };
+}
+
+const options = { label: 'cuda:0', maxInFlight: 4, requestTimeoutMs: 60_000, onTimeout: () => undefined, onClosed: () => undefined };
+
+describe('RuntimeClient under a pipe that stops and breaks', () => {
+  it('fails every call, waiting or in flight, once the channel closes; none hangs and none rejects unhandled', async () => {
+    const { runtime, requests, replies } = stuckRuntime();
+    const client = new RuntimeClient(runtime, options);
+    const calls = Array.from({ length: 6 }, (_, i) => client.call({ op: 'forward', payload: 'x'.repeat(100 * i) }).then(() => 'answered', (e: Error) => e.message));
+    await new Promise((r) => setTimeout(r, 20));
+    requests.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    replies.destroy();
+    const outcomes = await Promise.race([Promise.all(calls), new Promise((r) => setTimeout(() => r('hung'), 2000))]);
+    expect(outcomes).to.be.an('array').with.length(6);
+    for (const outcome of outcomes as string[]) expect(outcome).to.match(/went away/);
+    // Later calls fail at once too.
+    expect(await client.call({ op: 'status' }).catch((e: Error) => e.message)).to.match(/went away/);
+  });
+
+  it('does not spin when its pipe is already broken as a call writes (checked in a child process with a deadline)', async () => {
+    // A busy loop would block this process's event loop and every timer with it: run it apart.
+    const script = `
+      import { PassThrough, Writable } from 'node:stream';
+      import { RuntimeClient } from ${JSON.stringify(new URL('../../src/runtime/runtime-client.js', import.meta.url).href)};
+      const requests = new Writable({ highWaterMark: 1, write: () => undefined });
+      const replies = new PassThrough();
+      const client = new RuntimeClient({ pid: 1, requests, replies }, { label: 'x', maxInFlight: 4, requestTimeoutMs: 60000, onTimeout() {}, onClosed() {} });
+      requests.destroy();
+      const calls = [client.call({ op: 'a' }), client.call({ op: 'b' }), client.call({ op: 'c' })].map((p) => p.then(() => 'answered', (e) => e.message));
+      setTimeout(() => replies.destroy(), 50);
+      Promise.all(calls).then((outcomes) => { console.log(JSON.stringify(outcomes)); process.exit(0); });
+    `;
+    const { spawnSync } = await import('node:child_process');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 5000 });
+    expect(run.signal, 'the client spun').to.equal(null);
+    const outcomes = JSON.parse(run.stdout) as string[];
+    expect(outcomes).to.have.length(3);
+    for (const outcome of outcomes) expect(outcome).to.match(/went away/);
+  });
+
+  it('refuses a message that cannot be encoded without registering it', async () => {
+    const { runtime } = stuckRuntime();
+    const client = new RuntimeClient(runtime, options);
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const error = await client.call({ op: 'forward', batch: deep }).catch((e: Error) => e);
+    expect(error).to.be.instanceOf(RangeError);
+    expect(await Promise.race([client.call({ op: 'status' }).then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 50))])).to.equal('pending');
+  });
+});
