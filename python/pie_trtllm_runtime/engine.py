@@ -70,6 +70,13 @@ class Engine:
         is already in its context's history and whose next token is in the lookahead buffer is
         answered here, as `forward` would answer it; every other request goes through `forward`."""
         answers = self.lookahead_answers(context_ids, tokens, positions)
+        if answers is not None and None in answers:
+            contexts = self.histories.contexts
+            new = sum(1 for i, answer in enumerate(answers) if answer is None and context_ids[i] not in contexts)
+            if new and len(contexts) + new > self.histories.max_contexts:
+                # A new context will evict: which one depends on the order requests are served in,
+                # so the whole step takes the general path, in request order.
+                answers = None
         if answers is None:
             rest = range(len(context_ids))
             results = [None] * len(context_ids)
@@ -81,6 +88,12 @@ class Engine:
             others = self.forward([Request(context_ids[i], [tokens[i]], [positions[i]], sampler) for i in rest])
             for i, result in zip(rest, others):
                 results[i] = result
+            if answers is not None:
+                # Hits were recorded first: restore recency to request order, as the general path has it.
+                move_to_end, contexts = self.histories.contexts.move_to_end, self.histories.contexts
+                for context_id in context_ids:
+                    if context_id in contexts:
+                        move_to_end(context_id)
         return results
 
     def lookahead_answers(self, context_ids, tokens, positions):
@@ -131,7 +144,9 @@ class Engine:
 
     @staticmethod
     def _waves(requests, results):
-        """Request indices grouped so each wave holds a context at most once, in arrival order."""
+        """Request indices in arrival order, cut into runs that hold each context at most once (one
+        batched engine call each). A run ends where a context comes again, so serving the runs in
+        turn serves every request in the order it came, evictions included."""
         usable = [i for i, r in enumerate(requests) if type(r) is not RequestError]
         if len(usable) < len(requests):
             for i, r in enumerate(requests):
@@ -139,17 +154,15 @@ class Engine:
                     results[i] = r
         if len({requests[i].context_id for i in usable}) == len(usable):
             return [usable] if usable else []  # the usual batch: every context once
-        waves = []
-        seen = {}
-        for index, request in enumerate(requests):
-            if isinstance(request, RequestError):
-                results[index] = request
-                continue
-            occurrence = seen.get(request.context_id, 0)
-            seen[request.context_id] = occurrence + 1
-            if occurrence == len(waves):
+        waves = [[]]
+        seen = set()
+        for index in usable:
+            context_id = requests[index].context_id
+            if context_id in seen:
                 waves.append([])
-            waves[occurrence].append(index)
+                seen = set()
+            seen.add(context_id)
+            waves[-1].append(index)
         return waves
 
     def _run_wave(self, wave, requests, results):

@@ -1,4 +1,5 @@
-"""The server answers an anticipated decode step exactly as the engine's general path would."""
+"""The server answers every decode step, anticipated or not, exactly as the reference model of the
+design says (reference_model.py: replay history and the whole-prompt rule, no runtime code)."""
 
 import base64
 import json
@@ -8,10 +9,9 @@ from helpers import GREEDY, batch, engine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pie_trtllm_runtime.batch import parse_batch
-from pie_trtllm_runtime.codes import RequestError
 from pie_trtllm_runtime.next_decode_step import same_json
 from pie_trtllm_runtime.server import Server
+from reference_model import ReferenceReplay, greedy_after
 
 PROMPT = [11, 12, 13]
 
@@ -31,20 +31,20 @@ def driver_step(contexts, tokens, positions, sampler=GREEDY):
 
 
 class Pair:
-    """A server (anticipating) and a plain engine (general path) fed the same messages."""
+    """A server (anticipating, with lookahead) and the reference model fed the same steps."""
 
-    def __init__(self, contexts, lookahead=16):
-        self.server = Server(engine(lookahead_tokens=lookahead), {}, None, None)
-        self.reference = engine(lookahead_tokens=lookahead)
+    def __init__(self, contexts, lookahead=16, max_contexts=65536):
+        self.server = Server(engine(lookahead_tokens=lookahead, max_session_histories=max_contexts), {}, None, None)
+        self.reference = ReferenceReplay(max_contexts)
         self.next_id = 0
-        prefill = batch([(c, PROMPT, 0, GREEDY) for c in contexts])
-        self.send({"op": "forward", "batch": prefill})
-        self.reference.forward(parse_batch(prefill))
+        got = self.send({"op": "forward", "batch": batch([(c, PROMPT, 0, GREEDY) for c in contexts])})
+        assert got == self.reference.batch([(c, [0, 1, 2], PROMPT, True) for c in contexts])
 
     def send(self, message):
         self.next_id += 1
         reply = self.server.handle(json.dumps(dict(message, id=self.next_id)).encode())
         assert reply["id"] == self.next_id
+        self.evicted = reply.get("evicted", [])
         if "tokens" in reply:
             return [[t] for t in array("I", base64.b64decode(reply["tokens"])).tolist()]
         if "results" in reply:
@@ -53,9 +53,8 @@ class Pair:
 
     def step(self, contexts, tokens, positions):
         got = self.send({"op": "forward", "batch": driver_step(contexts, tokens, positions)})
-        plain = batch([(c, [t], p, GREEDY) for c, t, p in zip(contexts, tokens, positions)])
-        want = [r.code if isinstance(r, RequestError) else r for r in self.reference.forward(parse_batch(plain))]
-        assert got == want
+        assert got == self.reference.batch([(c, [p], [t], True) for c, t, p in zip(contexts, tokens, positions)])
+        assert sorted(self.evicted) == sorted(self.reference.drain_evicted())
         return got
 
     def release(self, context_ids):
@@ -64,20 +63,20 @@ class Pair:
 
     def same_state(self):
         self.server.settle()
-        mine, theirs = self.server.engine, self.reference
-        # (Within one batch the recency order may differ: the decode path records hits first.)
-        assert set(mine.histories.contexts) == set(theirs.histories.contexts)
-        for context_id, context in theirs.histories.contexts.items():
-            other = mine.histories.get(context_id)
-            assert (other.tokens, other.confirmed, other.offset) == (context.tokens, context.confirmed, context.offset)
-            assert (other.lookahead is None) == (context.lookahead is None)
-        assert (mine.engine_calls, mine.lookahead_hits, mine.tokens_returned) == (theirs.engine_calls, theirs.lookahead_hits, theirs.tokens_returned)
+        histories = self.server.engine.histories
+        assert list(histories.contexts) == list(self.reference.histories)  # the same contexts, in LRU order
+        for context_id, written in self.reference.histories.items():
+            context = histories.get(context_id)
+            assert context.offset == 0 and context.tokens[:context.confirmed] == written
+
+
+FIRST = greedy_after(PROMPT)  # what every context's prefill answered
 
 
 def test_a_steady_decode_loop_is_answered_ahead_and_exactly():
     contexts = list(range(100, 140))
     pair = Pair(contexts)
-    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    last = [FIRST] * len(contexts)
     for step in range(48):
         out = pair.step(contexts, last, [3 + step] * len(contexts))
         last = [r[0] for r in out]
@@ -92,7 +91,7 @@ def test_a_steady_decode_loop_is_answered_ahead_and_exactly():
 def test_any_other_message_or_a_different_batch_takes_the_general_path():
     contexts = list(range(1, 41))
     pair = Pair(contexts)
-    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    last = [FIRST] * len(contexts)
     out = pair.step(contexts, last, [3] * 40)
     last = [r[0] for r in out]
     assert pair.send({"op": "status"})["status"]["contexts"] == 40  # discards the expectation
@@ -111,7 +110,7 @@ def test_any_other_message_or_a_different_batch_takes_the_general_path():
 
 def test_a_small_plain_decode_loop_is_answered_ahead_too():
     pair = Pair([7])
-    last = pair.reference.histories.get(7).tokens[3]
+    last = FIRST
     for step in range(16):
         out = pair.step([7], [last], [3 + step])
         last = out[0][0]
@@ -126,7 +125,7 @@ def test_a_small_plain_decode_loop_is_answered_ahead_too():
 def test_an_expected_batch_whose_sampler_differs_in_type_only_is_not_taken_as_expected():
     contexts = list(range(1, 33))
     pair = Pair(contexts)
-    last = [pair.reference.histories.get(c).tokens[3] for c in contexts]
+    last = [FIRST] * len(contexts)
     out = pair.step(contexts, last, [3] * 32)
     before = pair.server.anticipated_steps
     loose = driver_step(contexts, [r[0] for r in out], [4] * 32, {"type": "top_p", "temperature": False, "p": 1})
@@ -142,16 +141,23 @@ def test_same_json_requires_equal_types():
     assert not same_json([1, 2], [1, 2, 3])
 
 
-ACTIONS = st.lists(st.tuples(st.sampled_from(["follow", "follow", "follow", "diverge", "swap", "drop", "release", "status"]),
+ACTIONS = st.lists(st.tuples(st.sampled_from(["follow", "follow", "follow", "diverge", "swap", "drop", "release", "status", "new"]),
                              st.integers(0, 1 << 16)), min_size=1, max_size=40)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(actions=ACTIONS, lookahead=st.sampled_from([2, 4, 16]), width=st.sampled_from([1, 3, 36]))
-def test_random_decode_loops_answer_as_the_general_path(actions, lookahead, width):
+@given(actions=ACTIONS, lookahead=st.sampled_from([2, 4, 16]), width=st.sampled_from([1, 3, 36]), bound=st.sampled_from([None, 1, 2]))
+def test_random_decode_loops_answer_as_the_reference_model(actions, lookahead, width, bound):
+    check_random_decode_loop(actions, lookahead, width, bound)
+
+
+def check_random_decode_loop(actions, lookahead, width, bound):
+    """Steps of a decode loop (following, diverging, reordering, dropping, releasing, asking for
+    status, and at times a new context) against the reference model; `bound` extra contexts over
+    the width set max_session_histories, so evictions happen in the middle of a loop."""
     contexts = list(range(200, 200 + width))
-    pair = Pair(contexts, lookahead)
-    state = {c: (pair.reference.histories.get(c).tokens[3], 3) for c in contexts}  # context -> (token, position)
+    pair = Pair(contexts, lookahead, 65536 if bound is None else width + bound)
+    state = {c: (FIRST, 3) for c in contexts}  # context -> (token, position)
     order = list(contexts)
     for action, pick in actions:
         if action == "status":
@@ -159,6 +165,13 @@ def test_random_decode_loops_answer_as_the_general_path(actions, lookahead, widt
             continue
         if action == "release":
             pair.release([order[pick % len(order)]])
+            continue
+        if action == "new":
+            newcomer = 1000 + pick
+            if newcomer not in state:
+                out = pair.send({"op": "forward", "batch": batch([(newcomer, [pick % 32000], 0, GREEDY)])})
+                assert out == pair.reference.batch([(newcomer, [0], [pick % 32000], True)])
+                assert sorted(pair.evicted) == sorted(pair.reference.drain_evicted())
             continue
         step = list(order)
         if action == "swap":
