@@ -42,7 +42,9 @@ describe('schemas', () => {
     ]);
   });
 
-  it('generated types and the whole-file schema are up to date', async () => {
+  it('generated types and the whole-file schema are up to date', async function () {
+    // A check of the repository's files, not of code: Stryker's sandbox rewrites sources.
+    if (process.env.STRYKER_MUTATOR_WORKER !== undefined) this.skip();
     const { stderr } = await promisify(execFile)(process.execPath, [join(repoRoot, 'scripts', 'generate-types.mjs'), '--check']);
     expect(stderr).to.equal('');
   });
