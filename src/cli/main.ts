@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { registerCommands } from './register-commands.js';
 import { processOutput } from './output.js';
 import { packageVersion } from './package-info.js';
 
-const program = new Command('pie-driver-tensorrt-llm')
+// Help and errors name the command as it was invoked (pie-trtllm or pie-driver-tensorrt-llm).
+const invokedAs = basename(process.argv[1] ?? '').replace(/\.js$/, '');
+const program = new Command(invokedAs === 'main' || !invokedAs ? 'pie-trtllm' : invokedAs)
   .description('TensorRT-LLM driver for Pie: validate pie.toml, check the Python environment, run and serve the driver')
   .version(packageVersion(), '-V, --version')
   .showHelpAfterError('(add --help for usage)')
@@ -14,18 +17,26 @@ const program = new Command('pie-driver-tensorrt-llm')
 
 registerCommands(program, processOutput);
 
+// With --json, a failure is JSON on stdout too, so a script reading stdout always gets JSON.
+const json = process.argv.includes('--json');
+const fail = (code: string, message: string, exitCode: number) => {
+  if (json) processOutput.out(JSON.stringify({ ok: false, error: { code, message } }));
+  process.exitCode = exitCode;
+};
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    if (error.exitCode === 0) process.exitCode = 0;
+    else fail('USAGE', error.message.replace(/^error: /, ''), 2);
   } else if (error instanceof CliError) {
     processOutput.err(`error: ${error.message}`);
-    process.exitCode = error.exitCode;
+    fail(error.exitCode === 2 ? 'USAGE' : 'FAILED', error.message, error.exitCode);
   } else {
     const err = error as Error & { code?: string };
     processOutput.err(`error: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
     if (process.env.PIE_DEBUG) processOutput.err(String(err.stack));
-    process.exitCode = 1;
+    fail(err.code ?? 'FAILED', err.message, 1);
   }
 }

@@ -29,7 +29,8 @@ export function selectModel(file: string, name: string | undefined): SelectedMod
   const model = name === undefined ? (ours.length === 1 ? ours[0] : undefined) : ours.find((m) => m.name === name);
   if (!model) {
     const names = ours.map((m) => JSON.stringify(m.name)).join(', ');
-    throw new CliError(name === undefined ? `${file} has several tensorrt_llm models (${names}); pick one with --model NAME` : `no tensorrt_llm model named ${JSON.stringify(name)} in ${file}; known: ${names}`, 1);
+    // Naming a model that is not there is a usage error, like any other wrong argument.
+    throw new CliError(name === undefined ? `${file} has several tensorrt_llm models (${names}); pick one with --model NAME` : `no tensorrt_llm model named ${JSON.stringify(name)} in ${file}; known: ${names}`, 2);
   }
   const table = ((validation.document.value.model as Record<string, unknown>[])[model.index]!.driver ?? {}) as Record<string, unknown>;
   return { name: model.name, hf_repo: model.hf_repo, table, validation };

@@ -76,7 +76,14 @@ export async function discoverPlugins(options: DiscoveryOptions): Promise<Discov
     throw new PluginError('REGISTRY_MISSING', 'the host container has no driver registry under Symbol.for("pie.DriverRegistry")');
   }
   const registry = options.container.resolve<DriverRegistry>(DRIVER_REGISTRY);
-  const host = readPackage(options.hostDir);
+  let host: PackageJson;
+  try {
+    host = readPackage(options.hostDir);
+  } catch (error) {
+    const file = join(options.hostDir, 'package.json');
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read as JSON (${(error as Error).message})`;
+    throw new PluginError('HOST_PACKAGE_UNREADABLE', `${file} ${why}; run this in the host package's folder (the one whose package.json lists the driver plugins), or give that folder (\`pie-trtllm list --dir DIR\`)`);
+  }
   const candidates: { label: string; dir: string | undefined }[] = [];
   if (host.pie) candidates.push({ label: host.name ?? options.hostDir, dir: options.hostDir });
   for (const name of Object.keys({ ...host.dependencies, ...host.optionalDependencies })) {

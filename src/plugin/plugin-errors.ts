@@ -1,5 +1,5 @@
 /** Errors of the plugin family: registering, resolving and loading driver plugins. */
-export type PluginErrorCode = 'DUPLICATE_DRIVER' | 'UNKNOWN_DRIVER' | 'INCOMPATIBLE_PLUGIN' | 'PLUGIN_LOAD_FAILED' | 'REGISTRY_MISSING';
+export type PluginErrorCode = 'DUPLICATE_DRIVER' | 'UNKNOWN_DRIVER' | 'INCOMPATIBLE_PLUGIN' | 'PLUGIN_LOAD_FAILED' | 'REGISTRY_MISSING' | 'HOST_PACKAGE_UNREADABLE';
 
 export class PluginError extends Error {
   constructor(

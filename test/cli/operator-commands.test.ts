@@ -145,6 +145,9 @@ describe('cli: set, unset, show', function () {
     expect(run.stdout).to.contain(`source: ${file} [driver.tensorrt_llm].python`);
     run = await runCli(['set', 'venv', '/opt/trt'], { env });
     expect(run.stderr).to.contain('/opt/trt/bin/python does not exist yet');
+    expect(run.code, 'a venv set before it is installed is written, with a warning').to.equal(0);
+    expect(run.stdout.split('\n').filter((l) => l.startsWith('python:')), 'one python: line').to.have.length(1);
+    expect(run.stdout).to.contain('set:    venv = /opt/trt ([driver.tensorrt_llm])');
     expect(readFileSync(file, 'utf8')).to.equal('# shared settings\n[python]\nvenv = "/opt/py" # for every driver\n\n[driver.vllm]\nvenv = "/opt/vllm"\n\n[driver.tensorrt_llm]\nvenv = "/opt/trt"\n');
     run = await runCli(['unset', 'venv'], { env });
     expect(run.stdout).to.contain(`Removed [driver.tensorrt_llm].venv from ${file}`);
@@ -214,11 +217,35 @@ describe('cli: generate', function () {
     expect(JSON.parse(unseeded.stdout).tokens).to.have.length(3);
   });
 
+  it('answers in JSON on errors too with --json, and names the invoked command in help', async () => {
+    const run = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '1', '--max-tokens', '99999', '--json']);
+    expect(run.code).to.equal(2);
+    expect(JSON.parse(run.stdout)).to.deep.include({ ok: false });
+    expect(JSON.parse(run.stdout).error.message).to.match(/the model holds 2048/);
+    const outside = mkdtempSync(join(tmpdir(), 'pie-nopkg-'));
+    const list = await runCli(['list', '--json'], { cwd: outside });
+    expect(list.code).to.equal(1);
+    expect(JSON.parse(list.stdout).error).to.include({ code: 'HOST_PACKAGE_UNREADABLE' });
+    expect(JSON.parse(list.stdout).error.message).to.match(/package\.json does not exist; run this in the host package's folder/);
+    const broken = mkdtempSync(join(tmpdir(), 'pie-badpkg-'));
+    writeFileSync(join(broken, 'package.json'), '{ not json');
+    const plain = await runCli(['list'], { cwd: broken });
+    expect(plain.code).to.equal(1);
+    expect(plain.stderr).to.match(/package\.json cannot be read as JSON/);
+    expect(plain.stderr).not.to.match(/\n\s+at /);
+    const doctor = await runCli(['doctor', '--model', 'm']);
+    expect(doctor.code).to.equal(2);
+    expect(doctor.stderr).to.contain('--model picks a [[model]] of a pie.toml: give the file with --config FILE');
+    const help = await runCli(['--help']);
+    expect(help.stdout).to.match(/^Usage: pie-trtllm /);
+  });
+
   it('gives one-line errors with the fix for bad input', async () => {
     const cases: [string[], number, RegExp][] = [
       [['--prompt-tokens', '1,x', '--max-tokens', '2'], 2, /--prompt-tokens must be comma-separated non-negative integers/],
       [['--prompt-tokens', '1', '--max-tokens', '0'], 2, /--max-tokens must be a positive integer/],
-      [['--prompt-tokens', '1', '--max-tokens', '2', '--model', 'nope'], 1, /no tensorrt_llm model named "nope"/],
+      [['--prompt-tokens', '1', '--max-tokens', '2', '--model', 'nope'], 2, /no tensorrt_llm model named "nope"/],
+      [['--prompt-tokens', '1,2', '--max-tokens', '5000'], 2, /2 prompt tokens and --max-tokens 5000 need 5001 positions, but the model holds 2048; ask for at most 2047 tokens/],
       [['--prompt-tokens', '1', '--max-tokens', '2', '--temperature', '-1'], 2, /--temperature must be a number ≥ 0/],
     ];
     for (const [args, code, message] of cases) {

@@ -96,7 +96,7 @@ describe('cli: serve --stdio (simulated)', function () {
     expect(await bad.exited).to.equal(1);
     expect(bad.stderr).to.match(/tensor_parallel_size: must be 1/);
     const unknown = new ServeSession(['--config', example, '--simulate', '--model', 'nope']);
-    expect(await unknown.exited).to.equal(1);
+    expect(await unknown.exited, 'an unknown --model is a usage error').to.equal(2);
     expect(unknown.stderr).to.contain('no tensorrt_llm model named "nope"');
     expect(unknown.stderr).not.to.match(/\n\s+at /);
   });

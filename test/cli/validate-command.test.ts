@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { fixtures, repoRoot } from '../helpers/package-paths.js';
@@ -18,6 +20,17 @@ describe('cli: validate and schema', () => {
       `model[0].driver.options.lookahead_tokens: expected an integer ≥ 0 and ≤ 16, found the integer 17 (${file}:11)`,
     ]);
     expect(run.stderr).to.equal('');
+  });
+
+  it('lists problems in line order and warns about a driver type one typo away from ours', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pie-validate-'));
+    const file = join(folder, 'pie.toml');
+    writeFileSync(file, '[[model]]\nname = "a"\nhf_repo = "x/y"\n\n[model.driver]\ntype = "tensorrt_llm"\ndevice = "cuda:0"\n\n[model.driver.options]\nmax_session_histories = 0\nlookahead_tokens = 99\n\n[[model]]\nname = "b"\nhf_repo = "x/z"\n\n[model.driver]\ntype = "trtlm"\ndevice = "cuda:1"\n');
+    const run = await runCli(['validate', file]);
+    expect(run.code).to.equal(1);
+    const lines = run.stdout.trim().split('\n').map((l) => Number(/:(\d+)\)$/.exec(l)![1]));
+    expect(lines).to.deep.equal([...lines].sort((a, b) => a - b));
+    expect(run.stderr).to.contain('warning: model[1].driver.type: "trtlm" is not a driver type of this package; did you mean "trtllm"?');
   });
 
   it('prints a JSON report with --json', async () => {
@@ -48,7 +61,7 @@ describe('cli: validate and schema', () => {
     for (const command of ['validate', 'schema']) {
       const run = await runCli([command, '--help']);
       expect(run.code, command).to.equal(0);
-      expect(run.stdout).to.match(/^Usage: pie-driver-tensorrt-llm /);
+      expect(run.stdout).to.match(/^Usage: pie-trtllm /); // the name it was invoked by (the built main.js stands for pie-trtllm)
     }
   });
 });

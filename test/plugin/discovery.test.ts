@@ -36,6 +36,14 @@ describe('plugin discovery', () => {
     expect(registry.resolve('toy-alias').type).to.equal('toy');
   });
 
+  it('names the refused plugin and the conflict when the missing type was claimed twice', () => {
+    const { registry } = createHost([]);
+    const descriptor = (type: string, aliases: string[]) => ({ type, aliases, schema: {}, validate: () => ({ ok: true }), create: () => ({}), examples: [], supports: {} }) as never;
+    registry.register(descriptor('other_llm', ['trtllm']), 'other-plugin');
+    expect(() => registry.register(descriptor('tensorrt_llm', ['tensorrt-llm', 'trtllm']), 'pie-driver-tensorrt-llm')).to.throw(PluginError, /claimed by both other-plugin and pie-driver-tensorrt-llm/);
+    expect(() => registry.resolve('tensorrt_llm')).to.throw(PluginError, /no driver registered for type "tensorrt_llm" \(pie-driver-tensorrt-llm was refused: driver name "trtllm" is claimed by both other-plugin and pie-driver-tensorrt-llm; uninstall one of them\)/);
+  });
+
   it('names the known types and aliases when asked for an unknown one', () => {
     const { registry } = createHost();
     expect(() => registry.resolve('vllm')).to.throw(PluginError, 'no driver registered for type "vllm"; known types and aliases: "tensorrt-llm", "tensorrt_llm", "trtllm"');

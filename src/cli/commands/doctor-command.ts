@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
 import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../plugin/config/pie-file-validator.js';
 import { TomlSyntaxError } from '../../plugin/config/toml-document.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
@@ -30,6 +31,9 @@ export function registerDoctorCommand(program: Command, output: Output): void {
     .option('--simulate', 'judge for a simulated run: a missing TensorRT-LLM, MPI or GPU is a warning, not a failure')
     .option('--json', 'print the checks as JSON')
     .action(async (options: { config?: string; model?: string; simulate?: boolean; json?: boolean }) => {
+      if (options.model !== undefined && !options.config) {
+        throw new CliError('--model picks a [[model]] of a pie.toml: give the file with --config FILE', 2);
+      }
       const checks: Check[] = [];
       let models: ResolvedModel[] = [];
       if (options.config) {
@@ -38,7 +42,9 @@ export function registerDoctorCommand(program: Command, output: Output): void {
         models = config.models;
       }
       const model = options.model ? models.find((m) => m.name === options.model) : models[0];
-      if (options.model && !model) checks.push({ name: 'model', status: 'fail', value: `no tensorrt_llm model named ${JSON.stringify(options.model)}` });
+      if (options.model && !model && models.length > 0) {
+        throw new CliError(`no tensorrt_llm model named ${JSON.stringify(options.model)} in ${options.config}; known: ${models.map((m) => JSON.stringify(m.name)).join(', ')}`, 2);
+      }
       let python: string | undefined;
       try {
         const interpreter = new InterpreterResolver().resolve({ venv: model?.driver.options.venv, python: model?.driver.options.python });

@@ -110,13 +110,22 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         await driver.dispose();
         throw new CliError(`cannot start the driver: ${(error as Error).message}`, 1);
       }
+      let streamed = false;
       try {
+        // The prompt and every generated token but the last occupy positions: refuse up front
+        // what the model cannot hold, instead of failing after printing most of it.
+        const limit = driver.capabilities().max_model_len;
+        if (prompt.length + maxTokens - 1 > limit) {
+          throw new CliError(`${prompt.length} prompt tokens and --max-tokens ${maxTokens} need ${prompt.length + maxTokens - 1} positions, but the model holds ${limit}; ask for at most ${limit - prompt.length + 1} tokens`, 2);
+        }
         const engine = driver.engine() ?? { name: 'unknown', version: 'unknown' };
         if (!quiet) process.stdout.write('tokens:');
+        streamed = !quiet;
         const started = process.hrtime.bigint();
         const tokens = await decode(driver, prompt, maxTokens, samplerFor(temperature, seed), (t) => {
           if (!quiet) process.stdout.write(` ${t}`);
         });
+        streamed = false;
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         await driver.release([CONTEXT_ID]);
         const status = (await driver.status()) as { engine_calls: number; runtime?: { anticipated_steps?: number } }[];
@@ -129,6 +138,9 @@ export function registerGenerateCommand(program: Command, output: Output): void 
           process.stdout.write('\n');
           output.out(`${tokens.length} tokens in ${(seconds * 1000).toFixed(1)} ms (${summary.tokens_per_s.toFixed(0)} tokens/s), ${engineCalls} engine call${engineCalls === 1 ? '' : 's'}, ${answeredAhead} step${answeredAhead === 1 ? '' : 's'} answered ahead, engine: ${engineName}`);
         }
+      } catch (error) {
+        if (streamed) process.stdout.write('\n'); // an error after streamed tokens starts on its own line
+        throw error;
       } finally {
         await driver.dispose();
       }

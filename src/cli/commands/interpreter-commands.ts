@@ -30,7 +30,8 @@ function show(output: Output): boolean {
   const settings = readDriversFile(file);
   output.out('driver: tensorrt_llm');
   output.out(`file:   ${file}${existsSync(file) ? '' : ' (not created yet)'}`);
-  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.out(`${key.padEnd(6)}: ${settings.driver[key]} ([driver.tensorrt_llm])`);
+  // The settings, then the one interpreter they resolve to (a single `python:` line).
+  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.out(`set:    ${key} = ${settings.driver[key]} ([driver.tensorrt_llm])`);
   try {
     const interpreter = new InterpreterResolver().resolve({});
     output.out(`python: ${interpreter.python}`);
@@ -59,8 +60,9 @@ export function registerInterpreterCommands(program: Command, output: Output): v
       writeAtomically(file, setInterpreterSetting(readText(file), which, value, file));
       output.out(`Set [driver.tensorrt_llm].${which} in ${file}`);
       const python = which === 'venv' ? join(value, 'bin', 'python') : value;
+      // The setting is written either way: a venv is often set before it is installed.
       if (!existsSync(python)) output.err(`! ${python} does not exist yet; create it with \`pie-trtllm install ${which === 'venv' ? value : 'PATH'}\``);
-      if (!show(output)) process.exitCode = 1;
+      show(output);
     });
   program
     .command('unset')

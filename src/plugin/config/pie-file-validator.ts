@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
+import { distance } from 'fastest-levenshtein';
 import { createAjv } from './ajv-instance.js';
 import type { ConfigProblem } from './config-problem.js';
 import { formatAjvErrors } from './problem-formatter.js';
@@ -20,7 +21,10 @@ export interface ResolvedModel {
 
 export interface PieFileValidation {
   ok: boolean;
+  /** In the order their lines come in the file. */
   problems: ConfigProblem[];
+  /** Not errors, but likely mistakes: a driver type one typo away from this driver's. */
+  warnings: ConfigProblem[];
   /** The models whose driver is ours, when the whole file is valid. */
   models: ResolvedModel[];
   document: TomlDocument;
@@ -74,6 +78,20 @@ function crossModelProblems(models: ModelTable[]): ConfigProblem[] {
   return problems;
 }
 
+/** A driver type within two edits of one of ours is most likely meant to be ours. */
+function nearMissTypes(models: ModelTable[]): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  models.forEach((model, index) => {
+    const type = model.driver?.type;
+    if (typeof type !== 'string' || (DRIVER_TYPES as readonly string[]).includes(type)) return;
+    const nearest = DRIVER_TYPES.map((ours) => ({ ours, d: distance(type.toLowerCase(), ours) })).sort((a, b) => a.d - b.d)[0]!;
+    if (nearest.d <= 2) {
+      warnings.push({ path: `model[${index}].driver.type`, message: `${JSON.stringify(type)} is not a driver type of this package; did you mean ${JSON.stringify(nearest.ours)}? (as written, another driver plugin must serve it)` });
+    }
+  });
+  return warnings;
+}
+
 /** Validates the text of a whole pie.toml. Throws TomlSyntaxError when it does not parse. */
 export function validatePieToml(text: string, file = '<input>'): PieFileValidation {
   const document = TomlDocument.parse(text, file);
@@ -81,10 +99,14 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
   const problems: ConfigProblem[] = validate(document.value) ? [] : formatAjvErrors(validate.errors ?? []);
   const models = Array.isArray(document.value.model) ? (document.value.model as ModelTable[]) : [];
   problems.push(...crossModelProblems(models));
-  for (const problem of problems) {
+  const warnings = nearMissTypes(models);
+  for (const problem of [...problems, ...warnings]) {
     const segments = problem.path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? Number(s.slice(1, -1)) : s));
     problem.line = document.lineOf(segments);
   }
+  // Line order, as an editor shows them; problems without a line keep their place at the end.
+  const byLine = (a: ConfigProblem, b: ConfigProblem) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
+  problems.sort(byLine);
   const resolved: ResolvedModel[] = [];
   if (problems.length === 0) {
     models.forEach((model, index) => {
@@ -93,7 +115,7 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
       }
     });
   }
-  return { ok: problems.length === 0, problems, models: resolved, document };
+  return { ok: problems.length === 0, problems, warnings, models: resolved, document };
 }
 
 /** Reads and validates a pie.toml file. Throws ConfigFileError or TomlSyntaxError. */
