@@ -2,7 +2,7 @@ import 'reflect-metadata';
 
 export { default as plugin, PLUGIN_NAME, tensorRtLlmDescriptor } from './plugin/plugin.js';
 export { DRIVER_REGISTRY, PLUGIN_API_VERSION } from './plugin/api-version.js';
-export type { CreateDriverOptions, DriverDescriptor, DriverInstance, DriverRegistry, DriverSupports, DriverValidationResult, PiePluginModule } from './plugin/driver-contract.js';
+export type { CreateDriverOptions, DriverCapabilities, DriverDescriptor, DriverInstance, DriverRegistry, DriverSupports, DriverValidationResult, PiePluginModule } from './plugin/driver-contract.js';
 export { ReferenceDriverRegistry } from './plugin/reference-registry.js';
 export { discoverPlugins, type DiscoveryOptions, type DiscoveryReport } from './plugin/discovery.js';
 export { defineDriverConformance, type ConformanceOptions } from './plugin/conformance/index.js';

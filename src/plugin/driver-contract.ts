@@ -1,6 +1,5 @@
 import type { DependencyContainer } from 'tsyringe';
-import type { CapabilityReport } from '../capabilities/capability-report.js';
-import type { ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
+import type { Capabilities, ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
 import type { ConfigProblem } from './config/config-problem.js';
 
 /** What `validate` returns: the resolved configuration, or the problems (TOML paths and messages). */
@@ -18,10 +17,20 @@ export interface CreateDriverOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * What any driver reports: Pie's capability fields (snake_case) and its feature flags, whatever
+ * their values; a driver that runs several replicas may list them.
+ */
+export interface DriverCapabilities extends Capabilities {
+  supports_user_attention_mask: boolean;
+  supports_adapters: boolean;
+  replicas?: { device: string; capabilities: Capabilities }[];
+}
+
 /** One running model: what a host drives. */
 export interface DriverInstance {
-  start(): Promise<CapabilityReport>;
-  capabilities(): CapabilityReport;
+  start(): Promise<DriverCapabilities>;
+  capabilities(): DriverCapabilities;
   forward(batch: ForwardBatch): Promise<ForwardResult[]>;
   release(contextIds: number[]): Promise<void>;
   fork(parent: number, child: number, length: number): Promise<void>;

@@ -5,8 +5,54 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { fixtures, repoRoot } from '../helpers/package-paths.js';
+import { greedyContinuation } from '../helpers/driver-fixture.js';
 
 const run = promisify(execFile);
+
+/** A host as the README describes one: its own registry, the plugin registered into a child container. */
+const CJS_HOST = `require('reflect-metadata');
+const { container } = require('tsyringe');
+const { plugin, ReferenceDriverRegistry, DRIVER_REGISTRY } = require('pie-driver-tensorrt-llm');
+
+async function main() {
+  const child = container.createChildContainer();
+  const registry = new ReferenceDriverRegistry();
+  child.register(DRIVER_REGISTRY, { useValue: registry });
+  plugin.register(child);
+  const driver = registry.resolve('trtllm').create({ model: { name: 'm', hf_repo: 'sim/m' }, table: { type: 'trtllm', device: 'cuda:0' }, simulate: true });
+  try {
+    await driver.start();
+    const results = await driver.forward({ token_ids: [1, 2], position_ids: [0, 1], qo_indptr: [0, 2], context_ids: [1], samplers: [{ type: 'top_p', temperature: 0, p: 1 }], sampler_indptr: [0, 1] });
+    console.log(JSON.stringify(results));
+  } finally {
+    await driver.dispose();
+  }
+}
+main().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+/** A plugin written from the published contract that supports adapters and masks (unlike ours). */
+const OTHER_PLUGIN = `import type { DriverCapabilities, DriverDescriptor, DriverInstance, PiePluginModule } from 'pie-driver-tensorrt-llm';
+import { DRIVER_REGISTRY } from 'pie-driver-tensorrt-llm';
+import type { DriverRegistry } from 'pie-driver-tensorrt-llm';
+
+const capabilities: DriverCapabilities = {
+  total_pages: 1, kv_page_size: 16, swap_pool_size: 0, max_forward_tokens: 64, max_forward_requests: 8, max_page_refs: 1,
+  max_logit_rows: 8, max_prob_rows: 8, max_custom_mask_bytes: 1024, max_sampler_rows: 8, max_logprob_labels: 4,
+  arch_name: 'Other', vocab_size: 100, max_model_len: 64, activation_dtype: 'bfloat16',
+  supports_user_attention_mask: true, supports_adapters: true,
+};
+const instance: DriverInstance = {
+  start: async () => capabilities, capabilities: () => capabilities, forward: async (batch) => batch.context_ids.map(() => ({ tokens: [] })),
+  release: async () => undefined, fork: async () => undefined, status: async () => [], dispose: async () => undefined,
+};
+const descriptor: DriverDescriptor = {
+  type: 'other', aliases: [], schema: { type: 'object' }, validate: (table) => ({ ok: true, config: table, problems: [] }),
+  create: () => instance, examples: [{ type: 'other' }], supports: { start: true },
+};
+const otherPlugin: PiePluginModule = { apiVersion: 1, name: 'other', register: (container) => container.resolve<DriverRegistry>(DRIVER_REGISTRY).register(descriptor, 'other') };
+export default otherPlugin;
+`;
 
 describe('a fresh host project that installs the packed package', function () {
   this.timeout(300_000);
@@ -18,7 +64,7 @@ describe('a fresh host project that installs the packed package', function () {
     const tarball = join(host, stdout.trim().split('\n').pop()!);
     writeFileSync(join(host, 'package.json'), JSON.stringify({
       name: 'fresh-host', version: '1.0.0', private: true, type: 'module',
-      dependencies: { 'pie-driver-tensorrt-llm': `file:${tarball}`, tsyringe: '^4.10.0', 'reflect-metadata': '^0.2.2' },
+      dependencies: { 'pie-driver-tensorrt-llm': `file:${tarball}`, tsyringe: '^4.10.0', 'reflect-metadata': '^0.2.2', '@types/node': '20.19' },
     }));
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: host });
     // Broken neighbours beside it, declared like any dependency.
@@ -56,6 +102,26 @@ describe('a fresh host project that installs the packed package', function () {
     const result = JSON.parse(stdout);
     expect(result.tokens, stderr).to.have.length(4);
     expect(result).to.include({ simulated: true, engine_calls: 1 });
+  });
+
+  it('serves a forward to a plain CommonJS host that require()s the package', async () => {
+    writeFileSync(join(host, 'host.cjs'), CJS_HOST);
+    const { stdout } = await run(process.execPath, [join(host, 'host.cjs')], { cwd: host });
+    expect(JSON.parse(stdout)).to.deep.equal([{ tokens: greedyContinuation([1, 2], 1) }]);
+  });
+
+  it('compiles a TypeScript host (to CommonJS) and a plugin with other capabilities against the published types, skipLibCheck off', async () => {
+    writeFileSync(join(host, 'host.cts'), CJS_HOST.replace("require('reflect-metadata');", "import 'reflect-metadata';").replace("const { container } = require('tsyringe');", "import { container } from 'tsyringe';").replace("const { plugin, ReferenceDriverRegistry, DRIVER_REGISTRY } = require('pie-driver-tensorrt-llm');", "import { plugin, ReferenceDriverRegistry, DRIVER_REGISTRY } from 'pie-driver-tensorrt-llm';"));
+    writeFileSync(join(host, 'other-plugin.mts'), OTHER_PLUGIN);
+    writeFileSync(join(host, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, outDir: 'out', types: ['node'] },
+      files: ['host.cts', 'other-plugin.mts'],
+    }));
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: host }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
+    expect('failed' in compiled ? compiled.stdout : '', 'tsc').to.equal('');
+    const { stdout } = await run(process.execPath, [join(host, 'out', 'host.cjs')], { cwd: host });
+    expect(JSON.parse(stdout)).to.deep.equal([{ tokens: greedyContinuation([1, 2], 1) }]);
   });
 
   it('validates the shipped example with the installed CLI', async () => {

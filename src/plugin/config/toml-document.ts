@@ -20,6 +20,7 @@ type Path = readonly (string | number)[];
 export class TomlDocument {
   private constructor(
     readonly text: string,
+    /** @internal the parser's syntax tree, kept out of the published types */
     readonly ast: AST.TOMLProgram,
     readonly value: Record<string, unknown>,
   ) {}
