@@ -13,16 +13,29 @@ describe('cli: conformance', function () {
   it('passes on this package', async () => {
     const run = await runCli(['conformance', repoRoot]);
     expect(run.code, run.stdout + run.stderr).to.equal(0);
-    expect(run.stderr).to.contain('conforms');
+    expect(run.stdout.trim().split('\n').at(-1)).to.equal('✓ conforms: 12 of 12 checks passed');
   });
 
-  it('fails on a sloppy plugin (no schema, no create) and names the failures', async () => {
+  it('fails on a sloppy plugin (no schema, no create) with one line per failed check naming what was expected and the fix', async () => {
     const run = await runCli(['conformance', join(fixtures, 'plugins', 'sloppy-plugin')]);
     expect(run.code).to.equal(1);
-    expect(run.stdout).to.match(/has a type, aliases, schema, validate, create, examples and supports/);
-    expect(run.stdout).to.match(/sloppy: schema/);
-    expect(run.stdout).to.match(/validate rejects garbage/);
-    expect(run.stdout).to.match(/pending|skipped|- starts and reports capabilities/);
-    expect(run.stderr).to.match(/✗ \d+ conformance checks failed/);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).to.include('✗ has a type, aliases, schema, validate, create, examples and supports: expected sloppy: schema, a JSON Schema object, found nothing; fix: give the draft-07 JSON Schema of the [model.driver] table');
+    expect(lines.filter((l) => l.startsWith('✗ ') && !l.startsWith('✗ 3 of')).every((l) => /: expected .+, found .+; fix: .+/.test(l))).to.equal(true);
+    expect(lines).to.include('- starts and reports capabilities (skipped: supports.start is false (this machine cannot start the driver))');
+    expect(lines.at(-1)).to.equal('✗ 3 of 12 conformance checks failed (4 skipped)');
+    expect(run.stdout + run.stderr).not.to.match(/\n\s+at |AssertionError|\+ expected/);
+  });
+
+  it('stops the checks that need register when it is missing, instead of failing each of them', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'no-register-plugin')]);
+    expect(run.code).to.equal(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('✗ ')).slice(0, -1)).to.deep.equal([
+      '✗ package.json has the keywords pie-plugin and pie-driver: expected the keywords pie-plugin and pie-driver, found keywords ["pie-plugin"]; fix: add "pie-driver" to "keywords" in package.json',
+      '✗ the plugin module default-exports { apiVersion: 1, name, register(container) }: expected register(container), a function, found nothing; fix: export default { ..., register(container) { container.resolve(DRIVER_REGISTRY).register(descriptor, name) } }',
+    ]);
+    expect(lines.filter((l) => l.startsWith('- '))).to.have.length(9);
+    expect(lines.filter((l) => l.startsWith('- ')).every((l) => l.includes('the plugin module has no register(container) function'))).to.equal(true);
   });
 });

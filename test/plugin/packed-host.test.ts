@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,33 @@ async function main() {
   }
 }
 main().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+/** A plugin package written from the README's list of what the kit requires. */
+const DOCS_PLUGIN = `const schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: { type: { const: 'docs_driver', description: 'Driver type.' } },
+};
+const descriptor = {
+  type: 'docs_driver',
+  aliases: [],
+  schema,
+  validate(table) {
+    const ok = table !== null && typeof table === 'object' && !Array.isArray(table) && table.type === 'docs_driver' && Object.keys(table).length === 1;
+    return ok ? { ok: true, config: table, problems: [] } : { ok: false, problems: [{ path: 'model.driver', message: 'expected { type = "docs_driver" }' }] };
+  },
+  create() { throw new Error('not on this machine'); },
+  examples: [{ type: 'docs_driver' }],
+  supports: { start: false },
+};
+export default {
+  apiVersion: 1,
+  name: 'plugin-from-docs',
+  register(container) { container.resolve(Symbol.for('pie.DriverRegistry')).register(descriptor, 'plugin-from-docs'); },
+};
 `;
 
 /** A plugin written from the published contract that supports adapters and masks (unlike ours). */
@@ -122,6 +149,20 @@ describe('a fresh host project that installs the packed package', function () {
     expect('failed' in compiled ? compiled.stdout : '', 'tsc').to.equal('');
     const { stdout } = await run(process.execPath, [join(host, 'out', 'host.cjs')], { cwd: host });
     expect(JSON.parse(stdout)).to.deep.equal([{ tokens: greedyContinuation([1, 2], 1) }]);
+  });
+
+  it('runs the conformance kit with only the tarball installed on a plugin written from the docs, passing and failing with named reasons', async () => {
+    const pluginDir = join(host, 'plugin-from-docs');
+    mkdirSync(pluginDir);
+    writeFileSync(join(pluginDir, 'package.json'), JSON.stringify({ name: 'plugin-from-docs', version: '1.0.0', type: 'module', keywords: ['pie-plugin', 'pie-driver'], pie: { apiVersion: 1, plugin: './plugin.mjs' } }));
+    writeFileSync(join(pluginDir, 'plugin.mjs'), DOCS_PLUGIN);
+    const bin = join(host, 'node_modules', '.bin', 'pie-trtllm');
+    const passing = await run(bin, ['conformance', pluginDir], { cwd: host });
+    expect(passing.stdout.trim().split('\n').at(-1)).to.equal('✓ conforms: 8 of 12 checks passed, 4 skipped');
+    writeFileSync(join(pluginDir, 'package.json'), JSON.stringify({ name: 'plugin-from-docs', version: '1.0.0', type: 'module', keywords: ['pie-plugin'], pie: { apiVersion: 1, plugin: './plugin.mjs' } }));
+    const failing = await run(bin, ['conformance', pluginDir], { cwd: host }).then(() => undefined, (e: { code: number; stdout: string }) => e);
+    expect(failing?.code).to.equal(1);
+    expect(failing?.stdout).to.contain('✗ package.json has the keywords pie-plugin and pie-driver: expected the keywords pie-plugin and pie-driver, found keywords ["pie-plugin"]; fix: add "pie-driver" to "keywords" in package.json');
   });
 
   it('validates the shipped example with the installed CLI', async () => {

@@ -1,34 +1,30 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { defineDriverConformance } from '../../plugin/conformance/index.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
-interface MochaLike {
-  suite: { emit(event: string, context: unknown, file: string, mocha: unknown): void };
-  run(done: (failures: number) => void): void;
-}
+const kitDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugin', 'conformance');
 
-export function registerConformanceCommand(program: Command, output: Output): void {
+export function registerConformanceCommand(program: Command, _output: Output): void {
   program
     .command('conformance')
-    .description('run the driver plugin conformance kit against the plugin package in DIR (default: the current package); exit 0 only if it passes')
+    .description('run the driver plugin conformance kit against the plugin package in DIR (default: the current package), on Node\'s built-in test runner: one line per check; exit 0 only if it passes')
     .argument('[dir]', 'the plugin package folder', '.')
     .action(async (dir: string) => {
       const packageDir = resolve(dir);
       if (!existsSync(join(packageDir, 'package.json'))) throw new CliError(`${packageDir} has no package.json; point conformance at a plugin package folder`, 2);
-      let Mocha: new (options: object) => MochaLike;
-      try {
-        Mocha = (await import('mocha')).default as unknown as typeof Mocha;
-      } catch {
-        throw new CliError('the conformance kit runs on mocha; install it (npm install --save-dev mocha) and run again', 2);
-      }
-      const mocha = new Mocha({ reporter: 'spec', timeout: 60_000 });
-      mocha.suite.emit('pre-require', globalThis, 'conformance', mocha);
-      defineDriverConformance({ packageDir });
-      const failures = await new Promise<number>((done) => mocha.run(done));
-      output.err(failures === 0 ? `✓ ${packageDir} conforms` : `✗ ${failures} conformance check${failures === 1 ? '' : 's'} failed for ${packageDir}`);
-      process.exitCode = failures === 0 ? 0 : 1;
+      // A child `node --test`: the kit's checks run in a process of their own, reported one line each.
+      const code = await new Promise<number>((done, fail) => {
+        const child = spawn(process.execPath, ['--test', `--test-reporter=${join(kitDir, 'line-reporter.js')}`, join(kitDir, 'node-test-entry.js')], {
+          env: { ...process.env, PIE_CONFORMANCE_DIR: packageDir },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        child.on('error', fail);
+        child.on('exit', (status) => done(status ?? 1));
+      });
+      process.exitCode = code === 0 ? 0 : 1;
     });
 }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +27,40 @@ export interface ConformanceOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * A failed conformance check, in one line: what was expected, what came, and what to do. The kit
+ * throws these instead of bare assertions, so a test runner's diff never hides the reason.
+ */
+export class ConformanceFailure extends Error {
+  readonly code = 'CONFORMANCE_FAILED';
+  constructor(
+    readonly expected: string,
+    readonly found: string,
+    readonly fix: string,
+  ) {
+    super(`expected ${expected}, found ${found}; fix: ${fix}`);
+    this.name = 'ConformanceFailure';
+  }
+}
+
+function expectThat(ok: unknown, expected: string, found: () => string, fix: string): asserts ok {
+  if (!ok) throw new ConformanceFailure(expected, found(), fix);
+}
+
+/** A value as a failure message shows it: short, and never a throw. */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  try {
+    const text = typeof value === 'function' ? `a function` : JSON.stringify(value);
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+/** The feature names `supports.rejects` may list, with the request the kit sends for each. */
+export const REJECTABLE_FEATURES = Object.keys(conformanceRequests.rejected);
+
 interface Loaded {
   pkg: { name?: string; keywords?: string[]; pie?: { apiVersion?: unknown; plugin?: unknown } };
   plugin?: PiePluginModule;
@@ -36,7 +69,7 @@ interface Loaded {
 
 function frameworkFromGlobals(): Framework {
   const g = globalThis as unknown as Partial<Framework>;
-  if (!g.describe || !g.it || !g.before || !g.after) throw new Error('no test framework: pass { framework: { describe, it, before, after } } or run under mocha');
+  if (!g.describe || !g.it || !g.before || !g.after) throw new Error('no test framework: pass { framework: { describe, it, before, after } }, run under mocha, or run `pie-trtllm conformance DIR`');
   return g as Framework;
 }
 
@@ -65,10 +98,26 @@ function undocumented(schema: SchemaNode, at: string, out: string[]): string[] {
 export function defineDriverConformance(options: ConformanceOptions): void {
   const { describe, it, before, after } = options.framework ?? frameworkFromGlobals();
   const loaded: Loaded = { pkg: {} };
+  /** Why the registration-dependent checks cannot run, or undefined when they can. */
+  const notRegistrable = (): string | undefined => {
+    if (!loaded.plugin) return `the plugin module did not load${loaded.loadError ? ` (${loaded.loadError.message.split('\n')[0]})` : ''}`;
+    if (typeof loaded.plugin.register !== 'function') return 'the plugin module has no register(container) function';
+    return undefined;
+  };
+  /** Checks that need a registered driver skip, with the reason, when registration is impossible.
+   *  True when skipped: the check returns at once (node:test's skip does not stop the function). */
+  const cannotRegister = (test: { skip(reason?: string): void }): boolean => {
+    const why = notRegistrable();
+    if (why) test.skip(`skipped: ${why} (see the manifest checks)`);
+    return why !== undefined;
+  };
   const descriptors = (): DriverDescriptor[] => {
-    assert.ok(loaded.plugin, `the plugin module did not load${loaded.loadError ? `: ${loaded.loadError.message}` : ''}`);
     const { container, registry } = freshRegistry();
-    loaded.plugin.register(container);
+    try {
+      loaded.plugin!.register(container);
+    } catch (error) {
+      throw new ConformanceFailure('register(container) to register a driver', `it threw ${(error as Error).message}`, 'register must only resolve the registry token and call registry.register(descriptor, owner)');
+    }
     return registry.list().map((entry) => registry.resolve(entry.type));
   };
 
@@ -86,65 +135,86 @@ export function defineDriverConformance(options: ConformanceOptions): void {
 
     describe('manifest and module', () => {
       it('package.json has a `pie` field with apiVersion 1 and the plugin module path', () => {
-        assert.equal(loaded.pkg.pie?.apiVersion, PLUGIN_API_VERSION, 'pie.apiVersion');
-        assert.equal(typeof loaded.pkg.pie?.plugin, 'string', 'pie.plugin');
+        const pie = loaded.pkg.pie;
+        expectThat(pie?.apiVersion === PLUGIN_API_VERSION, `"pie": { "apiVersion": ${PLUGIN_API_VERSION}, ... } in package.json`, () => `apiVersion ${shown(pie?.apiVersion)}`, `set "pie": { "apiVersion": ${PLUGIN_API_VERSION}, "plugin": "<path of the built ES module>" }`);
+        expectThat(typeof pie?.plugin === 'string', 'pie.plugin, the path of the plugin module', () => shown(pie?.plugin), 'set "pie.plugin" to the built module\'s path relative to package.json, e.g. "./dist/plugin.js"');
       });
       it('package.json has the keywords pie-plugin and pie-driver', () => {
-        assert.ok(loaded.pkg.keywords?.includes('pie-plugin'), 'keyword pie-plugin');
-        assert.ok(loaded.pkg.keywords?.includes('pie-driver'), 'keyword pie-driver');
+        const keywords = loaded.pkg.keywords ?? [];
+        const missing = ['pie-plugin', 'pie-driver'].filter((k) => !keywords.includes(k));
+        expectThat(missing.length === 0, 'the keywords pie-plugin and pie-driver', () => `keywords ${shown(keywords)}`, `add ${missing.map((k) => `"${k}"`).join(' and ')} to "keywords" in package.json`);
       });
       it('the plugin module default-exports { apiVersion: 1, name, register(container) }', () => {
-        assert.ok(loaded.plugin, `module did not load${loaded.loadError ? `: ${loaded.loadError.message}` : ''}`);
-        assert.equal(loaded.plugin.apiVersion, PLUGIN_API_VERSION);
-        assert.equal(typeof loaded.plugin.name, 'string');
-        assert.equal(typeof loaded.plugin.register, 'function');
+        expectThat(loaded.plugin, 'the module named by pie.plugin to import', () => (loaded.loadError ? `an import error: ${loaded.loadError.message.split('\n')[0]}` : 'no module'), 'build the package and check the pie.plugin path');
+        const p = loaded.plugin as unknown as Record<string, unknown>;
+        expectThat(p.apiVersion === PLUGIN_API_VERSION, `default export's apiVersion ${PLUGIN_API_VERSION}`, () => shown(p.apiVersion), `export default { apiVersion: ${PLUGIN_API_VERSION}, name, register }`);
+        expectThat(typeof p.name === 'string' && p.name.length > 0, 'a non-empty name', () => shown(p.name), 'give the default export a name (the package name is usual)');
+        expectThat(typeof p.register === 'function', 'register(container), a function', () => shown(p.register), 'export default { ..., register(container) { container.resolve(DRIVER_REGISTRY).register(descriptor, name) } }');
       });
     });
 
     describe('registration', () => {
-      it('registers at least one driver into a fresh child container and leaves the global container untouched', () => {
-        assert.ok(descriptors().length > 0, 'no driver registered');
-        assert.equal(globalContainer.isRegistered(DRIVER_REGISTRY), false, 'global container gained a registry');
+      it('registers at least one driver into a fresh child container and leaves the global container untouched', function () {
+        if (cannotRegister(this)) return;
+        const count = descriptors().length;
+        expectThat(count > 0, 'at least one driver registered', () => 'none', 'call registry.register(descriptor, owner) in register(container)');
+        expectThat(!globalContainer.isRegistered(DRIVER_REGISTRY), 'the global container left alone', () => 'a registry registered in it', 'register only into the container register() is given, never the global one');
       });
-      it('can register again into another fresh container', () => {
+      it('can register again into another fresh container', function () {
+        if (cannotRegister(this)) return;
         const first = descriptors().map((d) => d.type);
-        assert.deepEqual(descriptors().map((d) => d.type), first);
+        const second = descriptors().map((d) => d.type);
+        expectThat(shown(first) === shown(second), `the same drivers again (${shown(first)})`, () => shown(second), 'keep no state between register calls: a host may create several containers');
       });
     });
 
     describe('descriptor', () => {
-      it('has a type, aliases, schema, validate, create, examples and supports', () => {
+      it('has a type, aliases, schema, validate, create, examples and supports', function () {
+        if (cannotRegister(this)) return;
         for (const d of descriptors()) {
-          assert.equal(typeof d.type, 'string', 'type');
-          assert.ok(Array.isArray(d.aliases) && d.aliases.every((a) => typeof a === 'string'), `${d.type}: aliases`);
-          assert.ok(d.schema !== null && typeof d.schema === 'object', `${d.type}: schema`);
-          assert.equal(typeof d.validate, 'function', `${d.type}: validate`);
-          assert.equal(typeof d.create, 'function', `${d.type}: create`);
-          assert.ok(Array.isArray(d.examples) && d.examples.length > 0, `${d.type}: examples`);
-          assert.ok(d.supports !== null && typeof d.supports === 'object', `${d.type}: supports`);
+          const name = typeof d.type === 'string' ? d.type : 'the descriptor';
+          expectThat(typeof d.type === 'string', 'type, a string', () => shown(d.type), 'give the descriptor its canonical driver type');
+          expectThat(Array.isArray(d.aliases) && d.aliases.every((a) => typeof a === 'string'), `${name}: aliases, an array of strings`, () => shown(d.aliases), 'use aliases: [] when there are none');
+          expectThat(d.schema !== null && typeof d.schema === 'object', `${name}: schema, a JSON Schema object`, () => shown(d.schema), 'give the draft-07 JSON Schema of the [model.driver] table');
+          expectThat(typeof d.validate === 'function', `${name}: validate(table), a function`, () => shown(d.validate), 'validate the table against the schema and return { ok, config, problems }');
+          expectThat(typeof d.create === 'function', `${name}: create(options), a function`, () => shown(d.create), 'return a driver instance from create(options)');
+          expectThat(Array.isArray(d.examples) && d.examples.length > 0, `${name}: examples, at least one valid table`, () => shown(d.examples), 'list at least one valid [model.driver] table');
+          expectThat(d.supports !== null && typeof d.supports === 'object', `${name}: supports, an object`, () => shown(d.supports), 'declare supports: { start: boolean, rejects?: [...] }');
+          for (const entry of d.supports?.rejects ?? []) {
+            expectThat(REJECTABLE_FEATURES.includes(entry.feature), `${name}: supports.rejects features among ${REJECTABLE_FEATURES.join(', ')}`, () => shown(entry.feature), 'name one of those features, with the code your driver answers');
+          }
         }
       });
-      it('its schema compiles under Ajv strict mode as draft-07 and documents every property', () => {
+      it('its schema compiles under Ajv strict mode as draft-07 and documents every property', function () {
+        if (cannotRegister(this)) return;
         for (const d of descriptors()) {
-          assert.ok(d.schema && typeof d.schema === 'object', `${d.type}: schema missing`);
-          assert.equal(d.schema.$schema, 'http://json-schema.org/draft-07/schema#', `${d.type}: $schema`);
-          createAjv().compile(d.schema);
-          assert.deepEqual(undocumented(d.schema as SchemaNode, d.type, []), [], `${d.type}: properties without description`);
+          expectThat(d.schema && typeof d.schema === 'object', `${d.type}: a schema`, () => shown(d.schema), 'give the descriptor its JSON Schema');
+          expectThat(d.schema.$schema === 'http://json-schema.org/draft-07/schema#', `${d.type}: $schema draft-07`, () => shown(d.schema.$schema), 'set "$schema": "http://json-schema.org/draft-07/schema#"');
+          try {
+            createAjv().compile(d.schema);
+          } catch (error) {
+            throw new ConformanceFailure(`${d.type}: a schema Ajv compiles in strict mode`, (error as Error).message, 'fix the schema where Ajv says (unknown keywords need a vocabulary)');
+          }
+          const missing = undocumented(d.schema as SchemaNode, d.type, []);
+          expectThat(missing.length === 0, `${d.type}: a description on every property`, () => `none on ${missing.join(', ')}`, 'add "description" to each, editors show it');
         }
       });
-      it('validate rejects garbage with problems that name a path, and accepts its own examples', () => {
+      it('validate rejects garbage with problems that name a path, and accepts its own examples', function () {
+        if (cannotRegister(this)) return;
         for (const d of descriptors()) {
           for (const garbage of [null, 42, 'x', [], { type: d.type, no_such_key_anywhere: true }]) {
             const result = d.validate(garbage);
-            assert.equal(result.ok, false, `${d.type}: accepted ${JSON.stringify(garbage)}`);
+            expectThat(result.ok === false, `${d.type}: validate(${shown(garbage)}) to fail`, () => 'ok: true', 'validate against the schema with additionalProperties: false');
             if (!result.ok) {
-              assert.ok(result.problems.length > 0, 'no problems listed');
-              for (const p of result.problems) assert.ok(typeof p.path === 'string' && p.path.length > 0 && typeof p.message === 'string' && p.message.length > 0, `problem ${JSON.stringify(p)}`);
+              expectThat(result.problems.length > 0, `${d.type}: problems for ${shown(garbage)}`, () => 'an empty list', 'list at least one { path, message }');
+              for (const p of result.problems) {
+                expectThat(typeof p.path === 'string' && p.path.length > 0 && typeof p.message === 'string' && p.message.length > 0, `${d.type}: problems with a path and a message`, () => shown(p), 'give each problem the TOML path and a sentence');
+              }
             }
           }
           for (const example of d.examples) {
             const result = d.validate(example);
-            assert.equal(result.ok, true, `${d.type}: rejected its example ${JSON.stringify(example)}: ${JSON.stringify(result.problems)}`);
+            expectThat(result.ok, `${d.type}: its example ${shown(example)} to validate`, () => shown(result.problems), 'make the examples valid, or the schema accept them');
           }
         }
       });
@@ -154,9 +224,17 @@ export function defineDriverConformance(options: ConformanceOptions): void {
       let instance: DriverInstance | undefined;
       let descriptor: DriverDescriptor | undefined;
       const pids: number[] = [];
-      const skipUnlessStartable = (test: { skip(): void }) => {
-        descriptor ??= loaded.plugin ? descriptors()[0] : undefined;
-        if (!descriptor?.supports?.start) test.skip();
+      /** True when the driver cannot be started here: the check is skipped, with why. */
+      const cannotStart = (test: { skip(reason?: string): void }): boolean => {
+        if (cannotRegister(test)) return true;
+        descriptor ??= descriptors()[0];
+        if (descriptor?.supports?.start) return false;
+        test.skip('skipped: supports.start is false (this machine cannot start the driver)');
+        return true;
+      };
+      const started = (): DriverInstance => {
+        expectThat(instance, 'a started driver', () => 'none: start failed above', 'fix "starts and reports capabilities" first');
+        return instance;
       };
 
       after(async () => {
@@ -164,42 +242,39 @@ export function defineDriverConformance(options: ConformanceOptions): void {
       });
 
       it('starts and reports capabilities', async function () {
-        skipUnlessStartable(this);
+        if (cannotStart(this)) return;
         this.timeout?.(options.startTimeoutMs ?? 60_000);
         instance = descriptor!.create({ model: { name: 'conformance', hf_repo: 'conformance/model' }, table: descriptor!.examples[0], ...descriptor!.supports.conformance });
-        const caps = await instance.start();
+        const caps = (await instance.start()) as unknown as Record<string, unknown>;
         for (const key of ['max_forward_tokens', 'max_forward_requests', 'total_pages', 'kv_page_size', 'vocab_size']) {
-          assert.equal(typeof (caps as unknown as Record<string, unknown>)[key], 'number', `capability ${key}`);
+          expectThat(typeof caps[key] === 'number', `capability ${key}, a number`, () => shown(caps[key]), "report Pie's capability fields (snake_case) from start()");
         }
         for (const s of (await instance.status()) as { pid?: unknown }[]) if (typeof s.pid === 'number') pids.push(s.pid);
       });
 
       it('answers a greedy forward with one token', async function () {
-        skipUnlessStartable(this);
-        assert.ok(instance, 'the driver did not start');
-        const results = await instance.forward(conformanceRequests.greedy());
-        assert.equal(results.length, 1);
+        if (cannotStart(this)) return;
+        const results = await started().forward(conformanceRequests.greedy());
+        expectThat(results.length === 1, 'one result for one request', () => `${results.length} results`, 'answer exactly one result per request, in order');
         const [result] = results;
-        assert.ok(result && 'tokens' in result && result.tokens.length === 1, `expected one token, got ${JSON.stringify(result)}`);
+        expectThat(result && 'tokens' in result && result.tokens.length === 1, 'one token for a greedy sampler', () => shown(result), 'sample one token per request with a sampler');
       });
 
       it('answers each declared unsupported feature with its code, next to a good request', async function () {
-        skipUnlessStartable(this);
-        assert.ok(instance, 'the driver did not start');
+        if (cannotStart(this)) return;
         for (const { feature, code } of descriptor!.supports.rejects ?? []) {
           const build = conformanceRequests.rejected[feature];
-          assert.ok(build, `the kit has no request for feature ${feature}`);
-          const results = await instance.forward(build());
-          assert.equal(results.length, 2, `${feature}: one result per request`);
-          assert.ok(results[0] && 'error' in results[0] && results[0].error.code === code, `${feature}: expected ${code}, got ${JSON.stringify(results[0])}`);
-          assert.ok(results[1] && 'tokens' in results[1], `${feature}: the good request beside it failed: ${JSON.stringify(results[1])}`);
+          expectThat(build, `a feature the kit knows (${REJECTABLE_FEATURES.join(', ')})`, () => shown(feature), 'name one of those in supports.rejects');
+          const results = await started().forward(build());
+          expectThat(results.length === 2, `${feature}: one result per request`, () => `${results.length} results`, 'answer exactly one result per request, in order');
+          expectThat(results[0] && 'error' in results[0] && results[0].error.code === code, `${feature}: the code ${code}`, () => shown(results[0]), 'refuse that request alone with the declared code');
+          expectThat(results[1] && 'tokens' in results[1], `${feature}: the good request beside it served`, () => shown(results[1]), 'fail only the request that carries the feature');
         }
       });
 
       it('dispose leaves no process behind', async function () {
-        skipUnlessStartable(this);
-        assert.ok(instance, 'the driver did not start');
-        await instance.dispose();
+        if (cannotStart(this)) return;
+        await started().dispose();
         instance = undefined;
         for (const pid of pids) {
           let alive = true;
@@ -208,7 +283,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
           } catch {
             alive = false;
           }
-          assert.equal(alive, false, `process ${pid} is still running`);
+          expectThat(!alive, `process ${pid} ended by dispose()`, () => 'still running', 'stop every process the driver started, then force them');
         }
       });
     });
