@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { FrameDecoder } from '../src/runtime/frame-codec.js';
-import { packageRoot } from '../src/plugin/config/schema-files.js';
+import { packageRoot } from '../src/config/schema-files.js';
 
 /** A Python process that echoes frames, on descriptors 4 and 5 like the runtime's channel. */
 export class EchoPeer {

@@ -133,8 +133,8 @@ ${code}
 
 const outputs = [
   ['schema/pie.schema.json', JSON.stringify(pieSchema(), null, 2) + '\n'],
-  ['src/plugin/config/generated/driver-config.ts', await driverTypes()],
-  ['src/plugin/config/generated/driver-validate.js', driverValidatorModule()],
+  ['src/config/generated/driver-config.ts', await driverTypes()],
+  ['src/config/generated/driver-validate.js', driverValidatorModule()],
 ];
 const readme = readmeWithTable();
 if (readme) outputs.push(['README.md', readme]);

@@ -1,6 +1,6 @@
-import { formatProblem } from '../plugin/config/config-problem.js';
-import { ConfigFileError, type PieFileValidation, validatePieFile } from '../plugin/config/pie-file-validator.js';
-import { TomlSyntaxError } from '../plugin/config/toml-document.js';
+import { formatProblem } from '../config/config-problem.js';
+import { ConfigFileError, type PieFileValidation, validatePieFile } from '../config/pie-file-validator.js';
+import { TomlSyntaxError } from '../config/toml-document.js';
 import { CliError } from './cli-error.js';
 
 export interface SelectedModel {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { DependencyContainer } from 'tsyringe';
 import type { DriverRegistry } from '../plugin/driver-contract.js';
 import { type DiscoveryReport, discoverPlugins } from '../plugin/discovery.js';
-import { packageRoot } from '../plugin/config/schema-files.js';
+import { packageRoot } from '../config/schema-files.js';
 import { createHost } from './local-host.js';
 
 /**

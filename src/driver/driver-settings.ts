@@ -1,4 +1,4 @@
-import type { ResolvedDriverConfig } from '../plugin/config/resolved-config.js';
+import type { ResolvedDriverConfig } from '../config/resolved-config.js';
 
 /** Everything one driver instance is started with. */
 export interface DriverSettings {

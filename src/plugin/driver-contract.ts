@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Capabilities, ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
-import type { ConfigProblem } from './config/config-problem.js';
+import type { ConfigProblem } from '../config/config-problem.js';
 
 /** What `validate` returns: the resolved configuration, or the problems (TOML paths and messages). */
 export type DriverValidationResult<Config = unknown> = { ok: true; config: Config; problems: [] } | { ok: false; problems: ConfigProblem[] };

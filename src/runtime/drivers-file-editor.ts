@@ -1,5 +1,5 @@
 import type { AST } from 'toml-eslint-parser';
-import { TomlDocument } from '../plugin/config/toml-document.js';
+import { TomlDocument } from '../config/toml-document.js';
 
 export type InterpreterKey = 'venv' | 'python';
 

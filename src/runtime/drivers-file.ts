@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { TomlDocument } from '../plugin/config/toml-document.js';
+import { TomlDocument } from '../config/toml-document.js';
 
 /** An interpreter setting in `$PIE_HOME/drivers.toml`: a venv folder or an interpreter path. */
 export interface InterpreterSetting {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { packageRoot } from '../plugin/config/schema-files.js';
+import { packageRoot } from '../config/schema-files.js';
 
 /**
  * The Python runtime's own folder (`python/` of this package). Runtimes and probes run with it as

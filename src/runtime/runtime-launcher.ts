@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Capabilities } from '../capabilities/forward-types.js';
-import type { ResolvedDriverConfig } from '../plugin/config/resolved-config.js';
+import type { ResolvedDriverConfig } from '../config/resolved-config.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import { libraryPathWith, wheelLibraryDirs } from './library-path.js';
 import type { Logger } from './logger.js';

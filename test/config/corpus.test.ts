@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { validatePieToml } from '../../src/plugin/config/pie-file-validator.js';
+import { validatePieToml } from '../../src/config/pie-file-validator.js';
 import { fixtures } from '../helpers/package-paths.js';
 import { taploVerdicts } from '../helpers/taplo.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { loadSchema } from '../../src/plugin/config/schema-files.js';
-import { validateDriverTable } from '../../src/plugin/config/driver-validator.js';
+import { loadSchema } from '../../src/config/schema-files.js';
+import { validateDriverTable } from '../../src/config/driver-validator.js';
 import { OPTION_BOUNDS, type OptionBound } from './option-bounds.js';
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema> };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { loadSchema } from '../../src/plugin/config/schema-files.js';
+import { loadSchema } from '../../src/config/schema-files.js';
 import { repoRoot } from '../helpers/package-paths.js';
 
 type Prop = { default?: unknown; not?: unknown; description: string };

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { createAjv } from '../../src/plugin/config/ajv-instance.js';
-import { loadSchema } from '../../src/plugin/config/schema-files.js';
+import { createAjv } from '../../src/config/ajv-instance.js';
+import { loadSchema } from '../../src/config/schema-files.js';
 import { repoRoot } from '../helpers/package-paths.js';
 
 type Schema = { properties?: Record<string, Schema>; description?: string; not?: unknown; definitions?: Record<string, Schema>; items?: Schema };

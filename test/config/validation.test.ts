@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { validateDriverTable } from '../../src/plugin/config/driver-validator.js';
-import { validatePieToml } from '../../src/plugin/config/pie-file-validator.js';
-import { TomlSyntaxError } from '../../src/plugin/config/toml-document.js';
+import { validateDriverTable } from '../../src/config/driver-validator.js';
+import { validatePieToml } from '../../src/config/pie-file-validator.js';
+import { TomlSyntaxError } from '../../src/config/toml-document.js';
 
 describe('validateDriverTable', () => {
   it('fills every default and canonicalises type and device', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createAjv } from '../../src/plugin/config/ajv-instance.js';
-import { loadSchema } from '../../src/plugin/config/schema-files.js';
+import { createAjv } from '../../src/config/ajv-instance.js';
+import { loadSchema } from '../../src/config/schema-files.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { OperationError } from '../../src/capabilities/operation-error.js';
 import { groupAlive } from '../../src/runtime/process-group.js';

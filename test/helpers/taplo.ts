@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { schemaPaths } from '../../src/plugin/config/schema-files.js';
+import { schemaPaths } from '../../src/config/schema-files.js';
 import { repoRoot } from './package-paths.js';
 
 const taplo = join(repoRoot, 'node_modules', '.bin', 'taplo');

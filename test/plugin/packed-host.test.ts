@@ -165,6 +165,25 @@ describe('a fresh host project that installs the packed package', function () {
     expect(failing?.stdout).to.contain('✗ package.json has the keywords pie-plugin and pie-driver: expected the keywords pie-plugin and pie-driver, found keywords ["pie-plugin"]; fix: add "pie-driver" to "keywords" in package.json');
   });
 
+  it('compiles every README code block marked ts compile or ts run, and runs the ts run ones as written', async () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/^```ts (run|compile)\n([\s\S]*?)^```$/gm)].map((m, i) => ({ mode: m[1]!, file: `readme-${i}.mts`, code: m[2]! }));
+    expect(blocks.map((b) => b.mode)).to.include.members(['run', 'compile']);
+    for (const block of blocks) writeFileSync(join(host, block.file), block.code);
+    writeFileSync(join(host, 'pie.toml'), readFileSync(join(repoRoot, 'examples', 'pie.toml'), 'utf8'));
+    writeFileSync(join(host, 'tsconfig.readme.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, outDir: 'readme-out', types: ['node', 'mocha'] },
+      files: blocks.map((b) => b.file),
+    }));
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.readme.json', '--typeRoots', join(repoRoot, 'node_modules', '@types')], { cwd: host }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
+    expect('failed' in compiled ? compiled.stdout : '', 'README code does not compile').to.equal('');
+    for (const block of blocks.filter((b) => b.mode === 'run')) {
+      const { stdout } = await run(process.execPath, [join(host, 'readme-out', block.file.replace('.mts', '.mjs'))], { cwd: host });
+      expect(stdout, block.file).to.contain(`32000 ${JSON.stringify([{ tokens: greedyContinuation([1, 2, 3], 1) }])}`);
+    }
+  });
+
   it('validates the shipped example with the installed CLI', async () => {
     const cli = join(host, 'node_modules', 'pie-driver-tensorrt-llm', 'dist', 'src', 'cli', 'main.js');
     const { stdout } = await run(process.execPath, [cli, 'validate', join(host, 'node_modules', 'pie-driver-tensorrt-llm', 'examples', 'pie.toml')], { cwd: host });

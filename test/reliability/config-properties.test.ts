@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { validatePieToml } from '../../src/plugin/config/pie-file-validator.js';
-import { loadSchema } from '../../src/plugin/config/schema-files.js';
+import { validatePieToml } from '../../src/config/pie-file-validator.js';
+import { loadSchema } from '../../src/config/schema-files.js';
 import { taploVerdicts } from '../helpers/taplo.js';
 import { budget } from '../helpers/test-budget.js';
 

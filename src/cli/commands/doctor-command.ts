@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../plugin/config/pie-file-validator.js';
-import { TomlSyntaxError } from '../../plugin/config/toml-document.js';
+import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../config/pie-file-validator.js';
+import { TomlSyntaxError } from '../../config/toml-document.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { type Check, interpreterCheck, interpreterFailure, probeChecks } from '../doctor/doctor-checks.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { schemaPaths } from '../../plugin/config/schema-files.js';
+import { schemaPaths } from '../../config/schema-files.js';
 import type { Output } from '../output.js';
 
 export function registerSchemaCommand(program: Command, output: Output): void {

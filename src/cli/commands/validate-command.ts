@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatProblem } from '../../plugin/config/config-problem.js';
-import { ConfigFileError, validatePieFile } from '../../plugin/config/pie-file-validator.js';
-import { TomlSyntaxError } from '../../plugin/config/toml-document.js';
+import { formatProblem } from '../../config/config-problem.js';
+import { ConfigFileError, validatePieFile } from '../../config/pie-file-validator.js';
+import { TomlSyntaxError } from '../../config/toml-document.js';
 import { CliError } from '../cli-error.js';
 import { type Output, printJson } from '../output.js';
 

@@ -1,4 +1,4 @@
-import type { ResolvedModel } from '../../plugin/config/pie-file-validator.js';
+import type { ResolvedModel } from '../../config/pie-file-validator.js';
 import type { ResolvedInterpreter } from '../../runtime/interpreter-resolver.js';
 import type { ProbeReport } from '../../runtime/runtime-probe.js';
 

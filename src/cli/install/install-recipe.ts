@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { packageRoot } from '../../plugin/config/schema-files.js';
+import { packageRoot } from '../../config/schema-files.js';
 import { findOnPath } from '../../runtime/executable-lookup.js';
 
 /** One command of the recipe, run without a shell. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { container as globalContainer } from 'tsyringe';
 import { DRIVER_REGISTRY, PLUGIN_API_VERSION } from '../api-version.js';
-import { createAjv } from '../config/ajv-instance.js';
+import { createAjv } from '../../config/ajv-instance.js';
 import type { DriverDescriptor, DriverInstance, PiePluginModule } from '../driver-contract.js';
 import { ReferenceDriverRegistry } from '../reference-registry.js';
 import { conformanceRequests } from './conformance-requests.js';

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-/** The package root: two levels above dist/src/plugin/config at run time. */
-export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+/** The package root: three levels above dist/src/config at run time. */
+export const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const schemaPaths = {
   driver: join(packageRoot, 'schema', 'driver.schema.json'),
