@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { combineCapabilities } from '../../src/capabilities/capability-report.js';
+import { isRequestErrorCode } from '../../src/capabilities/error-codes.js';
+import type { Capabilities, ForwardResult } from '../../src/capabilities/forward-types.js';
+import { OperationError } from '../../src/capabilities/operation-error.js';
+import { MalformedBatchError, RequestGate } from '../../src/capabilities/request-gate.js';
+import { ReplayTracker } from '../../src/capabilities/replay-tracker.js';
+import { shownValue } from '../../src/capabilities/shown-value.js';
+import { batchOf, GREEDY } from '../helpers/driver-fixture.js';
+
+const gate = () => new RequestGate(new ReplayTracker());
+const message = (result: ForwardResult | undefined) => (result && 'error' in result ? `${result.error.code}: ${result.error.message}` : 'served');
+const first = (batch: unknown) => message(gate().classify(batch).results[0]);
+
+describe('request gate messages: each names what is wrong and where', () => {
+  it('for malformed requests and samplers', () => {
+    const one = (sampler: unknown) => first(batchOf([[1, [1], 0, sampler as Record<string, unknown>]]));
+    expect(one(7)).to.equal('INVALID_REQUEST: a sampler must be an object, found 7');
+    expect(one({ type: 3 })).to.equal('INVALID_REQUEST: a sampler needs a string `type`, found 3');
+    expect(one({ type: 'beam' })).to.equal('INVALID_REQUEST: unknown sampler type "beam"; expected multinomial, top_k, top_p, min_p or top_k_top_p');
+    expect(one({ type: 'top_k', temperature: 1, k: -1 })).to.equal('INVALID_REQUEST: sampler top_k needs an integer k ≥ 0, found -1');
+    expect(one({ type: 'top_p', temperature: 1, p: 2 })).to.equal('INVALID_REQUEST: sampler top_p needs p in [0, 1], found 2');
+    expect(one({ type: 'multinomial', temperature: 1, seed: 0.5 })).to.equal('INVALID_REQUEST: sampler multinomial needs an integer seed ≥ 0 (at most 2^53 - 1), found 0.5');
+    expect(one({ type: 'min_p', temperature: 1, p: 0.3 })).to.equal("UNSUPPORTED_SAMPLER: min_p sampling is not applied by TensorRT-LLM 1.2.1's TorchSampler; use top_p or top_k, or set llm_kwargs.sampler_type = \"TRTLLMSampler\"");
+    expect(one({ type: 'min_p', temperature: 1, p: 0 }), 'min_p 0 filters nothing: honoured').to.equal('served');
+    expect(first({ ...batchOf([[-1, [1], 0, GREEDY]]) })).to.equal('INVALID_REQUEST: context id -1 is not a non-negative safe integer');
+    expect(first(batchOf([[1, [-2], 0, GREEDY]]))).to.equal('INVALID_REQUEST: token id -2 is not a non-negative integer');
+    expect(first({ ...batchOf([[1, [1], 0, GREEDY]]), position_ids: [0.5] })).to.equal('INVALID_REQUEST: position 0.5 is not a non-negative integer');
+    const limited = gate();
+    limited.setLimits({ maxRequests: 10, maxTokens: 10, maxModelLen: 8 });
+    expect(message(limited.classify(batchOf([[1, [1], 8, GREEDY]])).results[0])).to.equal("INVALID_REQUEST: position 8 is past the model's length (max_model_len 8)");
+    expect(first({ ...batchOf([[1, [1, 2], 0, GREEDY]]), sampling_indices: [1, 1], sampling_indptr: [0, 2] })).to.equal('INVALID_REQUEST: 2 sampling indices for 1 samplers');
+    expect(first(batchOf([[1, [1], 0, GREEDY]], { adapter_bindings: [{ adapter_id: 'x' }] }))).to.equal('INVALID_REQUEST: adapter binding {"adapter_id": "x"} has no integer adapter_id');
+    expect(first(batchOf([[1, [], 0, GREEDY]]))).to.equal('INVALID_REQUEST: a request with a sampler needs at least one token');
+    expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { masks: [[0, 1]], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: 1 mask rows for 2 tokens');
+    expect(first(batchOf([[1, [1], 0, GREEDY]], { masks: [['x']], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: a mask row must be a list of non-negative run lengths');
+  });
+
+  it('for a batch whose structure is broken (every request alike)', () => {
+    const base = batchOf([[1, [1], 0, GREEDY], [2, [2], 0, GREEDY]]) as unknown as Record<string, unknown>;
+    const all = (batch: Record<string, unknown>) => gate().classify(batch).results.map(message);
+    expect(all({ ...base, qo_indptr: [0, 1] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must have 3 entries (requests + 1)'));
+    expect(all({ ...base, qo_indptr: [1, 1, 2] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must start at 0'));
+    expect(all({ ...base, qo_indptr: [0, 1, 3] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` ends at 3 but there are 2 entries'));
+    expect(all({ ...base, qo_indptr: undefined })).to.deep.equal(Array(2).fill('INVALID_REQUEST: the batch needs `qo_indptr`'));
+    expect(all({ ...base, token_ids: 'x' })).to.deep.equal(Array(2).fill('INVALID_REQUEST: the batch needs `token_ids` and `position_ids`'));
+    expect(all({ ...base, samplers: 5 })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `samplers` must be an array'));
+    expect(all({ ...base, sampler_indptr: undefined })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `samplers` needs `sampler_indptr`'));
+    expect(all({ ...base, adapter_bindings: [1] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `adapter_bindings` must have one entry per request'));
+    expect(all({ ...base, has_user_mask: true })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `has_user_mask` is set but the batch carries no `masks`'));
+    expect(all({ ...base, extra: 1 })).to.deep.equal(Array(2).fill('INVALID_REQUEST: the batch has no field "extra" (Pie\'s ForwardRequest fields only)'));
+    expect(() => gate().classify([])).to.throw(MalformedBatchError, '`batch` must be an object');
+  });
+
+  it('errors carry their class names and the codes are recognised exactly', () => {
+    expect(new MalformedBatchError('x').name).to.equal('MalformedBatchError');
+    expect(new OperationError('INVALID_REQUEST', 'x').name).to.equal('OperationError');
+    expect(isRequestErrorCode('UNSUPPORTED_SAMPLER')).to.equal(true);
+    expect(isRequestErrorCode('NOT_A_CODE')).to.equal(false);
+    expect(isRequestErrorCode(7)).to.equal(false);
+  });
+
+  it('reports a sampler feature only when every replica has it', () => {
+    const caps = (seeded: boolean) => ({ supports_seeded_sampling: seeded, supports_min_p: seeded, vocab_size: 1 }) as unknown as Capabilities;
+    expect(combineCapabilities([{ device: 'a', capabilities: caps(true) }, { device: 'b', capabilities: caps(true) }])).to.include({ supports_seeded_sampling: true, supports_min_p: true });
+    expect(combineCapabilities([{ device: 'a', capabilities: caps(true) }, { device: 'b', capabilities: caps(false) }])).to.include({ supports_seeded_sampling: false, supports_min_p: false });
+    expect(() => combineCapabilities([])).to.throw('no replica reported capabilities');
+  });
+});
+
+describe('shownValue: a client value in a message, bounded', () => {
+  it('shows scalars, strings, arrays and objects, cutting length and depth', () => {
+    expect(shownValue(null)).to.equal('null');
+    expect(shownValue(undefined)).to.equal('undefined');
+    expect(shownValue(7)).to.equal('7');
+    expect(shownValue(10n)).to.equal('10n');
+    expect(shownValue('a"b')).to.equal('"a\\"b"');
+    expect(shownValue('x'.repeat(100))).to.equal(`"${'x'.repeat(56)}...`);
+    expect(shownValue([1, 2])).to.equal('[1, 2]');
+    expect(shownValue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('[1, 2, 3, 4, 5, 6, 7, 8, ... (10 items)]');
+    expect(shownValue({ a: 1, b: [2] })).to.equal('{"a": 1, "b": [2]}');
+    expect(shownValue(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, i])))).to.equal('{"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, ...}');
+    expect(shownValue({ ['y'.repeat(50)]: 1 })).to.equal(`{"${'y'.repeat(37)}...": 1}`);
+    expect(shownValue([[[[1]]]])).to.equal('[[[[...]]]]');
+    expect(shownValue({ a: { b: { c: { d: 1 } } } })).to.equal('{"a": {"b": {"c": {...}}}}');
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(shownValue(deep)).to.equal('[[[[...]]]]');
+  });
+});
