@@ -85,9 +85,9 @@ async function wireTypes() {
   });
 }
 
-/** The README's option reference, rebuilt from the schema between its two markers. */
+/** The operators' option reference (docs/operators.md), rebuilt from the schema between its two markers. */
 function readmeWithTable() {
-  const readmePath = join(root, 'README.md');
+  const readmePath = join(root, 'docs', 'operators.md');
   if (!existsSync(readmePath)) return null;
   const readme = readFileSync(readmePath, 'utf8');
   const start = '<!-- options-table:start -->';
@@ -137,7 +137,7 @@ const outputs = [
   ['src/config/generated/driver-validate.js', driverValidatorModule()],
 ];
 const readme = readmeWithTable();
-if (readme) outputs.push(['README.md', readme]);
+if (readme) outputs.push(['docs/operators.md', readme]);
 const wire = await wireTypes();
 if (wire) outputs.push(['src/runtime/generated/wire-messages.ts', wire]);
 

@@ -1,4 +1,4 @@
-/** Per-request error codes: stable, documented in the README, shared with the Python runtime. */
+/** Per-request error codes: stable, documented in docs/hosts.md, shared with the Python runtime. */
 export const REQUEST_ERROR_CODES = {
   INVALID_REQUEST: 'the request is malformed (inconsistent indptr arrays, negative position, mask runs that do not add up)',
   UNSUPPORTED_ATTENTION_MASK: 'a mask row that is not exactly causal',

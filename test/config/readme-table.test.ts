@@ -6,8 +6,8 @@ import { repoRoot } from '../helpers/package-paths.js';
 
 type Prop = { default?: unknown; not?: unknown; description: string };
 
-describe('README option reference', () => {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+describe('option reference (docs/operators.md)', () => {
+  const readme = readFileSync(join(repoRoot, 'docs', 'operators.md'), 'utf8');
   const table = readme.slice(readme.indexOf('<!-- options-table:start -->'), readme.indexOf('<!-- options-table:end -->'));
   const rows = new Map<string, string[]>();
   for (const line of table.split('\n')) {

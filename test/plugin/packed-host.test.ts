@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { greedyContinuation } from '../helpers/driver-fixture.js';
 
 const run = promisify(execFile);
 
-/** A host as the README describes one: its own registry, the plugin registered into a child container. */
+/** A host as docs/hosts.md describes one: its own registry, the plugin registered into a child container. */
 const CJS_HOST = `require('reflect-metadata');
 const { container } = require('tsyringe');
 const { plugin, ReferenceDriverRegistry, DRIVER_REGISTRY } = require('pie-driver-tensorrt-llm');
@@ -31,7 +31,7 @@ async function main() {
 main().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-/** A plugin package written from the README's list of what the kit requires. */
+/** A plugin package written from docs/plugin-authors.md's list of what the kit requires. */
 const DOCS_PLUGIN = `const schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
@@ -165,8 +165,8 @@ describe('a fresh host project that installs the packed package', function () {
     expect(failing?.stdout).to.contain('✗ package.json has the keywords pie-plugin and pie-driver: expected the keywords pie-plugin and pie-driver, found keywords ["pie-plugin"]; fix: add "pie-driver" to "keywords" in package.json');
   });
 
-  it('compiles every README code block marked ts compile or ts run, and runs the ts run ones as written', async () => {
-    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  it('compiles every README and docs code block marked ts compile or ts run, and runs the ts run ones as written', async () => {
+    const readme = ['README.md', ...readdirSync(join(repoRoot, 'docs')).map((f) => join('docs', f))].map((f) => readFileSync(join(repoRoot, f), 'utf8')).join('\n');
     const blocks = [...readme.matchAll(/^```ts (run|compile)\n([\s\S]*?)^```$/gm)].map((m, i) => ({ mode: m[1]!, file: `readme-${i}.mts`, code: m[2]! }));
     expect(blocks.map((b) => b.mode)).to.include.members(['run', 'compile']);
     for (const block of blocks) writeFileSync(join(host, block.file), block.code);
@@ -177,7 +177,7 @@ describe('a fresh host project that installs the packed package', function () {
     }));
     const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
     const compiled = await run(process.execPath, [tsc, '-p', 'tsconfig.readme.json', '--typeRoots', join(repoRoot, 'node_modules', '@types')], { cwd: host }).catch((e: { stdout: string }) => ({ stdout: e.stdout, failed: true }));
-    expect('failed' in compiled ? compiled.stdout : '', 'README code does not compile').to.equal('');
+    expect('failed' in compiled ? compiled.stdout : '', 'documented code does not compile').to.equal('');
     for (const block of blocks.filter((b) => b.mode === 'run')) {
       const { stdout } = await run(process.execPath, [join(host, 'readme-out', block.file.replace('.mts', '.mjs'))], { cwd: host });
       expect(stdout, block.file).to.contain(`32000 ${JSON.stringify([{ tokens: greedyContinuation([1, 2, 3], 1) }])}`);
