@@ -33,6 +33,8 @@ describe('request gate messages: each names what is wrong and where', () => {
     expect(first(batchOf([[1, [1], 0, GREEDY]], { adapter_bindings: [{ adapter_id: 'x' }] }))).to.equal('INVALID_REQUEST: adapter binding {"adapter_id": "x"} has no integer adapter_id');
     expect(first(batchOf([[1, [], 0, GREEDY]]))).to.equal('INVALID_REQUEST: a request with a sampler needs at least one token');
     expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { masks: [[0, 1]], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: 1 mask rows for 2 tokens');
+    const second = gate().classify(batchOf([[1, [1], 0, GREEDY], [2, [1, 2, 3], 0, GREEDY]], { masks: [[0, 1], [0, 1]], mask_indptr: [0, 1, 2] })).results[1];
+    expect(message(second), 'a request not at the start of the batch').to.equal('INVALID_REQUEST: 1 mask rows for 3 tokens');
     expect(first(batchOf([[1, [1], 0, GREEDY]], { masks: [['x']], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: a mask row must be a list of non-negative run lengths');
   });
 
@@ -78,6 +80,9 @@ describe('shownValue: a client value in a message, bounded', () => {
     expect(shownValue('x'.repeat(100))).to.equal(`"${'x'.repeat(56)}...`);
     expect(shownValue([1, 2])).to.equal('[1, 2]');
     expect(shownValue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('[1, 2, 3, 4, 5, 6, 7, 8, ... (10 items)]');
+    expect(shownValue([1, 2, 3, 4, 5, 6, 7, 8]), 'exactly eight: all shown').to.equal('[1, 2, 3, 4, 5, 6, 7, 8]');
+    expect(shownValue(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`k${i}`, i]))), 'exactly eight keys').to.equal('{"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7}');
+    expect(shownValue({ ['z'.repeat(40)]: 1 }), 'a 40-character key in full').to.equal(`{"${'z'.repeat(40)}": 1}`);
     expect(shownValue({ a: 1, b: [2] })).to.equal('{"a": 1, "b": [2]}');
     expect(shownValue(Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, i])))).to.equal('{"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, "k7": 7, ...}');
     expect(shownValue({ ['y'.repeat(50)]: 1 })).to.equal(`{"${'y'.repeat(37)}...": 1}`);
