@@ -67,6 +67,9 @@ describe('request gate messages: each names what is wrong and where', () => {
     expect(combineCapabilities([{ device: 'a', capabilities: caps(true) }, { device: 'b', capabilities: caps(true) }])).to.include({ supports_seeded_sampling: true, supports_min_p: true });
     expect(combineCapabilities([{ device: 'a', capabilities: caps(true) }, { device: 'b', capabilities: caps(false) }])).to.include({ supports_seeded_sampling: false, supports_min_p: false });
     expect(() => combineCapabilities([])).to.throw('no replica reported capabilities');
+    // Limits: the smallest across replicas, so a batch that fits one fits any.
+    const limits = (n: number) => ({ max_forward_tokens: n, max_forward_requests: n, total_pages: n, max_page_refs: n, max_logit_rows: n, max_prob_rows: n, vocab_size: 1 }) as unknown as Capabilities;
+    expect(combineCapabilities([{ device: 'a', capabilities: limits(100) }, { device: 'b', capabilities: limits(50) }])).to.include({ max_forward_tokens: 50, max_forward_requests: 50, total_pages: 50, max_page_refs: 50, max_logit_rows: 50, max_prob_rows: 50 });
   });
 });
 
