@@ -38,4 +38,10 @@ describe('cli: conformance', function () {
     expect(lines.filter((l) => l.startsWith('- '))).to.have.length(9);
     expect(lines.filter((l) => l.startsWith('- ')).every((l) => l.includes('the plugin module has no register(container) function'))).to.equal(true);
   });
+
+  it('names the valid features when supports.rejects lists one the kit does not know', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'unknown-reject-plugin')]);
+    expect(run.code).to.equal(1);
+    expect(run.stdout).to.contain('✗ has a type, aliases, schema, validate, create, examples and supports: expected lora_driver: supports.rejects features among adapter, probe, logit_mask, attention_mask, speculation, multimodal, found "lora"; fix: name one of those features, with the code your driver answers');
+  });
 });
