@@ -1,4 +1,4 @@
-"""Stable error codes shared with the TypeScript side (README, "Error codes")."""
+"""Stable error codes shared with the TypeScript side (docs/hosts.md, "Error codes")."""
 
 INVALID_REQUEST = "INVALID_REQUEST"
 UNSUPPORTED_ATTENTION_MASK = "UNSUPPORTED_ATTENTION_MASK"
