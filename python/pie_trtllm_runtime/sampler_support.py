@@ -7,9 +7,6 @@ honours both. Sources: `simulated_trtllm/api_1_2_1.json`, "samplers"."""
 
 from .codes import UNSUPPORTED_SAMPLER, RequestError
 
-SAMPLER_TYPES = ("auto", "TorchSampler", "TRTLLMSampler")
-
-
 class SamplerSupport:
     __slots__ = ("sampler_type", "seeded", "min_p")
 

@@ -75,7 +75,7 @@ def test_each_planted_bug_is_caught(monkeypatch, name):
     for check in (edges, replay_property, decode_property):
         try:
             check()
-        except (AssertionError, ExceptionGroup, Exception) as failure:  # noqa: B014 - any failure of the checks counts
+        except Exception as failure:  # any failure of the checks counts (assertions, hypothesis's groups)
             caught.append(type(failure).__name__)
             break
     assert caught, "planted bug %r passed the reference-model checks" % name

@@ -176,12 +176,7 @@ class LLM:
         prompt = Prompt(tokens, rule)
         draws = self._draws
         for step in range(params.max_tokens):
-            if greedy:
-                token = prompt.greedy_next()
-            elif isinstance(draws, TrtllmSamplerDraws):
-                token = draws.draw(prompt, params, step)
-            else:
-                token = draws.draw(prompt, params)
+            token = prompt.greedy_next() if greedy else draws.draw(prompt, params, step)
             if token == params.end_id and not params.ignore_eos:
                 finish = "stop"  # the end id is left out of the output, as TensorRT-LLM does
                 break

@@ -54,7 +54,7 @@ class TorchSamplerDraws:
     def __init__(self):
         self._state = TORCH_SAMPLER_SEED
 
-    def draw(self, prompt, params):
+    def draw(self, prompt, params, step):
         self._state = mix(self._state)
         return _within_top_k(prompt, self._state, params.top_k)
 
@@ -63,7 +63,7 @@ class TrtllmSamplerDraws:
     """TRTLLMSampler of 1.2.1: the C++ decoder seeds each request from `SamplingParams.seed`
     (0 when unset), so a draw is a function of the seed, the prompt and the step."""
 
-    def draw(self, prompt, params, step=0):
+    def draw(self, prompt, params, step):
         value = mix((params.seed or 0) ^ mix(prompt.length ^ mix(prompt.last ^ mix(step))))
         return _within_top_k(prompt, value, params.top_k)
 
