@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Bench, type Task } from 'tinybench';
 import { createHost } from '../src/cli/local-host.js';
@@ -16,6 +17,7 @@ import { packedSubBatch } from '../src/runtime/packed-batch.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
 import { DecodeWorkload } from './decode-workload.js';
 import { EchoPeer } from './echo-peer.js';
+import { profileDecodeLoop, traceFile } from './step-profile.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 3000);
 
@@ -31,7 +33,7 @@ function stats(task: Task) {
   return { p50_us: result.latency.p50 * 1000, p99_us: result.latency.p99 * 1000, mean_us: result.latency.mean * 1000, samples: result.latency.samplesCount };
 }
 
-function simulatedDriver(options: Record<string, unknown> = {}, driverKeys: Record<string, unknown> = {}): DriverHandle {
+function simulatedDriver(options: Record<string, unknown> = {}, driverKeys: Record<string, unknown> = {}, env: Record<string, string> = {}): DriverHandle {
   const { container, registry } = createHost();
   container.register(Tokens.Logger, { useValue: new MemoryLogger() });
   return registry.resolve('tensorrt_llm').create({
@@ -39,7 +41,7 @@ function simulatedDriver(options: Record<string, unknown> = {}, driverKeys: Reco
     table: { type: 'tensorrt_llm', device: 'cuda:0', ...driverKeys, options: { lookahead_tokens: 16, ...options } },
     simulate: true,
     readyTimeoutMs: 60_000,
-    env: { PIE_TRTLLM_LOG_LEVEL: 'WARNING' },
+    env: { PIE_TRTLLM_LOG_LEVEL: 'WARNING', ...env },
   }) as DriverHandle;
 }
 
@@ -166,6 +168,16 @@ async function startToReady(results: Record<string, unknown>) {
   results.start_to_ready_ms = median(runs);
 }
 
+/** 3,000 decode steps at batch 128 (and 1), each timed, split by whether the engine ran. */
+async function stepProfiles(results: Record<string, unknown>) {
+  for (const width of [128, 1]) {
+    const trace = traceFile(`batch${width}`);
+    const driver = simulatedDriver({}, {}, { PIE_TRTLLM_STEP_TRACE: trace });
+    await driver.start();
+    results[`decode_steps_batch${width}`] = await profileDecodeLoop(driver, trace, width, 3000);
+  }
+}
+
 const TARGETS: [string, string, (v: number) => boolean][] = [
   ['roundtrip_ratio_p50_batch1', '≤ 1.5', (v) => v <= 1.5],
   ['roundtrip_ratio_batch128', '≤ 3', (v) => v <= 3],
@@ -185,12 +197,25 @@ const results: Record<string, unknown> = {
     python: execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim(),
   },
 };
-await validations(results);
-discovery(results);
-await startToReady(results);
-await engineCalls(results);
-await roundTrips(results);
-await profiles(results);
+const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles };
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean' } } });
+if (args.help) {
+  console.log(`usage: npm run bench [-- --only <phase>[,<phase>...]]\nphases: ${Object.keys(PHASES).join(', ')}\nWithout --only every phase runs and bench/results.json is written.`);
+  process.exit(0);
+}
+const chosen = args.only?.split(',') ?? Object.keys(PHASES);
+for (const name of chosen) {
+  const phase = PHASES[name];
+  if (!phase) {
+    console.error(`bench: unknown phase "${name}"; phases: ${Object.keys(PHASES).join(', ')}`);
+    process.exit(2);
+  }
+  await phase(results);
+}
+if (args.only) {
+  console.log(JSON.stringify(results, null, 2));
+  process.exit(0);
+}
 
 const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
 console.log(`| metric | value | target | met |\n| --- | --- | --- | --- |`);

@@ -32,6 +32,7 @@ class FrameReader:
         self._fd = fd
         self._buffer = bytearray()
         self._skip = 0  # bytes of an oversized frame still to drop
+        self.sleeps = 0  # times the spin budget ran out and the reader slept
         self._spin_ns = None if spin_budget_us is None else int(spin_budget_us) * 1000
         if self._spin_ns != 0:
             os.set_blocking(fd, False)
@@ -45,6 +46,7 @@ class FrameReader:
                 return os.read(self._fd, 1 << 20)
             except BlockingIOError:
                 if deadline is not None and time.monotonic_ns() >= deadline:
+                    self.sleeps += 1
                     select.select([self._fd], [], [])  # budget spent: sleep until data comes
 
     def read_frame(self):

@@ -6,6 +6,7 @@ an ENGINE_ERROR for the requests it touched."""
 import json
 import logging
 import os
+import time
 
 from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
@@ -13,6 +14,7 @@ from .framing import MAX_FRAME_BYTES, OversizedFrame
 from .shown import shown
 from .next_decode_step import NextDecodeStep
 from .packing import pack_u32
+from .step_trace import step_trace_from_environment
 
 # Replies to batches of at least this many requests may come packed (see `_forward`).
 PACK_FROM_RESULTS = 32
@@ -66,6 +68,8 @@ class Server:
         self._expected = None  # the NextDecodeStep the last reply makes likely
         self._after_reply = None  # work that may wait until the reply is written
         self.anticipated_steps = 0
+        self.trace = step_trace_from_environment()
+        self._op = None  # the op of the message last handled, for the trace
         self._ops = {
             "forward": self._forward,
             "release": self._release,
@@ -76,19 +80,51 @@ class Server:
         }
 
     def serve(self):
+        try:
+            if self.trace is None:
+                while self.running and self._serve_one():
+                    pass
+            else:
+                self._serve_traced()
+        finally:
+            if self.trace is not None:
+                self.trace.write()
+
+    def _serve_one(self):
+        payload = self.reader.read_frame()
+        if payload is None:
+            log.info("request channel closed; shutting down")
+            return False
+        self._answer(payload)
+        self.settle()
+        return True
+
+    def _answer(self, payload):
+        reply = self.reply_to(payload)
+        try:
+            data = json.dumps(reply, separators=(",", ":"))
+        except Exception as error:  # a reply that cannot be encoded is answered with why
+            log.exception("a reply could not be encoded")
+            data = json.dumps(_error(None, ENGINE_ERROR, "the reply could not be encoded: %s: %s" % (type(error).__name__, shown(str(error)))))
+        self.writer.write_bytes(data.encode("utf-8"))
+
+    def _serve_traced(self):
+        """The same loop, timing each message's phases (see `step_trace`)."""
+        trace, clock = self.trace, time.perf_counter_ns
         while self.running:
+            started, sleeps, calls = clock(), self.reader.sleeps, self.engine.engine_calls
+            gc_before, ahead = trace.gc_ns(), self.anticipated_steps
             payload = self.reader.read_frame()
             if payload is None:
                 log.info("request channel closed; shutting down")
-                break
-            reply = self.reply_to(payload)
-            try:
-                data = json.dumps(reply, separators=(",", ":"))
-            except Exception as error:  # a reply that cannot be encoded is answered with why
-                log.exception("a reply could not be encoded")
-                data = json.dumps(_error(None, ENGINE_ERROR, "the reply could not be encoded: %s: %s" % (type(error).__name__, shown(str(error)))))
-            self.writer.write_bytes(data.encode("utf-8"))
+                return
+            received = clock()
+            self._op = None
+            self._answer(payload)
+            replied = clock()
             self.settle()
+            trace.record(self._op, received - started, self.reader.sleeps - sleeps, replied - received, clock() - replied,
+                         self.engine.engine_calls - calls, self.anticipated_steps != ahead, trace.gc_ns() - gc_before)
 
     def settle(self):
         """Does the work a reply left for after its write: records an anticipated step's answer
@@ -124,6 +160,7 @@ class Server:
         if not isinstance(message, dict):
             return _error(None, INVALID_REQUEST, "a message must be a JSON object")
         message_id = message.get("id")
+        self._op = message.get("op")
         if not _valid_id(message_id):
             return _error(None, INVALID_REQUEST, "'id' must be an integer of at most 53 bits, found %s" % shown(message_id))
         if expected is not None and message.get("op") == "forward" and expected.matches(message.get("batch")):

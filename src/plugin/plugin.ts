@@ -1,16 +1,25 @@
 import 'reflect-metadata';
+import { createRequire } from 'node:module';
 import type { DependencyContainer } from 'tsyringe';
-import { createDriverContainer } from '../driver/driver-container.js';
+import type * as DriverContainerModule from '../driver/driver-container.js';
 import { DEFAULT_READY_TIMEOUT_MS } from '../driver/driver-settings.js';
 import type { TensorRtLlmDriver } from '../driver/tensorrt-llm-driver.js';
 import { Tokens } from '../driver/tokens.js';
 import { DRIVER_REGISTRY, PLUGIN_API_VERSION } from './api-version.js';
 import { ConfigError } from '../config/config-error.js';
-import { validateDriverTable } from '../config/driver-validator.js';
+import type * as DriverValidatorModule from '../config/driver-validator.js';
 import { loadSchema } from '../config/schema-files.js';
 import type { DriverDescriptor, DriverRegistry, PiePluginModule } from './driver-contract.js';
 import { DriverHandle } from './driver-handle.js';
+import { onFirstUse } from './on-first-use.js';
 import { PluginError } from './plugin-errors.js';
+
+// The validator (the compiled schema) and the runtime machinery (the TOML parser, process
+// supervision) load on first use: a host that discovers the plugin pays only for registering it.
+const require = createRequire(import.meta.url);
+const validatorModule = onFirstUse(() => require('../config/driver-validator.js') as typeof DriverValidatorModule);
+const containerModule = onFirstUse(() => require('../driver/driver-container.js') as typeof DriverContainerModule);
+const driverSchema = onFirstUse(() => loadSchema('driver'));
 
 export const PLUGIN_NAME = 'pie-driver-tensorrt-llm';
 
@@ -19,8 +28,10 @@ export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescript
   return {
     type: 'tensorrt_llm',
     aliases: ['tensorrt-llm', 'trtllm'],
-    schema: loadSchema('driver'),
-    validate: (table, at) => validateDriverTable(table, at),
+    get schema() {
+      return driverSchema();
+    },
+    validate: (table, at) => validatorModule().validateDriverTable(table, at),
     examples: [
       { type: 'tensorrt_llm', device: 'cuda:0' },
       { type: 'trtllm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 8, max_seq_len: 2048 } },
@@ -38,9 +49,9 @@ export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescript
       ],
     },
     create(options) {
-      const result = validateDriverTable(options.table);
+      const result = validatorModule().validateDriverTable(options.table);
       if (!result.ok) throw new ConfigError(result.problems);
-      const container = createDriverContainer(host, {
+      const container = containerModule().createDriverContainer(host, {
         model: options.model,
         config: result.config,
         simulate: options.simulate ?? false,
