@@ -1,12 +1,14 @@
-"""The decode step a Pie decode loop sends next, worked out before it comes.
+"""The decode steps a Pie decode loop sends next, worked out before they come.
 
-After a packed greedy decode step is answered with one token per request, the next step of the
-same loop is known in advance: the same contexts in the same order, each at the next position,
-each carrying the token it was just given. When every context's lookahead buffer holds the token
-after that, the whole answer is known too. The server works it out after writing a reply, while
-the driver is busy with it; when the next batch is exactly the expected one, the answer goes out
-at once and the history is updated after the write. Any other message discards the expectation,
-so the history it was computed from cannot have changed in between."""
+After a packed greedy decode step is answered with one token per request, the following steps of
+the same loop are known in advance: the same contexts in the same order, each one position further,
+each carrying the token it was just given. While every context's lookahead buffer holds the token
+after that, the answers are known too. A `DecodeChain` holds those answers for as many steps as
+every buffer covers. Each step that comes exactly as expected is answered at once; what answering
+records (recency, the written prefix, spent buffers) is the same for every step of the chain, so it
+is recorded once, for all the steps answered, when the chain ends: at the first message that is
+not the expected step, or when the buffers run out. Nothing else can touch the histories in
+between, because any other message ends the chain first."""
 
 from .packing import pack_u32
 
@@ -22,42 +24,102 @@ def same_json(a, b):
     return a == b
 
 
-class NextDecodeStep:
-    """An expected batch, the reply that answers it, and what giving that reply records."""
+def _steps_covered(context, position):
+    """How many steps from `position` the context's lookahead buffer answers (0 when it cannot
+    answer the first), and the buffer index of the first answer.
 
-    __slots__ = ("batch", "reply", "context_ids", "positions", "answers", "_make_reply")
+    Nothing else needs checking: each step carries the answer before it, which the history holds
+    at that position already and below `confirmed` once recorded (the engine keeps one generation
+    as both the history's tail and the buffer, and a different token drops the buffer); the client
+    only ever sends exactly these tokens, or the chain ends."""
+    buffer = context.lookahead
+    if buffer is None:
+        return 0, 0
+    start = position + 1 - buffer.base
+    if not 0 <= start < len(buffer.tokens):
+        return 0, 0
+    return len(buffer.tokens) - start, start
 
-    def __init__(self, batch, make_reply, context_ids, positions, answers):
-        self.batch = batch
-        self.reply = make_reply(answers)
-        self.context_ids = context_ids
-        self.positions = positions
-        self.answers = answers
+
+class DecodeChain:
+    """Expected decode steps of one loop, their answers, and what answering them records."""
+
+    __slots__ = ("_engine", "_batch", "_make_reply", "_context_ids", "_positions", "_rows", "_length", "_taken", "batch", "reply", "_answers")
+
+    def __init__(self, engine, batch, make_reply, context_ids, positions, rows, length, carried):
+        self._engine = engine
+        self._batch = batch  # the step answered last, as it came (packed or plain)
         self._make_reply = make_reply
+        self._context_ids = context_ids
+        self._positions = positions  # of the step answered last
+        self._rows = rows  # per context: (buffer tokens, index of the first answer)
+        self._length = length  # steps every buffer covers
+        self._taken = 0  # steps answered so far
+        self._expect(carried)
 
     @classmethod
     def after(cls, engine, batch, context_ids, positions, returned, make_reply):
-        """The step that follows a decode `batch` (as `batch.decode_columns` accepts it) whose
+        """The steps that follow a decode `batch` (as `batch.decode_columns` accepts it) whose
         requests got `returned`, one token each, or None when some context would need the engine
-        for it. `make_reply` turns tokens into the reply the server sends for them."""
-        following = [position + 1 for position in positions]
-        answers = engine.lookahead_answers(context_ids, returned, following)
-        if answers is None or None in answers:
+        for the next one. `make_reply` turns tokens into the reply the server sends for them."""
+        if engine.lookahead <= 1:
             return None
-        packed = batch.get("packed")
+        contexts = engine.histories.contexts
+        rows, length = [], None
+        for context_id, position in zip(context_ids, positions):
+            context = contexts.get(context_id)
+            if context is None:
+                return None
+            steps, start = _steps_covered(context, position + 1)
+            if steps == 0:
+                return None
+            rows.append((context.lookahead.tokens, start))
+            length = steps if length is None else min(length, steps)
+        return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned)
+
+    def _expect(self, carried):
+        """Sets the batch and reply of the next step, which carries the tokens `carried`."""
+        step = self._taken
+        following = [position + step + 1 for position in self._positions]
+        answers = [ahead[start + step] for ahead, start in self._rows]
+        packed = self._batch.get("packed")
         if packed is not None:
-            expected = dict(batch, packed=dict(packed, token_ids=pack_u32(returned), position_ids=pack_u32(following)))
+            self.batch = dict(self._batch, packed=dict(packed, token_ids=pack_u32(carried), position_ids=pack_u32(following)))
         else:
-            expected = dict(batch, token_ids=list(returned), position_ids=following)
-        return cls(expected, make_reply, context_ids, following, answers)
+            self.batch = dict(self._batch, token_ids=list(carried), position_ids=following)
+        self.reply = self._make_reply(answers)
+        self._answers = answers
 
     def matches(self, batch):
         return same_json(self.batch, batch)
 
-    def commit(self, engine):
-        """Records the answer as the engine's own decode step would have."""
-        engine.commit_lookahead(self.context_ids, self.positions, self.answers)
+    def answered(self):
+        """The expected step was answered. True when the chain expects another one; False when the
+        buffers are spent (the chain must then be ended)."""
+        self._taken += 1
+        if self._taken >= self._length:
+            return False
+        self._expect(self._answers)
+        return True
 
-    def following(self, engine):
-        """The step after this one, once this one is committed."""
-        return NextDecodeStep.after(engine, self.batch, self.context_ids, self.positions, self.answers, self._make_reply)
+    def end(self):
+        """Records every step answered, as that many of the engine's own decode steps would have:
+        its written prefix past the last position answered, a buffer whose last token was handed
+        out dropped. Recency needs nothing: the step before the chain left these contexts most
+        recently used in request order, which each step of the chain would set again."""
+        taken, self._taken = self._taken, 0
+        if not taken:
+            return
+        engine = self._engine
+        contexts = engine.histories.contexts
+        for context_id, position in zip(self._context_ids, self._positions):
+            context = contexts[context_id]
+            last = position + taken
+            if context.confirmed <= last:
+                context.confirmed = last + 1
+            buffer = context.lookahead
+            if last + 2 - buffer.base == len(buffer.tokens):
+                context.lookahead = None  # exhausted
+        hits = taken * len(self._context_ids)
+        engine.lookahead_hits += hits
+        engine.tokens_returned += hits

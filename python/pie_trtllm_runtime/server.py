@@ -12,7 +12,7 @@ from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .framing import MAX_FRAME_BYTES, OversizedFrame
 from .shown import shown
-from .next_decode_step import NextDecodeStep
+from .next_decode_step import DecodeChain
 from .packing import pack_u32
 from .step_trace import step_trace_from_environment
 
@@ -65,7 +65,7 @@ class Server:
         self.reader = reader
         self.writer = writer
         self.running = True
-        self._expected = None  # the NextDecodeStep the last reply makes likely
+        self._chain = None  # the DecodeChain the last reply makes likely
         self._after_reply = None  # work that may wait until the reply is written
         self.anticipated_steps = 0
         self.trace = step_trace_from_environment()
@@ -110,7 +110,7 @@ class Server:
 
     def _serve_traced(self):
         """The same loop, timing each message's phases (see `step_trace`)."""
-        trace, clock = self.trace, time.perf_counter_ns
+        trace, clock = self.trace, time.monotonic_ns  # CLOCK_MONOTONIC, as Node's process.hrtime
         while self.running:
             started, sleeps, calls = clock(), self.reader.sleeps, self.engine.engine_calls
             gc_before, ahead = trace.gc_ns(), self.anticipated_steps
@@ -123,7 +123,7 @@ class Server:
             self._answer(payload)
             replied = clock()
             self.settle()
-            trace.record(self._op, received - started, self.reader.sleeps - sleeps, replied - received, clock() - replied,
+            trace.record(self._op, received, received - started, self.reader.sleeps - sleeps, replied - received, clock() - replied,
                          self.engine.engine_calls - calls, self.anticipated_steps != ahead, trace.gc_ns() - gc_before)
 
     def settle(self):
@@ -133,16 +133,50 @@ class Server:
         if work is None:
             return
         try:
-            self._expected = work()
+            self._chain = work()
         except Exception:  # a bug here must not end the runtime; the next step takes the plain path
             log.exception("anticipating the next decode step failed")
-            self._expected = None
+            self._chain = None
+
+    def catch_up(self):
+        """Records every step answered ahead so far, so the histories show all that was answered
+        (for inspection; the next step then takes the plain path)."""
+        self.settle()
+        chain, self._chain = self._chain, None
+        if chain is not None:
+            self._end(chain)
+
+    def _continue(self, chain):
+        """After an anticipated step: the chain, while it expects another step; else ended."""
+        try:
+            if chain.answered():
+                return chain
+        except Exception:
+            log.exception("anticipating the next decode step failed")
+        self._end(chain)
+        return None
+
+    @staticmethod
+    def _expected_step(chain, batch):
+        try:
+            return chain.matches(batch)
+        except RecursionError:  # a batch nested too deep is not the expected one; the plain path says why
+            return False
+
+    def _end(self, chain):
+        """Records the steps the chain answered; any message but its expected step comes after."""
+        try:
+            chain.end()
+        except Exception:  # the histories may now lag; later requests are checked against them as ever
+            log.exception("recording the anticipated decode steps failed")
 
     def reply_to(self, payload):
         """`handle`, for a payload straight off the wire: whatever comes, one reply that encodes."""
         if isinstance(payload, OversizedFrame):
             self.settle()
-            self._expected = None
+            chain, self._chain = self._chain, None
+            if chain is not None:
+                self._end(chain)
             return _error(None, INVALID_REQUEST, "a frame of %d bytes is above the %d-byte limit; it was dropped unread" % (payload.length, MAX_FRAME_BYTES))
         try:
             return self.handle(payload)
@@ -152,21 +186,17 @@ class Server:
 
     def handle(self, payload):
         self.settle()
-        expected, self._expected = self._expected, None
-        try:
-            message = json.loads(payload)
-        except (ValueError, RecursionError) as error:
-            return _error(None, INVALID_REQUEST, "the message is not JSON, or nests too deep: %s" % shown(str(error)))
-        if not isinstance(message, dict):
-            return _error(None, INVALID_REQUEST, "a message must be a JSON object")
+        chain, self._chain = self._chain, None
+        message, failure = self._parse(payload)
+        if chain is not None:
+            if failure is None and message.get("op") == "forward" and self._expected_step(chain, message.get("batch")):
+                self._after_reply = lambda: self._continue(chain)
+                self.anticipated_steps += 1
+                return dict(chain.reply, id=message.get("id"))
+            self._end(chain)
+        if failure is not None:
+            return failure
         message_id = message.get("id")
-        self._op = message.get("op")
-        if not _valid_id(message_id):
-            return _error(None, INVALID_REQUEST, "'id' must be an integer of at most 53 bits, found %s" % shown(message_id))
-        if expected is not None and message.get("op") == "forward" and expected.matches(message.get("batch")):
-            self._after_reply = lambda: self._commit(expected)
-            self.anticipated_steps += 1
-            return dict(expected.reply, id=message_id)
         handler = self._ops.get(message.get("op"))
         if handler is None:
             return _error(message_id, INVALID_REQUEST, "unknown op %s; expected one of %s" % (shown(message.get("op")), ", ".join(sorted(self._ops))))
@@ -182,6 +212,20 @@ class Server:
             reply["evicted"] = evicted  # the driver forgets them as well
         reply["id"] = message_id
         return reply
+
+    def _parse(self, payload):
+        """(message, None) for a JSON object with a valid id, else (None, the error reply)."""
+        try:
+            message = json.loads(payload)
+        except (ValueError, RecursionError) as error:
+            return None, _error(None, INVALID_REQUEST, "the message is not JSON, or nests too deep: %s" % shown(str(error)))
+        if not isinstance(message, dict):
+            return None, _error(None, INVALID_REQUEST, "a message must be a JSON object")
+        message_id = message.get("id")
+        self._op = message.get("op")
+        if not _valid_id(message_id):
+            return None, _error(None, INVALID_REQUEST, "'id' must be an integer of at most 53 bits, found %s" % shown(message_id))
+        return message, None
 
     def _forward(self, message):
         columns = requests = None
@@ -208,12 +252,8 @@ class Server:
         reply = _tokens_reply(flat)
         if columns is not None:
             context_ids, _tokens, positions, _sampler = columns
-            self._after_reply = lambda: NextDecodeStep.after(self.engine, raw, context_ids, positions, flat, _tokens_reply)
+            self._after_reply = lambda: DecodeChain.after(self.engine, raw, context_ids, positions, flat, _tokens_reply)
         return reply
-
-    def _commit(self, step):
-        step.commit(self.engine)
-        return step.following(self.engine)
 
     def _release(self, message):
         ids = message.get("context_ids")

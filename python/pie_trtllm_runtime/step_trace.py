@@ -29,14 +29,14 @@ class StepTrace:
     def gc_ns(self):
         return self._gc_ns
 
-    def record(self, op, waited_ns, slept, replied_ns, settled_ns, engine_calls, anticipated, gc_ns):
-        self.rows.append((op, waited_ns, slept, replied_ns, settled_ns, engine_calls, anticipated, gc_ns))
+    def record(self, op, received_at_ns, waited_ns, slept, replied_ns, settled_ns, engine_calls, anticipated, gc_ns):
+        self.rows.append((op, received_at_ns, waited_ns, slept, replied_ns, settled_ns, engine_calls, anticipated, gc_ns))
 
     def write(self):
-        keys = ("op", "wait_us", "slept", "reply_us", "after_reply_us", "engine_calls", "anticipated", "gc_us")
+        keys = ("op", "received_at_ns", "wait_us", "slept", "reply_us", "after_reply_us", "engine_calls", "anticipated", "gc_us")
         with open(self.path, "w") as handle:
-            for op, waited, slept, replied, settled, calls, anticipated, gc_ns in self.rows:
-                values = (op, waited / 1000, slept, replied / 1000, settled / 1000, calls, anticipated, gc_ns / 1000)
+            for op, received_at, waited, slept, replied, settled, calls, anticipated, gc_ns in self.rows:
+                values = (op, received_at, waited / 1000, slept, replied / 1000, settled / 1000, calls, anticipated, gc_ns / 1000)
                 handle.write(json.dumps(dict(zip(keys, values))) + "\n")
         self.rows = []
 

@@ -1,5 +1,7 @@
 """Builders for Pie-shaped batches and a simulated engine, shared by the tests."""
 
+import logging
+
 from pie_trtllm_runtime.loader import load_engine
 
 GREEDY = {"type": "top_p", "temperature": 0, "p": 1}
@@ -43,3 +45,22 @@ def batch(requests, **extra):
         out["sampler_indptr"].append(len(out["samplers"]))
     out.update(extra)
     return out
+
+
+class LoggedErrors(logging.Handler):
+    """Errors the runtime logged. Random-program checks fail on any: a bug that a guard catches
+    (the server survives it and takes the plain path) is still a bug."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def messages(self):
+        return [record.getMessage() for record in self.records]
+
+
+LOGGED_ERRORS = LoggedErrors()
+logging.getLogger("pie_trtllm_runtime").addHandler(LOGGED_ERRORS)

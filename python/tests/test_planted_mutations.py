@@ -2,7 +2,9 @@
 reference-model checks must catch every one. A planted bug that passes means the checks are blind
 to it.
 
-Left out as equivalent: a fork that copies the parent's whole token list rather than its prefix.
+Left out as equivalent: a spent lookahead buffer that is not dropped (its next offset lies past
+its end, so it never answers; the engine's decode path and a decode chain drop it only to hold no
+dead reference). And a fork that copies the parent's whole token list rather than its prefix.
 The copy's tail lies past the child's written prefix (`confirmed`), which the runtime never treats
 as written: a request overwrites or truncates it and prompts are cut at the request's position, so
 no answer can differ."""
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from pie_trtllm_runtime import engine as engine_module
 from pie_trtllm_runtime import history as history_module
+from pie_trtllm_runtime import next_decode_step as chain_module
 from replay_check import EDGE_PROGRAMS, PROGRAMS, run_program
 from test_next_decode_step import ACTIONS, check_random_decode_loop
 
@@ -33,11 +36,14 @@ MUTATIONS = {
     "reuse does not refresh recency": (engine_module, "Engine", "_run_wave", "move_to_end(context_id)  # most recently used", "pass"),
     "a decode hit is not recorded as written": (engine_module, "Engine", "commit_lookahead", "context.confirmed += 1", "pass"),
     "a lookahead hit answers the wrong offset": (engine_module, "Engine", "lookahead_answers", "answers[i] = ahead[offset]", "answers[i] = ahead[offset - 1] if offset else ahead[0]"),
+    "steps answered ahead are not recorded as written": (chain_module, "DecodeChain", "end", "context.confirmed = last + 1", "context.confirmed = last"),
+    "a chain runs one step past its buffers": (chain_module, "DecodeChain", "answered", "if self._taken >= self._length:", "if self._taken > self._length:"),
+    "a chain answers one token late": (chain_module, "", "_steps_covered", "start = position + 1 - buffer.base", "start = position + 2 - buffer.base"),
 }
 
 
 def plant(monkeypatch, module, class_name, method, old, new):
-    cls = getattr(module, class_name)
+    cls = getattr(module, class_name) if class_name else module
     original = inspect.getattr_static(cls, method)
     function = original.__func__ if isinstance(original, staticmethod) else original
     source = textwrap.dedent(inspect.getsource(function))
