@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Bench, type Task } from 'tinybench';
@@ -17,7 +18,7 @@ import { packedSubBatch } from '../src/runtime/packed-batch.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
 import { DecodeWorkload } from './decode-workload.js';
 import { EchoPeer } from './echo-peer.js';
-import { profileDecodeLoop, traceFile } from './step-profile.js';
+import { profileDecodeLoop, type StepProfile, traceFile } from './step-profile.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 3000);
 
@@ -152,7 +153,8 @@ function discovery(results: Record<string, unknown>) {
   const probe = join(packageRoot, 'dist', 'bench', 'discovery-probe.js');
   const runs = Array.from({ length: 7 }, () => (JSON.parse(execFileSync(process.execPath, [probe, packageRoot], { encoding: 'utf8' })) as { ms: number }).ms);
   results.discovery_runs_ms = runs;
-  results.discovery_ms = median(runs);
+  results.discovery_median_ms = median(runs);
+  results.discovery_ms = Math.max(...runs); // the worst cold start counts
 }
 
 async function startToReady(results: Record<string, unknown>) {
@@ -165,7 +167,8 @@ async function startToReady(results: Record<string, unknown>) {
     await driver.dispose();
   }
   results.start_to_ready_runs_ms = runs;
-  results.start_to_ready_ms = median(runs);
+  results.start_to_ready_median_ms = median(runs);
+  results.start_to_ready_ms = Math.max(...runs);
 }
 
 /** 3,000 decode steps at batch 128 (and 1), each timed, split by whether the engine ran. */
@@ -178,57 +181,123 @@ async function stepProfiles(results: Record<string, unknown>) {
   }
 }
 
-const TARGETS: [string, string, (v: number) => boolean][] = [
-  ['roundtrip_ratio_p50_batch1', '≤ 1.5', (v) => v <= 1.5],
-  ['roundtrip_ratio_batch128', '≤ 3', (v) => v <= 3],
-  ['decode_tokens_per_s_batch128', '≥ 200,000', (v) => v >= 200_000],
-  ['engine_calls_per_token_greedy', '≤ 1/15', (v) => v <= 1 / 15],
-  ['validations_per_s', '≥ 100,000', (v) => v >= 100_000],
-  ['discovery_ms', '≤ 50', (v) => v <= 50],
-  ['start_to_ready_ms', '≤ 1000', (v) => v <= 1000],
+/** Each target: the metric, its wording, whether a value meets it, and which way is worse. */
+const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higherIsWorse: boolean }[] = [
+  { key: 'roundtrip_ratio_p50_batch1', target: '≤ 1.5', ok: (v) => v <= 1.5, higherIsWorse: true },
+  { key: 'roundtrip_ratio_batch128', target: '≤ 3', ok: (v) => v <= 3, higherIsWorse: true },
+  { key: 'decode_tokens_per_s_batch128', target: '≥ 200,000', ok: (v) => v >= 200_000, higherIsWorse: false },
+  { key: 'engine_calls_per_token_greedy', target: '≤ 1/15', ok: (v) => v <= 1 / 15, higherIsWorse: true },
+  { key: 'validations_per_s', target: '≥ 100,000', ok: (v) => v >= 100_000, higherIsWorse: false },
+  { key: 'discovery_ms', target: '≤ 50 (worst of 7)', ok: (v) => v <= 50, higherIsWorse: true },
+  { key: 'start_to_ready_ms', target: '≤ 1000 (worst of 7)', ok: (v) => v <= 1000, higherIsWorse: true },
 ];
 
-const results: Record<string, unknown> = {
-  date: new Date().toISOString(),
-  machine: {
+const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
+const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles };
+const { values: args } = parseArgs({
+  options: { only: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+});
+if (args.help) {
+  console.log(
+    [
+      'usage: npm run bench [-- --only <phase>[,<phase>...]] [-- --repeat <n>]',
+      `phases: ${Object.keys(PHASES).join(', ')}`,
+      'Without options every phase runs once and bench/results.json is written.',
+      '--repeat n runs the whole benchmark n times, each in a fresh process, and judges every target on',
+      'the worst run (bench/repeated-results.json).',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
+/** The machine and what else it was doing: the load averages before and after the run. */
+function machine() {
+  return {
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
     node: process.version,
     python: execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim(),
-  },
-};
-const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles };
-const { values: args } = parseArgs({ options: { only: { type: 'string' }, help: { type: 'boolean' } } });
-if (args.help) {
-  console.log(`usage: npm run bench [-- --only <phase>[,<phase>...]]\nphases: ${Object.keys(PHASES).join(', ')}\nWithout --only every phase runs and bench/results.json is written.`);
-  process.exit(0);
-}
-const chosen = args.only?.split(',') ?? Object.keys(PHASES);
-for (const name of chosen) {
-  const phase = PHASES[name];
-  if (!phase) {
-    console.error(`bench: unknown phase "${name}"; phases: ${Object.keys(PHASES).join(', ')}`);
-    process.exit(2);
-  }
-  await phase(results);
-}
-if (args.only) {
-  console.log(JSON.stringify(results, null, 2));
-  process.exit(0);
+    load_average_at_start: loadavg(),
+  };
 }
 
-const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
-console.log(`| metric | value | target | met |\n| --- | --- | --- | --- |`);
-const met: Record<string, boolean> = {};
-for (const [key, target, ok] of TARGETS) {
-  const value = results[key] as number;
-  met[key] = ok(value);
-  console.log(`| ${key} | ${format(value)} | ${target} | ${met[key] ? 'yes' : 'NO'} |`);
+function describeSteps(name: string, profile: StepProfile): string {
+  const d = (x: { p50_us: number; p90_us: number; p99_us: number; steps: number }) => `${format(x.p50_us)} / ${format(x.p90_us)} / ${format(x.p99_us)} µs (${x.steps})`;
+  const slow = profile.slow_steps;
+  return [
+    `decode steps, ${name} (p50 / p90 / p99): all ${d(profile.all)}; calling the engine ${d(profile.engine_steps)}; not calling it ${d(profile.other_steps)}`,
+    `  answered ahead ${(profile.answered_ahead_share * 100).toFixed(1)} %; ${slow.count} steps slower than twice the median, during which: Node GC ${slow.node_gc}, Python GC ${slow.python_gc}, runtime asleep ${slow.runtime_slept}, engine call ${slow.engine}, none of these ${slow.none_of_these}`,
+  ].join('\n');
 }
-const r = results as Record<string, { p50_us: number; p99_us: number; bytes?: number }>;
-console.log(`\nlike for like, batch 1 (p50): ipc_profile = "power" vs blocking echo ${format(results.roundtrip_ratio_p50_batch1_power_vs_echo as number)}; default "balanced" vs an echo spinning 1000 µs ${format(results.roundtrip_ratio_p50_batch1_vs_spinning_echo as number)}`);
-console.log(`\nround trips (p50 / p99 µs): echo batch-1 ${r.echo_batch1!.p50_us.toFixed(1)} / ${r.echo_batch1!.p99_us.toFixed(1)} (${r.echo_batch1!.bytes} B), forward batch 1 ${r.forward_batch1!.p50_us.toFixed(1)} / ${r.forward_batch1!.p99_us.toFixed(1)}; echo batch-128 ${r.echo_batch128!.p50_us.toFixed(1)} / ${r.echo_batch128!.p99_us.toFixed(1)} (${r.echo_batch128!.bytes} B), forward batch 128 ${r.forward_batch128!.p50_us.toFixed(1)} / ${r.forward_batch128!.p99_us.toFixed(1)}`);
-results.targets_met = met;
-const out = join(packageRoot, 'bench', 'results.json');
-writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nwrote ${out}`);
+
+async function runOnce(): Promise<void> {
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
+  const chosen = args.only?.split(',') ?? Object.keys(PHASES);
+  for (const name of chosen) {
+    const phase = PHASES[name];
+    if (!phase) {
+      console.error(`bench: unknown phase "${name}"; phases: ${Object.keys(PHASES).join(', ')}`);
+      process.exit(2);
+    }
+    await phase(results);
+  }
+  (results.machine as Record<string, unknown>).load_average_at_end = loadavg();
+  if (args.only) {
+    console.log(JSON.stringify(results, null, 2));
+    return;
+  }
+  console.log(`| metric | value | target | met |\n| --- | --- | --- | --- |`);
+  const met: Record<string, boolean> = {};
+  for (const { key, target, ok } of TARGETS) {
+    const value = results[key] as number;
+    met[key] = ok(value);
+    console.log(`| ${key} | ${format(value)} | ${target} | ${met[key] ? 'yes' : 'NO'} |`);
+  }
+  const r = results as Record<string, { p50_us: number; p99_us: number; bytes?: number }>;
+  console.log(`\nlike for like, batch 1 (p50): ipc_profile = "power" vs blocking echo ${format(results.roundtrip_ratio_p50_batch1_power_vs_echo as number)}; default "balanced" vs an echo spinning 1000 µs ${format(results.roundtrip_ratio_p50_batch1_vs_spinning_echo as number)}`);
+  console.log(`\nround trips (p50 / p99 µs): echo batch-1 ${r.echo_batch1!.p50_us.toFixed(1)} / ${r.echo_batch1!.p99_us.toFixed(1)} (${r.echo_batch1!.bytes} B), forward batch 1 ${r.forward_batch1!.p50_us.toFixed(1)} / ${r.forward_batch1!.p99_us.toFixed(1)}; echo batch-128 ${r.echo_batch128!.p50_us.toFixed(1)} / ${r.echo_batch128!.p99_us.toFixed(1)} (${r.echo_batch128!.bytes} B), forward batch 128 ${r.forward_batch128!.p50_us.toFixed(1)} / ${r.forward_batch128!.p99_us.toFixed(1)}`);
+  console.log(`\n${describeSteps('batch 128', results.decode_steps_batch128 as StepProfile)}\n${describeSteps('batch 1', results.decode_steps_batch1 as StepProfile)}`);
+  const m = results.machine as { load_average_at_start: number[]; load_average_at_end: number[] };
+  console.log(`\nload average (1, 5, 15 min) at start ${m.load_average_at_start.map((v) => v.toFixed(2)).join(', ')}, at end ${m.load_average_at_end.map((v) => v.toFixed(2)).join(', ')}`);
+  results.targets_met = met;
+  const out = args.out ?? join(packageRoot, 'bench', 'results.json');
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+}
+
+/** The whole benchmark `n` times in fresh processes; every target judged on its worst run. */
+function runRepeatedly(n: number): boolean {
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`bench: --repeat needs a whole number of runs ≥ 1, found "${args.repeat}"`);
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pie-bench-'));
+  const runs: Record<string, unknown>[] = [];
+  for (let i = 1; i <= n; i++) {
+    console.log(`\n## run ${i} of ${n}`);
+    const file = join(dir, `run-${i}.json`);
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--out', file], { stdio: 'inherit' });
+    runs.push(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`\n## ${n} runs: every target judged on the worst\n\n| metric | worst | best | median | target | met on every run |\n| --- | --- | --- | --- | --- | --- |`);
+  const summary: Record<string, unknown> = {};
+  let all = true;
+  for (const { key, target, ok, higherIsWorse } of TARGETS) {
+    const values = runs.map((run) => run[key] as number);
+    const sorted = [...values].sort((a, b) => a - b);
+    const worst = higherIsWorse ? sorted.at(-1)! : sorted[0]!;
+    const best = higherIsWorse ? sorted[0]! : sorted.at(-1)!;
+    const everyRun = values.every(ok);
+    all &&= everyRun;
+    summary[key] = { values, worst, best, median: median(values), target, met_on_every_run: everyRun };
+    console.log(`| ${key} | ${format(worst)} | ${format(best)} | ${format(median(values))} | ${target} | ${everyRun ? 'yes' : 'NO'} |`);
+  }
+  const out = join(packageRoot, 'bench', 'repeated-results.json');
+  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), runs: n, machine: runs[0]!.machine, summary, load_averages: runs.map((run) => run.machine) }, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
+  return all;
+}
+
+if (args.repeat !== undefined) process.exitCode = runRepeatedly(Number(args.repeat)) ? 0 : 1;
+else await runOnce();

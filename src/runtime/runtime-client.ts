@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RuntimeReply } from './generated/wire-messages.js';
 import { encodeFrame, FrameDecoder, MAX_FRAME_BYTES } from './frame-codec.js';
 import type { LaunchedRuntime } from './runtime-launcher.js';
@@ -19,6 +20,8 @@ export interface ClientOptions {
   onTimeout(): void;
   /** The channel closed: the runtime can no longer be reached, whatever its process does. */
   onClosed(): void;
+  /** How long the event loop keeps polling while a reply is due (see `replyPollingMicros`); 0: never. */
+  replyPollingMicros?: number;
 }
 
 /** Request ids, in-flight bound, backpressure and per-request timeouts over one runtime's channel. */
@@ -29,6 +32,7 @@ export class RuntimeClient {
   private closedWith: Error | undefined;
   private drained: Promise<void> | undefined;
   private releaseDrain: (() => void) | undefined;
+  private polling = false;
 
   constructor(
     private readonly runtime: LaunchedRuntime,
@@ -71,7 +75,25 @@ export class RuntimeClient {
     if (this.closedWith) return reply;
     const requests = this.runtime.requests;
     if (!requests.write(frame) && !this.drained && !requests.destroyed) this.drained = this.pipeWritable();
+    this.pollForReplies();
     return reply;
+  }
+
+  /** Keeps the event loop turning (each turn polls the pipe without sleeping) while a reply is
+   *  due, for at most the polling budget from the first call that started it. */
+  private pollForReplies(): void {
+    const budget = this.options.replyPollingMicros ?? 0;
+    if (this.polling || !(budget > 0)) return;
+    this.polling = true;
+    const deadline = performance.now() + budget / 1000;
+    const turn = () => {
+      if (this.pending.size === 0 || this.closedWith || performance.now() > deadline) {
+        this.polling = false;
+        return;
+      }
+      setImmediate(turn);
+    };
+    setImmediate(turn);
   }
 
   /** Resolves when the request pipe takes writes again or is gone; never rejects (a dead pipe is

@@ -4,6 +4,7 @@ import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
 import { groupAlive, signalGroup, untrackGroup } from './process-group.js';
+import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
@@ -105,6 +106,7 @@ export class RuntimeSupervisor {
       label: this.device,
       maxInFlight: this.policy.maxInFlight,
       requestTimeoutMs: this.policy.requestTimeoutMs,
+      replyPollingMicros: replyPollingMicros(this.spec.driver),
       onTimeout: () => {
         this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) stopped answering; killing it`);
         signalGroup(runtime.pid, 'SIGKILL');

@@ -1,6 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'chai';
+import { encodeFrame } from '../../src/runtime/frame-codec.js';
 import { OutputTail } from '../../src/runtime/output-tail.js';
+import { replyPollingMicros } from '../../src/runtime/reply-polling.js';
 import { RuntimeClient } from '../../src/runtime/runtime-client.js';
 import type { LaunchedRuntime } from '../../src/runtime/runtime-launcher.js';
 
@@ -58,5 +61,47 @@ describe('RuntimeClient under a pipe that stops and breaks', () => {
     const error = await client.call({ op: 'forward', batch: deep }).catch((e: Error) => e);
     expect(error).to.be.instanceOf(RangeError);
     expect(await Promise.race([client.call({ op: 'status' }).then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('pending'), 50))])).to.equal('pending');
+  });
+});
+
+describe('RuntimeClient while a reply is due', () => {
+  /** A runtime that answers each request `delayMs` after it arrives. */
+  function slowRuntime(delayMs: number) {
+    const replies = new PassThrough();
+    const requests = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const { id } = JSON.parse(chunk.subarray(4).toString('utf8')) as { id: number };
+        setTimeout(() => replies.write(encodeFrame({ id, ok: true })), delayMs);
+        done();
+      },
+    });
+    return { child: {} as LaunchedRuntime['child'], pid: 4243, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+  }
+
+  /** The share of the wait the event loop spent busy (1: it never slept). */
+  async function busyShare(replyPollingMicros: number, delayMs: number): Promise<number> {
+    const client = new RuntimeClient(slowRuntime(delayMs), { ...options, replyPollingMicros });
+    const before = performance.eventLoopUtilization();
+    const reply = await client.call({ op: 'status' });
+    expect(reply).to.deep.include({ ok: true });
+    return performance.eventLoopUtilization(before).utilization;
+  }
+
+  it('keeps the event loop polling up to the budget (ipc_profile), and sleeps without one', async () => {
+    expect(await busyShare(0, 60), 'no budget: the loop sleeps while it waits').to.be.below(0.3);
+    expect(await busyShare(1_000_000, 60), 'a budget longer than the wait: it polls throughout').to.be.above(0.7);
+    // A 15 ms budget covers about a quarter of a 60 ms wait, then the loop sleeps.
+    const partial = await busyShare(15_000, 60);
+    expect(partial).to.be.above(0.1).and.below(0.6);
+  });
+});
+
+describe('replyPollingMicros', () => {
+  it('takes spin_budget_us when set, else the ipc_profile budget (latency: until the reply, power: never)', () => {
+    expect(replyPollingMicros({ ipc_profile: 'balanced', spin_budget_us: 250 })).to.equal(250);
+    expect(replyPollingMicros({ ipc_profile: 'power', spin_budget_us: 0 })).to.equal(0);
+    expect(replyPollingMicros({ ipc_profile: 'balanced' })).to.equal(1000);
+    expect(replyPollingMicros({ ipc_profile: 'latency' })).to.equal(Number.POSITIVE_INFINITY);
+    expect(replyPollingMicros({ ipc_profile: 'power' })).to.equal(0);
   });
 });
