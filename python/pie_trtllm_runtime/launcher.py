@@ -57,11 +57,12 @@ def read_config(path):
     model = config.get("model") if isinstance(config, dict) else None
     if not isinstance(driver, dict) or not isinstance(model, dict) or not isinstance(model.get("hf_repo"), str):
         raise StartupError(CONFIG_INVALID, "the launch config needs a 'driver' table and a 'model' with 'hf_repo'")
-    if driver.get("tensor_parallel_size", 1) != 1:
-        raise StartupError(CONFIG_INVALID, "tensor_parallel_size must be 1 for the TensorRT-LLM driver")
     options = driver.setdefault("options", {})
     if not isinstance(options, dict):
         raise StartupError(CONFIG_INVALID, "driver.options must be a table")
+    for name, value in (("tensor_parallel_size", driver.get("tensor_parallel_size", 1)), ("pipeline_parallel_size", options.get("pipeline_parallel_size", 1))):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise StartupError(CONFIG_INVALID, "%s must be an integer ≥ 1, found %r" % (name, value))
     if options.get("execution_mode") == "pyexecutor" and options.get("max_history_tokens") is not None:
         raise StartupError(CONFIG_INVALID, "max_history_tokens must be unset when execution_mode = \"pyexecutor\"")
     return config

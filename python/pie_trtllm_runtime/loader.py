@@ -6,7 +6,7 @@ module's shape (`LLM`, `SamplingParams`, `llmapi.KvCacheConfig`, `__version__`).
 import logging
 import os
 
-from .codes import ENGINE_IMPORT_FAILED, ENGINE_LOAD_FAILED, UNSUPPORTED_EXECUTION_MODE, StartupError
+from .codes import CONFIG_INVALID, ENGINE_IMPORT_FAILED, ENGINE_LOAD_FAILED, UNSUPPORTED_EXECUTION_MODE, StartupError
 from .engine import Engine, ModelInfo
 from .model_info import read_model_info, resolve_snapshot
 
@@ -35,15 +35,16 @@ def import_trtllm(simulate):
     return tensorrt_llm
 
 
-def llm_arguments(trt, options, activation_dtype):
+def llm_arguments(trt, options, activation_dtype, tensor_parallel_size=1):
     """Keyword arguments for `LLM(...)`: curated options first, `llm_kwargs` on top (it wins)."""
     extra = dict(options.get("llm_kwargs") or {})
     explicit = {
         "skip_tokenizer_init": bool(options.get("skip_tokenizer_init", True)),
         "trust_remote_code": bool(options.get("trust_remote_code", True)),
-        "tensor_parallel_size": 1,
+        "tensor_parallel_size": tensor_parallel_size,
         "dtype": DTYPES[activation_dtype],
     }
+    extra.setdefault("pipeline_parallel_size", int(options.get("pipeline_parallel_size", 1)))
     for key in EXPLICIT_PARAMETERS:
         if key in extra:
             explicit[key] = extra.pop(key)
@@ -76,15 +77,42 @@ def check_execution_mode(trt, options):
     )
 
 
+def visible_devices(device):
+    """CUDA_VISIBLE_DEVICES for a replica's group ("cuda:0,cuda:1" → "0,1"), or None when the
+    group names something else."""
+    entries = [entry.strip() for entry in device.split(",") if entry.strip()]
+    if not entries or not all(entry.startswith("cuda:") for entry in entries):
+        return None
+    return ",".join(entry.split(":", 1)[1] for entry in entries)
+
+
+def check_group_size(arguments, device):
+    """A replica pinned to its group needs exactly one GPU per rank. TensorRT-LLM itself lets more
+    ranks than visible GPUs through (it takes them for several nodes) and fails later, so the
+    runtime refuses that here, before `LLM(...)`, naming the numbers."""
+    ranks = int(arguments.get("tensor_parallel_size", 1)) * int(arguments.get("pipeline_parallel_size", 1)) * int(arguments.get("context_parallel_size", 1))
+    devices = len(device.split(","))
+    if ranks != devices:
+        raise StartupError(
+            CONFIG_INVALID,
+            "LLM(...) would run %d ranks (tensor × pipeline × context parallel, after llm_kwargs), but this replica's group %s has %d GPU%s; "
+            "set tensor_parallel_size and options.pipeline_parallel_size in [model.driver] (not in llm_kwargs) so each group has one GPU per rank"
+            % (ranks, device, devices, "" if devices == 1 else "s"),
+        )
+
+
 def load_engine(config):
     """The Engine for a launch config, or a StartupError naming what went wrong."""
     driver = config["driver"]
     options = driver.get("options", {})
     simulate = bool(config.get("simulate"))
     device = config.get("device", "")
-    if not simulate and device.startswith("cuda:"):
-        # One replica per device: the process sees only its own GPU, as device 0.
-        os.environ["CUDA_VISIBLE_DEVICES"] = device.split(":", 1)[1]
+    ray = (options.get("llm_kwargs") or {}).get("orchestrator_type") == "ray"
+    pinned = None if ray else visible_devices(device)
+    if pinned is not None:
+        # One replica per group: the process (and its workers) see only the group's GPUs,
+        # renumbered from 0. With Ray, the cluster places the ranks; nothing is pinned.
+        os.environ["CUDA_VISIBLE_DEVICES"] = pinned
     trt = import_trtllm(simulate)
     check_execution_mode(trt, options)
     if simulate:
@@ -95,12 +123,15 @@ def load_engine(config):
     else:
         model_path = resolve_snapshot(config["model"]["hf_repo"])
         model = read_model_info(model_path, options.get("max_seq_len"))
-    arguments = llm_arguments(trt, options, driver.get("activation_dtype", "bfloat16"))
+    arguments = llm_arguments(trt, options, driver.get("activation_dtype", "bfloat16"), int(driver.get("tensor_parallel_size", 1)))
+    if pinned is not None:
+        check_group_size(arguments, device)
     log.info("loading %s with %s %s", model_path, "simulated TensorRT-LLM" if simulate else "TensorRT-LLM", getattr(trt, "__version__", "?"))
     try:
         llm = trt.LLM(model_path, **arguments)
     except Exception as error:
         raise StartupError(ENGINE_LOAD_FAILED, "LLM(...) failed: %s: %s" % (type(error).__name__, error))
     statistics = (lambda: trt.simulation_statistics(llm)) if simulate else None
+    world_size = int(arguments["tensor_parallel_size"]) * int(arguments.get("pipeline_parallel_size", 1))
     return Engine(llm, trt.SamplingParams, model, options, int(driver.get("random_seed", 42)),
-                  "simulated" if simulate else "tensorrt_llm", str(getattr(trt, "__version__", "unknown")), statistics)
+                  "simulated" if simulate else "tensorrt_llm", str(getattr(trt, "__version__", "unknown")), statistics, world_size)

@@ -285,6 +285,7 @@ class Server:
             "tokens_generated": engine.tokens_returned,
             "lookahead_hits": engine.lookahead_hits,
             "anticipated_steps": self.anticipated_steps,
+            "world_size": engine.world_size,
             "contexts": len(engine.histories),
             "evictions": engine.histories.evictions,
             "resident_bytes": _resident_bytes(),

@@ -1,5 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { ConfigProblem } from './config-problem.js';
+import { tomlPath } from './config-problem.js';
+import { deviceGroupProblem } from './device-groups.js';
 import { formatAjvErrors } from './problem-formatter.js';
 import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
 import compiled from './generated/driver-validate.js';
@@ -17,6 +19,10 @@ export type DriverValidation =
  * every problem path (default `model.driver`).
  */
 export function validateDriverTable(table: unknown, at: readonly (string | number)[] = ['model', 'driver']): DriverValidation {
-  if (validate(table)) return { ok: true, config: resolveDriverConfig(table), problems: [] };
-  return { ok: false, problems: formatAjvErrors(validate.errors ?? [], at) };
+  if (!validate(table)) return { ok: false, problems: formatAjvErrors(validate.errors ?? [], at) };
+  const config = resolveDriverConfig(table);
+  // What JSON Schema cannot say: the replica size must divide the device list.
+  const topology = deviceGroupProblem(config.device.length, config.tensor_parallel_size, config.options.pipeline_parallel_size, tomlPath(at));
+  if (topology) return { ok: false, problems: [topology] };
+  return { ok: true, config, problems: [] };
 }

@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { distance } from 'fastest-levenshtein';
 import { createAjv } from './ajv-instance.js';
 import type { ConfigProblem } from './config-problem.js';
+import { deviceGroupProblem } from './device-groups.js';
 import { formatAjvErrors } from './problem-formatter.js';
 import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
 import { loadSchema } from './schema-files.js';
@@ -78,6 +79,24 @@ function crossModelProblems(models: ModelTable[]): ConfigProblem[] {
   return problems;
 }
 
+/** Each TensorRT-LLM model's replica size must divide its device list (checked once the types are right). */
+function topologyProblems(models: ModelTable[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const positive = (value: unknown, fallback: number) => (value === undefined ? fallback : Number.isSafeInteger(value) && (value as number) >= 1 ? (value as number) : undefined);
+  models.forEach((model, index) => {
+    const driver = model.driver as (TensorRtLlmDriverTable & { options?: { pipeline_parallel_size?: unknown } }) | undefined;
+    if (!driver || !(DRIVER_TYPES as readonly unknown[]).includes(driver.type)) return;
+    const device = driver.device as unknown;
+    const count = typeof device === 'string' ? 1 : Array.isArray(device) && device.length > 0 ? device.length : undefined;
+    const tp = positive(driver.tensor_parallel_size, 1);
+    const pp = positive(driver.options?.pipeline_parallel_size, 1);
+    if (count === undefined || tp === undefined || pp === undefined) return; // the schema's message says what is wrong
+    const problem = deviceGroupProblem(count, tp, pp, `model[${index}].driver`);
+    if (problem) problems.push(problem);
+  });
+  return problems;
+}
+
 /** A driver type within two edits of one of ours is most likely meant to be ours. */
 function nearMissTypes(models: ModelTable[]): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
@@ -98,7 +117,7 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
   const validate = validator();
   const problems: ConfigProblem[] = validate(document.value) ? [] : formatAjvErrors(validate.errors ?? []);
   const models = Array.isArray(document.value.model) ? (document.value.model as ModelTable[]) : [];
-  problems.push(...crossModelProblems(models));
+  problems.push(...crossModelProblems(models), ...topologyProblems(models));
   const warnings = nearMissTypes(models);
   for (const problem of [...problems, ...warnings]) {
     const segments = problem.path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? Number(s.slice(1, -1)) : s));

@@ -1,6 +1,7 @@
 import { type DependencyContainer, instanceCachingFactory } from 'tsyringe';
 import { RequestGate } from '../capabilities/request-gate.js';
 import { ReplayTracker } from '../capabilities/replay-tracker.js';
+import { deviceGroups } from '../config/device-groups.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { InterpreterResolver } from '../runtime/interpreter-resolver.js';
 import { type Logger, StderrLogger } from '../runtime/logger.js';
@@ -11,6 +12,7 @@ import type { DriverSettings } from './driver-settings.js';
 import { TensorRtLlmDriver } from './tensorrt-llm-driver.js';
 import { Tokens } from './tokens.js';
 
+/** A supervisor for one replica; `device` names its group ("cuda:0" or "cuda:0,cuda:1"). */
 export type SupervisorFactory = (device: string) => RuntimeSupervisor;
 
 /**
@@ -46,7 +48,9 @@ export function createDriverContainer(parent: DependencyContainer, settings: Dri
   fallback(Tokens.RequestGate, (c) => new RequestGate(c.resolve(Tokens.ReplayTracker)));
   fallback(Tokens.ReplicaPool, (c) => {
     const create = c.resolve<SupervisorFactory>(Tokens.SupervisorFactory);
-    return new ReplicaPool(settings.config.device.map(create), c.resolve(Tokens.Logger));
+    // One replica per group of tensor_parallel_size × pipeline_parallel_size devices.
+    const { device, tensor_parallel_size: tp, options: { pipeline_parallel_size: pp } } = settings.config;
+    return new ReplicaPool(deviceGroups(device, tp, pp).map((group) => create(group.join(','))), c.resolve(Tokens.Logger));
   });
   fallback(Tokens.Driver, (c) => c.resolve(TensorRtLlmDriver));
   return c;

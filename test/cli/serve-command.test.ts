@@ -92,9 +92,9 @@ describe('cli: serve --stdio (simulated)', function () {
   });
 
   it('refuses to start with a clear line when the config does not validate or names an unknown model', async () => {
-    const bad = new ServeSession(['--config', join(repoRoot, 'test', 'fixtures', 'config', 'invalid', 'tp-two.toml'), '--simulate']);
+    const bad = new ServeSession(['--config', join(repoRoot, 'test', 'fixtures', 'config', 'topology', 'tp-two-on-one-device.toml'), '--simulate']);
     expect(await bad.exited).to.equal(1);
-    expect(bad.stderr).to.match(/tensor_parallel_size: must be 1/);
+    expect(bad.stderr).to.contain('tensor_parallel_size: tensor_parallel_size 2 × pipeline_parallel_size 1 = 2 devices per replica does not divide the 1 device in `device`; list a multiple of 2 devices, or lower the sizes');
     const unknown = new ServeSession(['--config', example, '--simulate', '--model', 'nope']);
     expect(await unknown.exited, 'an unknown --model is a usage error').to.equal(2);
     expect(unknown.stderr).to.contain('no tensorrt_llm model named "nope"');

@@ -20,8 +20,12 @@ function expectedKeywords(b: OptionBound): Record<string, number> {
   return out;
 }
 
+const PARALLEL_SIZES = ['tensor_parallel_size', 'options.pipeline_parallel_size'];
+
 function tableWith(key: string, value: number): Record<string, unknown> {
-  const table: Record<string, unknown> = { type: 'tensorrt_llm', device: 'cuda:0' };
+  // A parallel size of n gets n devices, so the bound is tested, not the topology rule.
+  const devices = PARALLEL_SIZES.includes(key) && Number.isSafeInteger(value) && value >= 1 ? Array.from({ length: value }, (_, i) => `cuda:${i}`) : 'cuda:0';
+  const table: Record<string, unknown> = { type: 'tensorrt_llm', device: devices };
   const [head, tail] = key.split('.');
   if (tail === undefined) table[head!] = value;
   else table[head!] = { [tail]: value };

@@ -18,7 +18,7 @@ export interface OptionBound {
 const PIE_DRIVER = 'Pie driver/trtllm config loader (reference/pie-server-contract.md §2c)';
 
 export const OPTION_BOUNDS: OptionBound[] = [
-  { key: 'tensor_parallel_size', integer: true, low: 1, lowOpen: false, high: 1, source: "Pie's TensorRT-LLM driver refuses tensor_parallel_size ≠ 1 (reference/pie-trtllm-driver.md)" },
+  { key: 'tensor_parallel_size', integer: true, low: 1, lowOpen: false, source: 'Pie: tensor_parallel_size ≥ 1, the product with pipeline_parallel_size dividing the device count (reference/pie-server-contract.md §2; DESIGN §4 Devices)' },
   { key: 'random_seed', integer: true, low: 0, lowOpen: false, source: 'Pie: u64 (reference/pie-server-contract.md §2)' },
   { key: 'spin_budget_us', integer: true, low: 0, lowOpen: false, source: 'Pie: u64 microseconds (reference/pie-server-contract.md §2)' },
   { key: 'options.max_seq_len', integer: true, low: 1, lowOpen: false, source: 'TensorRT-LLM LLM(max_seq_len): a positive length (llmapi/llm_args.py)' },
@@ -35,5 +35,6 @@ export const OPTION_BOUNDS: OptionBound[] = [
   { key: 'options.virtual_total_pages', integer: true, low: 1, lowOpen: false, source: `${PIE_DRIVER}: total_pages` },
   { key: 'options.max_session_histories', integer: true, low: 1, lowOpen: false, source: `${PIE_DRIVER}: LRU bound of replay histories` },
   { key: 'options.max_history_tokens', integer: true, low: 1, lowOpen: false, source: `${PIE_DRIVER}: trims each history` },
+  { key: 'options.pipeline_parallel_size', integer: true, low: 1, lowOpen: false, source: 'TensorRT-LLM LLM(pipeline_parallel_size): int, default 1 (llmapi/llm_args.py BaseLlmArgs); world size = tp × pp × cp' },
   { key: 'options.lookahead_tokens', integer: true, low: 0, lowOpen: false, high: 16, source: `${PIE_DRIVER}: clamped to ≤ 16; ≤ 1 disables it (DESIGN §3.2: must be ≤ 16)` },
 ];

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { deviceGroupProblem, deviceGroups } from '../../src/config/device-groups.js';
 import { validateDriverTable } from '../../src/config/driver-validator.js';
 import { validatePieToml } from '../../src/config/pie-file-validator.js';
 import { TomlSyntaxError } from '../../src/config/toml-document.js';
@@ -101,5 +102,28 @@ driver = { type = "tensorrt-llm", device = "cuda:1" }
     const result = validatePieToml(text);
     expect(result.ok).to.equal(true);
     expect(result.models.map((m) => [m.index, m.name, m.driver.type])).to.deep.equal([[1, 'b', 'tensorrt_llm']]);
+  });
+});
+
+describe('device groups (Pie topology rule)', () => {
+  it('cuts the device list into contiguous groups of tensor × pipeline parallel size', () => {
+    const four = ['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3'];
+    expect(deviceGroups(four, 2, 1)).to.deep.equal([['cuda:0', 'cuda:1'], ['cuda:2', 'cuda:3']]);
+    expect(deviceGroups(four, 1, 1)).to.deep.equal([['cuda:0'], ['cuda:1'], ['cuda:2'], ['cuda:3']]);
+    expect(deviceGroups(four, 2, 2)).to.deep.equal([four]);
+    expect(deviceGroups(['cuda:3', 'cuda:1'], 1, 2)).to.deep.equal([['cuda:3', 'cuda:1']]);
+  });
+
+  it('accepts a size that divides the devices and refuses one that does not, naming both sizes', () => {
+    const ok = validateDriverTable({ type: 'trtllm', device: ['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3'], tensor_parallel_size: 2 });
+    expect([ok.ok, ok.config?.tensor_parallel_size, ok.config?.options.pipeline_parallel_size]).to.deep.equal([true, 2, 1]);
+    expect(validateDriverTable({ type: 'trtllm', device: ['cuda:0', 'cuda:1', 'cuda:2'], tensor_parallel_size: 2 }, ['model', 0, 'driver']).problems).to.deep.equal([
+      { path: 'model[0].driver.tensor_parallel_size', message: 'tensor_parallel_size 2 × pipeline_parallel_size 1 = 2 devices per replica does not divide the 3 devices in `device`; list a multiple of 2 devices, or lower the sizes' },
+    ]);
+    expect(validateDriverTable({ type: 'trtllm', device: 'cuda:0', options: { pipeline_parallel_size: 2 } }).problems).to.deep.equal([
+      { path: 'model.driver.tensor_parallel_size', message: 'tensor_parallel_size 1 × pipeline_parallel_size 2 = 2 devices per replica does not divide the 1 device in `device`; list a multiple of 2 devices, or lower the sizes' },
+    ]);
+    expect(deviceGroupProblem(6, 3, 2, 'x')).to.equal(undefined);
+    expect(validateDriverTable({ type: 'trtllm', device: 'cuda:0', tensor_parallel_size: 0 }).problems.map((p) => p.message)).to.deep.equal(['expected an integer ≥ 1, found the integer 0']);
   });
 });

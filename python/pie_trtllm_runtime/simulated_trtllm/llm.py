@@ -5,6 +5,7 @@ import sys
 import time
 
 from .api import API, LLM_KWARGS, PYTORCH_BACKENDS, SAMPLER_TYPES, TRT_ONLY_KWARGS
+from .devices import check_devices
 from .executor_workers import ExecutorWorkers, single_process
 from .kv_cache_config import KvCacheConfig
 from .model import VOCAB, Prompt, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
@@ -63,9 +64,10 @@ class LLM:
             raise TypeError("model must be a str or Path, got %r" % (model,))
         if dtype not in _DTYPES:
             raise ValueError("Unsupported dtype %r" % (dtype,))
-        world_size = tensor_parallel_size * int(kwargs.get("pipeline_parallel_size", 1) or 1)
-        if world_size != 1:
-            raise RuntimeError("Only 1 GPUs are available, but %d are required" % world_size)
+        world_size = tensor_parallel_size * int(kwargs.get("pipeline_parallel_size", 1) or 1) * int(kwargs.get("context_parallel_size", 1) or 1)
+        check_devices(world_size, kwargs.get("gpus_per_node"))
+        if kwargs.get("orchestrator_type") == "ray":
+            import ray  # noqa: F401  (the Ray executor needs it, as the real one does)
         kv = kwargs.get("kv_cache_config")
         if isinstance(kv, dict):
             kv = KvCacheConfig(**kv)

@@ -15,9 +15,9 @@ export interface TensorRtLlmDriverTable {
    */
   device: string | string[];
   /**
-   * Tensor-parallel degree. TensorRT-LLM's high-level API here supports exactly 1; list several devices for data parallelism instead. Default: 1.
+   * Tensor-parallel degree: the GPUs one model copy is split across. `device` is cut into contiguous groups of tensor_parallel_size × options.pipeline_parallel_size devices, one replica (one runtime process, TensorRT-LLM's own workers) per group; the product must divide the number of devices. Default: 1.
    */
-  tensor_parallel_size?: 1;
+  tensor_parallel_size?: number;
   /**
    * Activation dtype passed to `LLM(dtype=...)`; short aliases are normalised. Default: bfloat16.
    */
@@ -141,6 +141,10 @@ export interface TensorRtLlmDriverOptions {
    */
   max_history_tokens?: number;
   /**
+   * Pipeline-parallel degree, passed to TensorRT-LLM's LLM(...) with tensor_parallel_size; each replica spans tensor_parallel_size × pipeline_parallel_size devices of `device`, and the product must divide the number of devices. Default: 1.
+   */
+  pipeline_parallel_size?: number;
+  /**
    * Greedy tokens generated per engine call and handed to Pie one per step; 0 or 1 disables lookahead. Default: 16. At most 16.
    */
   lookahead_tokens?: number;
@@ -197,4 +201,4 @@ export interface TensorRtLlmDriverOptions {
 /** Keys of the [model.driver] table that have a schema default. */
 export type DefaultedDriverKey = 'tensor_parallel_size' | 'activation_dtype' | 'random_seed' | 'ipc_profile';
 /** Keys of [model.driver.options] that have a schema default. */
-export type DefaultedOptionKey = 'trust_remote_code' | 'skip_tokenizer_init' | 'llm_kwargs' | 'execution_mode' | 'pyexecutor_max_tokens' | 'pyexecutor_worker_stop_timeout_s' | 'pyexecutor_lookahead' | 'pyexecutor_speculative_lookahead' | 'max_concurrent_requests' | 'max_batched_tokens' | 'virtual_kv_page_size' | 'virtual_total_pages' | 'max_session_histories' | 'lookahead_tokens' | 'enable_cache_salt';
+export type DefaultedOptionKey = 'trust_remote_code' | 'skip_tokenizer_init' | 'llm_kwargs' | 'execution_mode' | 'pyexecutor_max_tokens' | 'pyexecutor_worker_stop_timeout_s' | 'pyexecutor_lookahead' | 'pyexecutor_speculative_lookahead' | 'max_concurrent_requests' | 'max_batched_tokens' | 'virtual_kv_page_size' | 'virtual_total_pages' | 'max_session_histories' | 'pipeline_parallel_size' | 'lookahead_tokens' | 'enable_cache_salt';

@@ -308,6 +308,10 @@ export interface RuntimeStatus {
    * Decode steps answered from the answer worked out after the previous reply (the batch came exactly as expected).
    */
   anticipated_steps?: number;
+  /**
+   * Ranks of this replica's engine: tensor_parallel_size × pipeline_parallel_size as passed to LLM(...).
+   */
+  world_size?: number;
   contexts?: number;
   evictions?: number;
   resident_bytes?: number | null;
