@@ -26,6 +26,7 @@ def _parser():
     parser.add_argument("--response-fd", type=int, help="descriptor this runtime writes framed replies to")
     parser.add_argument("--simulate", action="store_true", help="use the simulated TensorRT-LLM")
     parser.add_argument("--probe", action="store_true", help="print what this interpreter can run, as JSON, and exit")
+    parser.add_argument("--probe-ray", action="store_true", help="with --probe: also import ray (for llm_kwargs.orchestrator_type = \"ray\")")
     return parser
 
 
@@ -72,7 +73,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     if args.probe:
         from .probe import main as probe_main
-        return probe_main()
+        return probe_main(ray=args.probe_ray)
     # Replay histories are many long-lived lists; collect young objects less often, as
     # TensorRT-LLM's own executor does (garbage_collection_gen0_threshold = 20000).
     gc.set_threshold(20000, 10, 10)

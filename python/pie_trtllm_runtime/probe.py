@@ -18,7 +18,7 @@ def _try_import(name):
         return None, {"ok": False, "error": "%s: %s" % (type(error).__name__, error)}
 
 
-def probe():
+def probe(ray=False):
     report = {
         "python": {"version": platform.python_version(), "executable": sys.executable, "prefix": sys.prefix},
         "runtime": {"ok": True, "version": __version__},
@@ -36,10 +36,12 @@ def probe():
     else:
         report["cuda"] = {"available": False, "device_count": 0, "devices": [], "error": "torch is not importable"}
     _, report["tensorrt_llm"] = _try_import("tensorrt_llm")
+    if ray:  # only when asked: importing Ray takes seconds
+        _, report["ray"] = _try_import("ray")
     return report
 
 
-def main():
-    sys.stdout.write(json.dumps(probe()) + "\n")
+def main(ray=False):
+    sys.stdout.write(json.dumps(probe(ray)) + "\n")
     sys.stdout.flush()
     return 0

@@ -10,18 +10,21 @@ export interface ProbeReport {
   torch: { ok: boolean; version?: string; error?: string };
   cuda: { available: boolean; device_count: number; devices: string[]; error?: string };
   tensorrt_llm: { ok: boolean; version?: string; error?: string };
+  /** Present when the probe was asked to import Ray. */
+  ray?: { ok: boolean; version?: string; error?: string };
 }
 
 export class ProbeError extends Error {
   readonly code = 'PROBE_FAILED';
 }
 
-/** Runs the runtime's probe with `python`; the runtime comes from this package's python/ folder. */
-export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJS.ProcessEnv = process.env): Promise<ProbeReport> {
+/** Runs the runtime's probe with `python`; the runtime comes from this package's python/ folder.
+ *  `ray`: also import Ray (for a model with llm_kwargs.orchestrator_type = "ray"). */
+export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJS.ProcessEnv = process.env, ray = false): Promise<ProbeReport> {
   return new Promise((resolve, reject) => {
     execFile(
       python,
-      ['-m', 'pie_trtllm_runtime', '--probe'],
+      ['-m', 'pie_trtllm_runtime', '--probe', ...(ray ? ['--probe-ray'] : [])],
       { cwd: RUNTIME_DIR, env: { ...env, PYTHONPATH: runtimePythonPath(env.PYTHONPATH) }, timeout: timeoutMs, maxBuffer: 4 << 20 },
       (error, stdout, stderr) => {
         const last = stdout.trim().split('\n').pop() ?? '';

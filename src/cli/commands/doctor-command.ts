@@ -4,7 +4,7 @@ import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../conf
 import { TomlSyntaxError } from '../../config/toml-document.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { probeInterpreter } from '../../runtime/runtime-probe.js';
-import { type Check, interpreterCheck, interpreterFailure, probeChecks } from '../doctor/doctor-checks.js';
+import { type Check, interpreterCheck, interpreterFailure, probeChecks, usesRay } from '../doctor/doctor-checks.js';
 import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -57,7 +57,7 @@ export function registerDoctorCommand(program: Command, output: Output): void {
         const progress = new Progress(output, Boolean(options.json) || !output.interactive);
         progress.start(`probing ${python} (imports tensorrt_llm)`);
         try {
-          const probe = await probeInterpreter(python);
+          const probe = await probeInterpreter(python, undefined, undefined, model !== undefined && usesRay(model));
           progress.finish(true);
           checks.push(...probeChecks(probe, model ? [model] : [], Boolean(options.simulate)));
         } catch (error) {

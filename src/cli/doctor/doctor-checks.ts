@@ -1,3 +1,4 @@
+import { deviceGroups } from '../../config/device-groups.js';
 import type { ResolvedModel } from '../../config/pie-file-validator.js';
 import type { ResolvedInterpreter } from '../../runtime/interpreter-resolver.js';
 import type { ProbeReport } from '../../runtime/runtime-probe.js';
@@ -15,6 +16,12 @@ export interface Check {
 
 export const EXPECTED_TRTLLM = '1.2.1';
 const MPI_HINT = "TensorRT-LLM imports mpi4py, which needs a system MPI runtime: apt-get install -y libopenmpi-dev openmpi-bin (or run inside NVIDIA's TensorRT-LLM container)";
+const RAY_HINT = "install Ray in the TensorRT-LLM environment (pip install 'ray[default]'), and start or join the cluster (ray start --head, or ray start --address HEAD:6379) before the host";
+
+/** Whether a model's ranks are placed by Ray rather than started here through MPI. */
+export function usesRay(model: ResolvedModel): boolean {
+  return model.driver.options.llm_kwargs.orchestrator_type === 'ray';
+}
 
 export function interpreterCheck(interpreter: ResolvedInterpreter): Check {
   return { name: 'interpreter', status: 'ok', value: `${interpreter.python} (from ${interpreter.source})` };
@@ -76,7 +83,9 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
       hint: probe.torch.ok ? 'check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES' : 'torch comes with TensorRT-LLM: run `pie-trtllm install`',
     });
   }
-  for (const device of [...new Set(models.flatMap((m) => m.driver.device))]) {
+  checks.push(...parallelChecks(probe, models, simulate));
+  // With Ray the cluster places the ranks, so the devices need not be on this machine.
+  for (const device of [...new Set(models.filter((m) => !usesRay(m)).flatMap((m) => m.driver.device))]) {
     const index = /^cuda:(\d+)$/.exec(device)?.[1];
     if (index === undefined) continue;
     const present = Number(index) < cuda.device_count;
@@ -86,6 +95,35 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
       value: present ? (cuda.devices[Number(index)] ?? 'present') : `not present (${cuda.device_count} visible)`,
       ...(present ? {} : { hint: 'name devices that exist in [model.driver].device, or fix CUDA_VISIBLE_DEVICES' }),
     });
+  }
+  return checks;
+}
+
+/** Per model: its replicas and their ranks, and Ray when it places them. */
+function parallelChecks(probe: ProbeReport, models: ResolvedModel[], simulate: boolean): Check[] {
+  const checks: Check[] = [];
+  for (const model of models) {
+    const { device, tensor_parallel_size: tp, options } = model.driver;
+    const pp = options.pipeline_parallel_size;
+    const groups = deviceGroups(device, tp, pp);
+    if (tp * pp > 1) {
+      const mpiOk = probe.mpi4py.ok && probe.mpi_library !== null;
+      checks.push({
+        name: 'parallel',
+        status: usesRay(model) || mpiOk ? 'ok' : simulate ? 'warn' : 'fail',
+        value: `${groups.length} replica${groups.length === 1 ? '' : 's'} of ${tp * pp} ranks (tensor ${tp} × pipeline ${pp}): ${groups.map((g) => g.join(',')).join(' | ')}${usesRay(model) ? ', placed by Ray' : ', started through MPI'}`,
+        ...(usesRay(model) || mpiOk ? {} : { hint: `each replica's LLM(...) spawns its ${tp * pp} ranks with mpi4py. ${MPI_HINT}` }),
+      });
+    }
+    if (usesRay(model)) {
+      const ray = probe.ray;
+      checks.push({
+        name: 'ray',
+        status: ray?.ok ? 'ok' : simulate ? 'warn' : 'fail',
+        value: ray?.ok ? `ray ${ray.version}` : `not importable: ${firstLine(ray?.error ?? 'the probe did not try')}`,
+        ...(ray?.ok ? {} : { hint: RAY_HINT }),
+      });
+    }
   }
   return checks;
 }
