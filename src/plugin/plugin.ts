@@ -35,6 +35,8 @@ export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescript
     examples: [
       { type: 'tensorrt_llm', device: 'cuda:0' },
       { type: 'trtllm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 8, max_seq_len: 2048 } },
+      // A model larger than one GPU: two replicas of two tensor-parallel ranks.
+      { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3'], tensor_parallel_size: 2 },
     ],
     supports: {
       start: true,

@@ -141,9 +141,12 @@ describe('the TensorRT-LLM descriptor', () => {
         { feature: 'multimodal', code: 'UNSUPPORTED_MULTIMODAL' },
       ],
     });
-    // Its examples are valid tables, one of them with several devices and options.
-    expect(descriptor.examples.map((table) => descriptor.validate(table).ok)).to.deep.equal([true, true]);
-    expect(descriptor.examples[1]).to.deep.equal({ type: 'trtllm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 8, max_seq_len: 2048 } });
+    // Its examples are valid tables: one device, several devices with options, a tensor-parallel pair of groups.
+    expect(descriptor.examples.map((table) => descriptor.validate(table).ok)).to.deep.equal([true, true, true]);
+    expect(descriptor.examples.slice(1)).to.deep.equal([
+      { type: 'trtllm', device: ['cuda:0', 'cuda:1'], options: { lookahead_tokens: 8, max_seq_len: 2048 } },
+      { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1', 'cuda:2', 'cuda:3'], tensor_parallel_size: 2 },
+    ]);
   });
 
   it('registers into a container whose registry lives in a parent, and names the plugin as owner', () => {

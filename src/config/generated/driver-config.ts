@@ -9,7 +9,7 @@ export interface TensorRtLlmDriverTable {
    */
   type: 'tensorrt_llm' | 'tensorrt-llm' | 'trtllm';
   /**
-   * Device or devices, e.g. `"cuda:0"` or `["cuda:0", "cuda:1"]`. Each device gets its own runtime process (a data-parallel replica). Required; a list must not be empty.
+   * Device or devices, e.g. `"cuda:0"` or `["cuda:0", "cuda:1"]`. Each group of tensor_parallel_size × options.pipeline_parallel_size devices (one device by default) gets its own runtime process (a data-parallel replica). Required; a list must not be empty.
    *
    * @minItems 1
    */
