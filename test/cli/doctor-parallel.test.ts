@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { fixtures } from '../helpers/package-paths.js';
 import { runCli } from '../helpers/run-cli.js';
+import { greedyContinuation } from '../helpers/driver-fixture.js';
 
 /** A pie.toml with one TensorRT-LLM model whose [model.driver] has `driver` (TOML lines). */
 function config(driver: string): string {
@@ -43,5 +44,17 @@ describe('cli: doctor for models larger than one GPU', function () {
     const run = await runCli(['doctor', '--config', file], { env: { PIE_HOME: join(file, '..'), PIE_PYTHON: join(fixtures, 'interpreters', 'ready-python') } });
     expect(run.code).to.equal(1);
     expect(run.stdout).to.match(/✗ ray +not importable: the probe did not try\n +hint: install Ray in the TensorRT-LLM environment \(pip install 'ray\[default\]'\)/);
+  });
+});
+
+describe('cli: generate on tensor-parallel groups', function () {
+  this.timeout(60_000);
+
+  it('names the groups it loads and decodes the rule\'s tokens through them', async () => {
+    const file = config('device = ["cuda:0", "cuda:1", "cuda:2", "cuda:3"]\ntensor_parallel_size = 2');
+    const run = await runCli(['generate', '--config', file, '--simulate', '--prompt-tokens', '1,2,3', '--max-tokens', '4'], { env: { PIE_HOME: join(file, '..') } });
+    expect(run.code, run.stderr).to.equal(0);
+    expect(run.stderr + run.stdout).to.contain('loading big on cuda:0,cuda:1 | cuda:2,cuda:3 (2 replicas of 2 ranks) (simulated)');
+    expect(run.stdout).to.contain(`tokens: ${greedyContinuation([1, 2, 3], 4).join(' ')}`);
   });
 });

@@ -11,6 +11,7 @@ import type { Output } from '../output.js';
 import { discoveredHost } from '../plugin-host.js';
 import { Progress } from '../progress.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
+import { deviceGroups } from '../../config/device-groups.js';
 
 interface GenerateOptions {
   config: string;
@@ -100,7 +101,7 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       const simulate = await chooseEngine(options.simulate, model, output, quiet);
       const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
       const progress = new Progress(output, quiet);
-      const devices = (Array.isArray(model.table.device) ? model.table.device : [model.table.device]).join(', ');
+      const devices = describeDevices(model);
       progress.start(`loading ${model.name} on ${devices}${simulate ? ' (simulated)' : ''}`);
       try {
         await driver.start();
@@ -145,4 +146,14 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         await driver.dispose();
       }
     });
+}
+
+/** "cuda:0, cuda:1", or for parallel groups "cuda:0,cuda:1 | cuda:2,cuda:3 (2 replicas of 2 ranks)". */
+function describeDevices(model: SelectedModel): string {
+  const list = (Array.isArray(model.table.device) ? model.table.device : [model.table.device]).map(String);
+  const tp = Number(model.table.tensor_parallel_size ?? 1);
+  const pp = Number((model.table.options as { pipeline_parallel_size?: number } | undefined)?.pipeline_parallel_size ?? 1);
+  if (tp * pp === 1) return list.join(', ');
+  const groups = deviceGroups(list, tp, pp);
+  return `${groups.map((g) => g.join(',')).join(' | ')} (${groups.length} replica${groups.length === 1 ? '' : 's'} of ${tp * pp} ranks)`;
 }
