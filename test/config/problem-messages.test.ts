@@ -206,6 +206,44 @@ describe('configuration messages: paths, lines and errors', () => {
     expect(TomlDocument.parse('\n\n[only]\n').lineOf(['only', 'x'])).to.equal(3);
   });
 
+  it('locates keys the way the file nests them: top-level keys, a super-table after its child, arrays inside inline tables', () => {
+    const text = [
+      '# a comment first', // 1
+      'top = 1', // 2
+      '[a.b]', // 3
+      'c = 1', // 4
+      '[a]', // 5: a super-table defined after its child
+      'x = 2', // 6
+      '[holder]', // 7
+      'items = [ { list = [', // 8
+      '  10,', // 9
+      '  20 ] } ]', // 10
+    ].join('\n');
+    const document = TomlDocument.parse(text);
+    expect(document.lineOf(['top'])).to.equal(2);
+    expect(document.lineOf(['a', 'b', 'c'])).to.equal(4); // [a] comes later but names less of the path
+    expect(document.lineOf(['a', 'x'])).to.equal(6);
+    expect(document.lineOf(['a', 'missing'])).to.equal(5);
+    expect(document.lineOf(['holder', 'items', 0, 'list', 1])).to.equal(10);
+    expect(document.lineOf(['holder', 'items', 0, 'list', 0])).to.equal(9);
+    expect(document.lineOf(['unknown'])).to.equal(1); // nothing of it written
+    expect(document.lineOf(['a', 'b', 'c', 'deeper'])).to.equal(4);
+  });
+
+  it('gives a default file name to syntax errors and to problems of text without one', () => {
+    let syntax: TomlSyntaxError | undefined;
+    try {
+      TomlDocument.parse('= 1');
+    } catch (caught) {
+      syntax = caught as TomlSyntaxError;
+    }
+    expect(syntax?.file).to.equal('<input>');
+    expect(syntax?.message.startsWith('<input>:1:')).to.equal(true);
+    // The parser's own position suffix is removed, whatever its numbers.
+    expect(syntax?.reason).not.to.match(/\(\d+:\d+\)/);
+    expect(syntax?.reason).not.to.match(/\s$/);
+  });
+
   it('sorts a file problems by line and leaves unlocated ones last', () => {
     const text = [
       '[[model]]',
