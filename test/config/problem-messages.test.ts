@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -242,6 +242,40 @@ describe('configuration messages: paths, lines and errors', () => {
     // The parser's own position suffix is removed, whatever its numbers.
     expect(syntax?.reason).not.to.match(/\(\d+:\d+\)/);
     expect(syntax?.reason).not.to.match(/\s$/);
+  });
+
+  it('quotes the parser\'s reason without its "(line:column)" suffix, at any line and column', () => {
+    let syntax: TomlSyntaxError | undefined;
+    try {
+      TomlDocument.parse(`${'\n'.repeat(11)}key_name_x = = 2\n`, 'f.toml');
+    } catch (caught) {
+      syntax = caught as TomlSyntaxError;
+    }
+    // toml-eslint-parser's own words for this input; the position is ours, 1-based.
+    expect([syntax?.line, syntax?.column, syntax?.reason, syntax?.message]).to.deep.equal([12, 14, 'Unexpected token', 'f.toml:12:14: TOML syntax error: Unexpected token']);
+    expect(() => validatePieToml('= 1')).to.throw(TomlSyntaxError, /^<input>:1:/);
+  });
+
+  it('names models without a string name by index, and never claims a device that is not a string', () => {
+    const model = (name: string, device: string) => `[[model]]\n${name}hf_repo = "o/m"\n[model.driver]\ntype = "tensorrt_llm"\ndevice = ${device}\n`;
+    const shared = validatePieToml(model('name = "one"\n', '"cuda:0"') + model('', '"cuda:0"'));
+    expect(shared.problems.filter((p) => /claimed/.test(p.message)).map((p) => p.message)).to.deep.equal([
+      'device "cuda:0" claimed by both model "one" and "model[1]"; give each model its own devices',
+    ]);
+    const odd = validatePieToml(model('name = "a"\n', '3') + model('name = "b"\n', '3') + model('name = "c"\n', '[5]') + model('name = "d"\n', '[5]'));
+    expect(odd.problems.filter((p) => /claimed/.test(p.message))).to.deep.equal([]);
+  });
+
+  it('keeps digits inside a key as part of the key and reads only whole numbers as indices', () => {
+    const error = ajvError('type', { type: 'string' }, {}, 1, '/model/12/x12/3x');
+    expect(formatAjvErrors([error])[0]!.path).to.equal('model[12].x12.3x');
+  });
+
+  it('reports another read error with the system\'s own words', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pie-read-'));
+    const file = join(dir, 'pie.toml');
+    writeFileSync(file, '');
+    expect(() => validatePieFile(join(file, 'inside'))).to.throw(ConfigFileError, /cannot read the configuration: ENOTDIR: not a directory/);
   });
 
   it('sorts a file problems by line and leaves unlocated ones last', () => {
