@@ -80,6 +80,8 @@ describe('plugin discovery edges', () => {
     ]);
     // An optional dependency that is absent is fine; a name asked for explicitly is not.
     expect(report.skipped).to.deep.equal([{ package: 'not-installed', reason: 'declared but not installed (run npm install)' }]);
+    // `dep`, both a dependency and named explicitly, was loaded once: no clash with itself.
+    expect(report.conflicts).to.deep.equal([]);
   });
 
   it('finds a package hoisted to a parent folder, passing over a folder without package.json', async () => {
