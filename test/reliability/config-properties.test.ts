@@ -54,6 +54,10 @@ describe('property: random [model.driver] tables, our validator and taplo agree'
     files.forEach((file, i) => {
       const ours = validatePieToml(readFileSync(file, 'utf8'), file);
       if (ours.ok) valid++;
+      // The one rule JSON Schema cannot state (the replica size must divide the device list) is
+      // ours alone; taplo accepting such a table is expected, any other difference is not.
+      const onlyTopology = !ours.ok && ours.problems.every((p) => p.path.endsWith('.tensor_parallel_size') && /does not divide the \d+ devices? in `device`/.test(p.message));
+      if (onlyTopology && taplo.get(file) === true) return;
       if (ours.ok !== taplo.get(file)) disagreements.push(`${file}: ours ${ours.ok}, taplo ${taplo.get(file)}: ${JSON.stringify(samples[i])} ${JSON.stringify(ours.problems)}`);
     });
     expect(disagreements).to.deep.equal([]);
