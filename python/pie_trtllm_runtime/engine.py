@@ -31,7 +31,7 @@ class ModelInfo:
 class Engine:
     def __init__(self, llm, sampling_params_cls, model, options, random_seed, name, version, statistics=None, world_size=1):
         self.llm = llm
-        self.world_size = world_size  # ranks the LLM was asked for (tensor × pipeline parallel)
+        self.world_size = world_size  # ranks the LLM was asked for (tensor × pipeline × context parallel)
         self.engine_name = name
         self.engine_version = version
         # The simulated engine's own counts, through an explicit interface (None for the real one).

@@ -86,11 +86,17 @@ def visible_devices(device):
     return ",".join(entry.split(":", 1)[1] for entry in entries)
 
 
+def rank_count(arguments):
+    """The ranks `LLM(...)` runs for these arguments: tensor × pipeline × context parallel."""
+    return (int(arguments.get("tensor_parallel_size", 1)) * int(arguments.get("pipeline_parallel_size", 1))
+            * int(arguments.get("context_parallel_size", 1)))
+
+
 def check_group_size(arguments, device):
     """A replica pinned to its group needs exactly one GPU per rank. TensorRT-LLM itself lets more
     ranks than visible GPUs through (it takes them for several nodes) and fails later, so the
     runtime refuses that here, before `LLM(...)`, naming the numbers."""
-    ranks = int(arguments.get("tensor_parallel_size", 1)) * int(arguments.get("pipeline_parallel_size", 1)) * int(arguments.get("context_parallel_size", 1))
+    ranks = rank_count(arguments)
     devices = len(device.split(","))
     if ranks != devices:
         raise StartupError(
@@ -132,6 +138,5 @@ def load_engine(config):
     except Exception as error:
         raise StartupError(ENGINE_LOAD_FAILED, "LLM(...) failed: %s: %s" % (type(error).__name__, error))
     statistics = (lambda: trt.simulation_statistics(llm)) if simulate else None
-    world_size = int(arguments["tensor_parallel_size"]) * int(arguments.get("pipeline_parallel_size", 1))
     return Engine(llm, trt.SamplingParams, model, options, int(driver.get("random_seed", 42)),
-                  "simulated" if simulate else "tensorrt_llm", str(getattr(trt, "__version__", "unknown")), statistics, world_size)
+                  "simulated" if simulate else "tensorrt_llm", str(getattr(trt, "__version__", "unknown")), statistics, rank_count(arguments))

@@ -4,7 +4,6 @@ to `LLM(...)`, which starts one worker per rank and refuses a group its visible 
 
 import os
 import signal
-import sys
 import time
 
 import pytest
@@ -14,6 +13,12 @@ from pie_trtllm_runtime.loader import visible_devices
 from pie_trtllm_runtime.simulated_trtllm import LLM
 from runtime_process import PYTHON_DIR, RuntimeProcess
 from test_process_model import alive, children
+
+
+def group_config(device, tensor_parallel_size, options=None):
+    """A launch config for one replica spanning `device` (a group such as "cuda:0,cuda:1")."""
+    return {"driver": {"options": options or {}, "random_seed": 42, "tensor_parallel_size": tensor_parallel_size},
+            "model": {"name": "m", "hf_repo": "sim"}, "device": device, "simulate": True}
 
 
 def test_a_group_of_devices_becomes_one_visible_list():
@@ -26,8 +31,7 @@ def test_a_group_of_devices_becomes_one_visible_list():
 
 
 def test_a_tensor_parallel_group_serves_with_a_worker_per_rank_and_reports_its_world_size():
-    config = {"driver": {"options": {"pipeline_parallel_size": 2}, "random_seed": 42, "tensor_parallel_size": 2},
-              "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0,cuda:1,cuda:2,cuda:3", "simulate": True}
+    config = group_config("cuda:0,cuda:1,cuda:2,cuda:3", 2, {"pipeline_parallel_size": 2})
     runtime = RuntimeProcess(config=config)
     try:
         assert runtime.handshake[-1] == {"ready": True}, runtime.handshake
@@ -42,8 +46,7 @@ def test_a_tensor_parallel_group_serves_with_a_worker_per_rank_and_reports_its_w
 
 
 def test_llm_kwargs_that_change_the_rank_count_are_refused_before_load():
-    config = {"driver": {"options": {"llm_kwargs": {"tensor_parallel_size": 4}}, "random_seed": 42, "tensor_parallel_size": 2},
-              "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0,cuda:1", "simulate": True}
+    config = group_config("cuda:0,cuda:1", 2, {"llm_kwargs": {"tensor_parallel_size": 4}})
     runtime = RuntimeProcess(config=config)
     try:
         error = runtime.handshake[0]["error"]
@@ -73,8 +76,7 @@ def test_the_engine_checks_only_this_node_share_of_the_ranks(monkeypatch):
 
 
 def test_the_ray_orchestrator_needs_ray_and_pins_nothing(tmp_path):
-    config = {"driver": {"options": {"llm_kwargs": {"orchestrator_type": "ray"}}, "random_seed": 42, "tensor_parallel_size": 2},
-              "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0,cuda:1", "simulate": True}
+    config = group_config("cuda:0,cuda:1", 2, {"llm_kwargs": {"orchestrator_type": "ray"}})
     without = RuntimeProcess(config=config)
     try:
         assert without.handshake[0]["error"]["code"] == "ENGINE_LOAD_FAILED"
@@ -95,8 +97,7 @@ def test_the_ray_orchestrator_needs_ray_and_pins_nothing(tmp_path):
 
 
 def test_a_killed_replica_leaves_none_of_its_workers():
-    config = {"driver": {"options": {}, "random_seed": 42, "tensor_parallel_size": 2},
-              "model": {"name": "m", "hf_repo": "sim"}, "device": "cuda:0,cuda:1", "simulate": True}
+    config = group_config("cuda:0,cuda:1", 2)
     runtime = RuntimeProcess(config=config)
     try:
         workers = children(runtime.process.pid)

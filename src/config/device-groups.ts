@@ -23,3 +23,13 @@ export function deviceGroupProblem(deviceCount: number, tensorParallelSize: numb
     message: `tensor_parallel_size ${tensorParallelSize} × pipeline_parallel_size ${pipelineParallelSize} = ${size} devices per replica does not divide the ${deviceCount} device${deviceCount === 1 ? '' : 's'} in \`device\`; list a multiple of ${size} devices, or lower the sizes`,
   };
 }
+
+/** The groups as operators read them: "cuda:0,cuda:1 | cuda:2,cuda:3". */
+export function groupList(groups: readonly (readonly string[])[]): string {
+  return groups.map((group) => group.join(',')).join(' | ');
+}
+
+/** How many replicas of how many ranks: "2 replicas of 2 ranks". */
+export function replicaCount(groups: readonly (readonly string[])[]): string {
+  return `${groups.length} replica${groups.length === 1 ? '' : 's'} of ${groups[0]?.length ?? 0} ranks`;
+}

@@ -19,6 +19,16 @@ function ajvError(keyword: string, params: Record<string, unknown>, parentSchema
 
 const one = (error: ErrorObject) => formatAjvErrors([error], ['model', 'driver']);
 
+/** What parsing `text` throws, if anything. */
+function syntaxErrorOf(text: string, file?: string): TomlSyntaxError | undefined {
+  try {
+    TomlDocument.parse(text, file);
+  } catch (caught) {
+    return caught as TomlSyntaxError;
+  }
+  return undefined;
+}
+
 describe('configuration messages: what each value is called', () => {
   it('names every kind of TOML value, with the value when it is short', () => {
     expect(describeValue(undefined)).to.equal('nothing');
@@ -160,12 +170,7 @@ describe('configuration messages: paths, lines and errors', () => {
   it('ConfigError and TomlSyntaxError carry stable codes and one-line messages', () => {
     const error = new ConfigError([{ path: 'a', message: 'm1' }, { path: 'b', message: 'm2' }]);
     expect([error.code, error.name, error.message]).to.deep.equal(['CONFIG_INVALID', 'ConfigError', 'a: m1; b: m2']);
-    let syntax: unknown;
-    try {
-      TomlDocument.parse('a = 1\nb = = 2\n', 'pie.toml');
-    } catch (caught) {
-      syntax = caught;
-    }
+    const syntax = syntaxErrorOf('a = 1\nb = = 2\n', 'pie.toml');
     expect(syntax).to.be.instanceOf(TomlSyntaxError);
     const { code, name, file, line, column, reason, message } = syntax as TomlSyntaxError;
     expect([code, name, file, line]).to.deep.equal(['TOML_SYNTAX', 'TomlSyntaxError', 'pie.toml', 2]);
@@ -231,12 +236,7 @@ describe('configuration messages: paths, lines and errors', () => {
   });
 
   it('gives a default file name to syntax errors and to problems of text without one', () => {
-    let syntax: TomlSyntaxError | undefined;
-    try {
-      TomlDocument.parse('= 1');
-    } catch (caught) {
-      syntax = caught as TomlSyntaxError;
-    }
+    const syntax = syntaxErrorOf('= 1');
     expect(syntax?.file).to.equal('<input>');
     expect(syntax?.message.startsWith('<input>:1:')).to.equal(true);
     // The parser's own position suffix is removed, whatever its numbers.
@@ -245,12 +245,7 @@ describe('configuration messages: paths, lines and errors', () => {
   });
 
   it('quotes the parser\'s reason without its "(line:column)" suffix, at any line and column', () => {
-    let syntax: TomlSyntaxError | undefined;
-    try {
-      TomlDocument.parse(`${'\n'.repeat(11)}key_name_x = = 2\n`, 'f.toml');
-    } catch (caught) {
-      syntax = caught as TomlSyntaxError;
-    }
+    const syntax = syntaxErrorOf(`${'\n'.repeat(11)}key_name_x = = 2\n`, 'f.toml');
     // toml-eslint-parser's own words for this input; the position is ours, 1-based.
     expect([syntax?.line, syntax?.column, syntax?.reason, syntax?.message]).to.deep.equal([12, 14, 'Unexpected token', 'f.toml:12:14: TOML syntax error: Unexpected token']);
     expect(() => validatePieToml('= 1')).to.throw(TomlSyntaxError, /^<input>:1:/);

@@ -11,7 +11,7 @@ import type { Output } from '../output.js';
 import { discoveredHost } from '../plugin-host.js';
 import { Progress } from '../progress.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
-import { deviceGroups } from '../../config/device-groups.js';
+import { deviceGroups, groupList, replicaCount } from '../../config/device-groups.js';
 
 interface GenerateOptions {
   config: string;
@@ -155,5 +155,5 @@ function describeDevices(model: SelectedModel): string {
   const pp = Number((model.table.options as { pipeline_parallel_size?: number } | undefined)?.pipeline_parallel_size ?? 1);
   if (tp * pp === 1) return list.join(', ');
   const groups = deviceGroups(list, tp, pp);
-  return `${groups.map((g) => g.join(',')).join(' | ')} (${groups.length} replica${groups.length === 1 ? '' : 's'} of ${tp * pp} ranks)`;
+  return `${groupList(groups)} (${replicaCount(groups)})`;
 }

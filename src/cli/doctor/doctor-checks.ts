@@ -1,4 +1,4 @@
-import { deviceGroups } from '../../config/device-groups.js';
+import { deviceGroups, groupList, replicaCount } from '../../config/device-groups.js';
 import type { ResolvedModel } from '../../config/pie-file-validator.js';
 import type { ResolvedInterpreter } from '../../runtime/interpreter-resolver.js';
 import type { ProbeReport } from '../../runtime/runtime-probe.js';
@@ -83,7 +83,7 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
       hint: probe.torch.ok ? 'check the NVIDIA driver (nvidia-smi) and CUDA_VISIBLE_DEVICES' : 'torch comes with TensorRT-LLM: run `pie-trtllm install`',
     });
   }
-  checks.push(...parallelChecks(probe, models, simulate));
+  checks.push(...parallelChecks(probe, models, simulate, mpiOk));
   // With Ray the cluster places the ranks, so the devices need not be on this machine.
   for (const device of [...new Set(models.filter((m) => !usesRay(m)).flatMap((m) => m.driver.device))]) {
     const index = /^cuda:(\d+)$/.exec(device)?.[1];
@@ -100,28 +100,28 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
 }
 
 /** Per model: its replicas and their ranks, and Ray when it places them. */
-function parallelChecks(probe: ProbeReport, models: ResolvedModel[], simulate: boolean): Check[] {
+function parallelChecks(probe: ProbeReport, models: ResolvedModel[], simulate: boolean, mpiOk: boolean): Check[] {
   const checks: Check[] = [];
   for (const model of models) {
-    const { device, tensor_parallel_size: tp, options } = model.driver;
-    const pp = options.pipeline_parallel_size;
-    const groups = deviceGroups(device, tp, pp);
-    if (tp * pp > 1) {
-      const mpiOk = probe.mpi4py.ok && probe.mpi_library !== null;
+    const { device, tensor_parallel_size: tp, options: { pipeline_parallel_size: pp } } = model.driver;
+    const ranks = tp * pp;
+    const ray = usesRay(model);
+    if (ranks > 1) {
+      const ok = ray || mpiOk;
+      const groups = deviceGroups(device, tp, pp);
       checks.push({
         name: 'parallel',
-        status: usesRay(model) || mpiOk ? 'ok' : simulate ? 'warn' : 'fail',
-        value: `${groups.length} replica${groups.length === 1 ? '' : 's'} of ${tp * pp} ranks (tensor ${tp} × pipeline ${pp}): ${groups.map((g) => g.join(',')).join(' | ')}${usesRay(model) ? ', placed by Ray' : ', started through MPI'}`,
-        ...(usesRay(model) || mpiOk ? {} : { hint: `each replica's LLM(...) spawns its ${tp * pp} ranks with mpi4py. ${MPI_HINT}` }),
+        status: ok ? 'ok' : simulate ? 'warn' : 'fail',
+        value: `${replicaCount(groups)} (tensor ${tp} × pipeline ${pp}): ${groupList(groups)}, ${ray ? 'placed by Ray' : 'started through MPI'}`,
+        ...(ok ? {} : { hint: `each replica's LLM(...) spawns its ${ranks} ranks with mpi4py. ${MPI_HINT}` }),
       });
     }
-    if (usesRay(model)) {
-      const ray = probe.ray;
+    if (ray) {
       checks.push({
         name: 'ray',
-        status: ray?.ok ? 'ok' : simulate ? 'warn' : 'fail',
-        value: ray?.ok ? `ray ${ray.version}` : `not importable: ${firstLine(ray?.error ?? 'the probe did not try')}`,
-        ...(ray?.ok ? {} : { hint: RAY_HINT }),
+        status: probe.ray?.ok ? 'ok' : simulate ? 'warn' : 'fail',
+        value: probe.ray?.ok ? `ray ${probe.ray.version}` : `not importable: ${firstLine(probe.ray?.error ?? 'the probe did not try')}`,
+        ...(probe.ray?.ok ? {} : { hint: RAY_HINT }),
       });
     }
   }
