@@ -34,6 +34,11 @@ export class RuntimeClient {
   private releaseDrain: (() => void) | undefined;
   private polling = false;
 
+  /** Whether the event loop is being kept polling for a due reply right now (see `replyPollingMicros`). */
+  get isPollingForReplies(): boolean {
+    return this.polling;
+  }
+
   constructor(
     private readonly runtime: LaunchedRuntime,
     private readonly options: ClientOptions,

@@ -38,7 +38,8 @@ describe('faults', function () {
       expect(results[0]).to.have.nested.property('error.code', 'RUNTIME_UNAVAILABLE');
       expect((results[0] as { error: { message: string } }).error.message).to.match(/runtime on cuda:0 \(pid \d+\) (went away|died)/);
       expect(results[1]).to.deep.equal({ tokens: greedyContinuation([3, 4], 1) });
-      expect(Date.now() - started).to.be.below(1000);
+      // Failed by the death, not by the 120 s request timeout (a wide margin: CI machines stall).
+      expect(Date.now() - started).to.be.below(10_000);
       const replaced = await restarted(driver, 1);
       expect(replaced.pid).to.not.equal(victim!.pid);
       expect(groupAlive(victim!.pid!)).to.equal(false);

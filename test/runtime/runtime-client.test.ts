@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'chai';
 import { encodeFrame } from '../../src/runtime/frame-codec.js';
@@ -78,21 +77,32 @@ describe('RuntimeClient while a reply is due', () => {
     return { child: {} as LaunchedRuntime['child'], pid: 4243, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
   }
 
-  /** The share of the wait the event loop spent busy (1: it never slept). */
-  async function busyShare(replyPollingMicros: number, delayMs: number): Promise<number> {
-    const client = new RuntimeClient(slowRuntime(delayMs), { ...options, replyPollingMicros });
-    const before = performance.eventLoopUtilization();
-    const reply = await client.call({ op: 'status' });
-    expect(reply).to.deep.include({ ok: true });
-    return performance.eventLoopUtilization(before).utilization;
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  /**
+   * Whether the client still polls 30 ms into a 60 ms wait, and once the reply is in. Timers run
+   * in order of expiry, so the 30 ms look comes before the 60 ms reply however loaded the machine;
+   * the extra turn lets a polling turn queued before the look run first.
+   */
+  async function pollingDuringWait(replyPollingMicros: number) {
+    const client = new RuntimeClient(slowRuntime(60), { ...options, replyPollingMicros });
+    const reply = client.call({ op: 'status' });
+    await tick();
+    const atStart = client.isPollingForReplies;
+    await after(30);
+    await tick();
+    const midway = client.isPollingForReplies;
+    expect(await reply).to.deep.include({ ok: true });
+    await tick();
+    await tick();
+    return { atStart, midway, afterReply: client.isPollingForReplies };
   }
 
   it('keeps the event loop polling up to the budget (ipc_profile), and sleeps without one', async () => {
-    expect(await busyShare(0, 60), 'no budget: the loop sleeps while it waits').to.be.below(0.3);
-    expect(await busyShare(1_000_000, 60), 'a budget longer than the wait: it polls throughout').to.be.above(0.7);
-    // A 15 ms budget covers about a quarter of a 60 ms wait, then the loop sleeps.
-    const partial = await busyShare(15_000, 60);
-    expect(partial).to.be.above(0.1).and.below(0.6);
+    expect(await pollingDuringWait(0), 'no budget: the loop never polls').to.deep.equal({ atStart: false, midway: false, afterReply: false });
+    expect(await pollingDuringWait(1_000_000), 'a budget longer than the wait: it polls until the reply').to.deep.equal({ atStart: true, midway: true, afterReply: false });
+    expect(await pollingDuringWait(15_000), 'a 15 ms budget: it polls, then sleeps before the reply').to.deep.equal({ atStart: true, midway: false, afterReply: false });
   });
 });
 
