@@ -67,8 +67,11 @@ export function setInterpreterSetting(text: string, key: InterpreterKey, value: 
   const target = existing ?? replaced;
   if (target) edits.push({ start: target.range[0], end: target.range[1], text: entry });
   else {
+    // After the line of the table's last entry (or of its header): a comment ending that line stays on it.
     const anchor = table.body.at(-1) ?? table.key;
-    edits.push({ start: anchor.range[1], end: anchor.range[1], text: `\n${entry}` });
+    const newline = text.indexOf('\n', anchor.range[1]);
+    if (newline < 0) edits.push({ start: text.length, end: text.length, text: `\n${entry}\n` });
+    else edits.push({ start: newline + 1, end: newline + 1, text: `${entry}\n` });
   }
   if (existing && replaced) edits.push({ ...lineSpan(text, replaced), text: '' });
   return apply(text, edits);
