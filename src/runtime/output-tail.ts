@@ -12,6 +12,11 @@ export class OutputTail {
     while (this.size - this.chunks[0]!.length >= this.limit) this.size -= this.chunks.shift()!.length;
   }
 
+  /** Bytes held now: under the limit plus the oldest chunk kept. */
+  get retainedBytes(): number {
+    return this.size;
+  }
+
   text(): string {
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - this.limit)).toString('utf8').trim();

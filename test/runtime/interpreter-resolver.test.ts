@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { InterpreterResolver } from '../../src/runtime/interpreter-resolver.js';
 import { libraryPathWith, wheelLibraryDirs } from '../../src/runtime/library-path.js';
+import { readDriversFile } from '../../src/runtime/drivers-file.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 
 function fakeVenv(root: string, name: string): string {
@@ -60,5 +61,67 @@ describe('wheel library folders', () => {
     expect(dirs.sort()).to.deep.equal([join(site, 'nvidia/cublas/lib'), join(site, 'nvidia/cuda_runtime/lib'), join(site, 'tensorrt_libs'), join(site, 'tensorrt_llm/libs')].sort());
     expect(libraryPathWith(dirs, `${dirs[0]}:/usr/lib`)!.split(':').filter((d) => d === dirs[0])).to.have.length(1);
     expect(libraryPathWith([], '/usr/lib')).to.equal('/usr/lib');
+  });
+});
+
+describe('wheel library folders: what is not a wheel folder', () => {
+  it('finds nothing without a lib folder, skips other languages\' lib folders and site-packages without wheels', () => {
+    const bare = mkdtempSync(join(tmpdir(), 'pie-venv-'));
+    expect(wheelLibraryDirs(join(bare, 'bin', 'python'))).to.deep.equal([]);
+    const venv = mkdtempSync(join(tmpdir(), 'pie-venv-'));
+    mkdirSync(join(venv, 'lib', 'perl5', 'site-packages', 'tensorrt_libs'), { recursive: true });
+    mkdirSync(join(venv, 'lib', 'python3.11', 'site-packages', 'requests'), { recursive: true });
+    expect(wheelLibraryDirs(join(venv, 'bin', 'python'))).to.deep.equal([]);
+    mkdirSync(join(venv, 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib64'), { recursive: true });
+    expect(wheelLibraryDirs(join(venv, 'bin', 'python'))).to.deep.equal([join(venv, 'lib', 'python3.11', 'site-packages', 'nvidia', 'cudnn', 'lib64')]);
+  });
+
+  it('puts missing folders in front of LD_LIBRARY_PATH, drops empty entries, and leaves a path that has them all as it was', () => {
+    expect(libraryPathWith(['/w/a', '/w/b'], undefined)).to.equal('/w/a:/w/b');
+    expect(libraryPathWith(['/w/a'], '')).to.equal('/w/a');
+    expect(libraryPathWith(['/w/a', '/w/b'], '/usr/lib::/w/b:')).to.equal('/w/a:/usr/lib:/w/b');
+    expect(libraryPathWith(['/w/a'], '/w/a::')).to.equal('/w/a::');
+    expect(libraryPathWith([], undefined)).to.equal(undefined);
+  });
+});
+
+describe('InterpreterResolver: settings that name an interpreter', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pie-interp-'));
+  const python = join(fakeVenv(root, 'direct'), 'bin', 'python');
+  const home = join(root, 'home');
+  mkdirSync(home);
+  const env = { PIE_HOME: home, PATH: join(root, 'empty') };
+
+  it('refuses options that set both venv and python', () => {
+    expect(() => new InterpreterResolver(env).resolve({ venv: root, python })).to.throw(RuntimeError, 'options: both `venv` and `python` are set; pick one');
+  });
+
+  it('names options.python and drivers.toml python entries as the source, and says how to fix a wrong one', () => {
+    expect(new InterpreterResolver(env).resolve({ python })).to.deep.equal({ python, source: '[model.driver.options].python' });
+    expect(() => new InterpreterResolver(env).resolve({ python: join(root, 'gone') })).to.throw(`[model.driver.options].python: ${join(root, 'gone')} is not an executable interpreter; fix the path`);
+    const file = join(home, 'drivers.toml');
+    writeFileSync(file, `[python]\npython = "${python}"\n`);
+    expect(new InterpreterResolver(env).resolve({})).to.deep.equal({ python, source: `${file} [python].python` });
+    writeFileSync(file, `[driver.tensorrt_llm]\npython = "${join(root, 'gone')}"\n\n[python]\npython = "${python}"\n`);
+    expect(() => new InterpreterResolver(env).resolve({})).to.throw(`${file} [driver.tensorrt_llm].python: ${join(root, 'gone')} is not an executable interpreter; run \`pie-trtllm set python PATH\` with an existing interpreter`);
+    writeFileSync(file, `[driver.tensorrt_llm]\nvenv = "${join(root, 'nov')}"\n`);
+    expect(() => new InterpreterResolver(env).resolve({})).to.throw(`${file} [driver.tensorrt_llm].venv (${join(root, 'nov')}): ${join(root, 'nov', 'bin', 'python')} is not an executable interpreter; run \`pie-trtllm install ${join(root, 'nov')}\` or \`pie-trtllm set venv PATH\``);
+  });
+});
+
+describe('drivers.toml reading', () => {
+  const root = mkdtempSync(join(tmpdir(), 'pie-drivers-'));
+
+  it('reads no settings from a missing file, and fails on a path that cannot be read', () => {
+    expect(readDriversFile(join(root, 'missing.toml'))).to.deep.equal({ driver: {}, python: {} });
+    expect(() => readDriversFile(root)).to.throw(/EISDIR/);
+  });
+
+  it('takes only non-empty string venv and python values of the two tables', () => {
+    const file = join(root, 'drivers.toml');
+    writeFileSync(file, '[driver.tensorrt_llm]\nvenv = ""\npython = "/p"\n\n[driver.other]\nvenv = "/o"\n\n[python]\nvenv = 3\npython = "/q"\n');
+    expect(readDriversFile(file)).to.deep.equal({ driver: { python: '/p' }, python: { python: '/q' } });
+    writeFileSync(file, 'python = "/not-a-table"\n[driver]\ntensorrt_llm = 5\n');
+    expect(readDriversFile(file)).to.deep.equal({ driver: {}, python: {} });
   });
 });
