@@ -1,0 +1,218 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { expect } from 'chai';
+import { systemClock } from '../../src/runtime/clock.js';
+import { MemoryLogger, StderrLogger } from '../../src/runtime/logger.js';
+import { groupAlive, signalGroup } from '../../src/runtime/process-group.js';
+import { RUNTIME_DIR, runtimePythonPath } from '../../src/runtime/runtime-directory.js';
+import { streamsEnded } from '../../src/runtime/streams-ended.js';
+import { repoRoot } from '../helpers/package-paths.js';
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Polls `condition` until it holds or `ms` pass; returns whether it held. */
+async function eventually(condition: () => boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return condition();
+}
+
+describe('process groups', function () {
+  this.timeout(20_000);
+
+  it('sees a group alive while any member runs, kills all of it, and reports a group that is gone', async () => {
+    // A leader and a child of its own: signalling the leader's pid alone would leave the child.
+    const leader = spawn('sh', ['-c', 'sleep 30 & wait'], { detached: true, stdio: 'ignore' });
+    const pid = leader.pid!;
+    try {
+      expect(groupAlive(pid)).to.equal(true);
+      expect(signalGroup(pid, 'SIGKILL')).to.equal(true);
+      expect(await eventually(() => !groupAlive(pid)), 'the whole group ends').to.equal(true);
+      // Its reparented child may stay a zombie for a while, keeping the group known to the kernel:
+      // a group id that never led a group is the one to ask about.
+      const never = spawnSync('true').pid;
+      expect(signalGroup(never, 'SIGTERM'), 'no such group').to.equal(false);
+    } finally {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+
+  it('counts a group whose only member is a zombie as gone', async () => {
+    // Python starts `true` in a group of its own and never reaps it: a zombie, alone in its group.
+    const parent = spawn('python3', ['-c', 'import subprocess, sys, time\np = subprocess.Popen(["true"], start_new_session=True)\nprint(p.pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+      const zombie = await eventually(() => {
+        const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+        return state.startsWith('Z');
+      });
+      expect(zombie, 'the child became a zombie').to.equal(true);
+      expect(spawnSync('kill', ['-0', '--', `-${pid}`]).status, 'the kernel still knows the group').to.equal(0);
+      expect(groupAlive(pid)).to.equal(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('kills tracked groups when the host process exits without shutting them down', async () => {
+    const script = `
+      import { spawn } from 'node:child_process';
+      import { trackGroup, untrackGroup } from ${JSON.stringify(new URL('../../src/runtime/process-group.js', import.meta.url).href)};
+      const kept = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      const released = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+      trackGroup(kept.pid);
+      trackGroup(released.pid);
+      untrackGroup(released.pid);
+      console.log(JSON.stringify([kept.pid, released.pid]));
+      process.exit(0);
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    const [kept, released] = JSON.parse(run.stdout) as [number, number];
+    try {
+      expect(await eventually(() => !groupAlive(kept)), 'the tracked group was killed at exit').to.equal(true);
+      expect(groupAlive(released), 'an untracked group is left to its owner').to.equal(true);
+    } finally {
+      for (const pid of [kept, released]) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  });
+});
+
+describe('streams ended', () => {
+  it('resolves at once for ended, destroyed or missing streams', async () => {
+    const ended = new PassThrough();
+    ended.end();
+    ended.resume();
+    await new Promise((r) => ended.once('end', r));
+    const destroyed = new PassThrough();
+    destroyed.destroy();
+    let done = false;
+    void streamsEnded([ended, destroyed, null, undefined], 60_000).then(() => (done = true));
+    await tick();
+    await tick();
+    expect(done).to.equal(true);
+  });
+
+  it('waits for every open stream to end or close, and no longer than the cap', async () => {
+    const a = new PassThrough();
+    const b = new PassThrough();
+    let done = false;
+    void streamsEnded([a, b], 60_000).then(() => (done = true));
+    a.resume();
+    a.end();
+    await new Promise((r) => a.once('end', r));
+    await tick();
+    expect(done, 'one of two has ended').to.equal(false);
+    b.destroy();
+    await new Promise((r) => b.once('close', r));
+    await tick();
+    expect(done, 'the other closed').to.equal(true);
+
+    const stuck = new PassThrough();
+    let capped = false;
+    void streamsEnded([stuck], 30).then(() => (capped = true));
+    await tick();
+    expect(capped, 'before the cap').to.equal(false);
+    expect(await eventually(() => capped, 5000), 'after the cap').to.equal(true);
+  });
+});
+
+describe('runtime folder and clock', () => {
+  it('puts the package\'s python/ folder first on PYTHONPATH, keeping the operator\'s entries', () => {
+    const dir = join(repoRoot, 'python');
+    expect(RUNTIME_DIR).to.equal(dir);
+    expect(runtimePythonPath(undefined)).to.equal(dir);
+    expect(runtimePythonPath('')).to.equal(dir);
+    expect(runtimePythonPath('/opt/site:/x')).to.equal(`${dir}:/opt/site:/x`);
+  });
+
+  it('sleeps without keeping the process alive, and tells the time in milliseconds', async () => {
+    const script = `
+      import { systemClock } from ${JSON.stringify(new URL('../../src/runtime/clock.js', import.meta.url).href)};
+      systemClock.sleep(60000).then(() => console.log('woke'));
+      console.log('waiting');
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.signal, 'a 60 s sleep held the process open').to.equal(null);
+    expect(run.stdout).to.equal('waiting\n');
+    const before = Date.now();
+    const now = systemClock.now();
+    expect(now).to.be.within(before, Date.now());
+    let slept = false;
+    await systemClock.sleep(1).then(() => (slept = true));
+    expect(slept).to.equal(true);
+  });
+});
+
+describe('loggers', () => {
+  function captured(verbose: boolean, write: (logger: StderrLogger) => void): string {
+    const original = process.stderr.write.bind(process.stderr);
+    let text = '';
+    process.stderr.write = ((chunk: string) => {
+      text += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      write(new StderrLogger(verbose));
+    } finally {
+      process.stderr.write = original;
+    }
+    return text;
+  }
+
+  it('writes warnings and errors always, info and runtime lines only when verbose, each one terminal-safe line', () => {
+    const all = (logger: StderrLogger) => {
+      logger.info('started cuda:0');
+      logger.warn('slow\nstart');
+      logger.error('died \u001b[31m');
+      logger.runtime('cuda:0\n', 'loading');
+    };
+    expect(captured(false, all)).to.equal('[pie-trtllm] warning: slow\\u000astart\n[pie-trtllm] error: died \\u001b[31m\n');
+    expect(captured(true, all)).to.equal('[pie-trtllm] started cuda:0\n[pie-trtllm] warning: slow\\u000astart\n[pie-trtllm] error: died \\u001b[31m\n[runtime cuda:0\\u000a] loading\n');
+  });
+
+  it('is verbose when PIE_TRTLLM_VERBOSE is 1', () => {
+    const saved = process.env.PIE_TRTLLM_VERBOSE;
+    try {
+      process.env.PIE_TRTLLM_VERBOSE = '1';
+      const verbose = new StderrLogger();
+      process.env.PIE_TRTLLM_VERBOSE = 'yes';
+      const quiet = new StderrLogger();
+      const original = process.stderr.write.bind(process.stderr);
+      let text = '';
+      process.stderr.write = ((chunk: string) => ((text += chunk), true)) as typeof process.stderr.write;
+      try {
+        verbose.info('a');
+        quiet.info('b');
+      } finally {
+        process.stderr.write = original;
+      }
+      expect(text).to.equal('[pie-trtllm] a\n');
+    } finally {
+      if (saved === undefined) delete process.env.PIE_TRTLLM_VERBOSE;
+      else process.env.PIE_TRTLLM_VERBOSE = saved;
+    }
+  });
+
+  it('keeps lines in memory with their level', () => {
+    const logger = new MemoryLogger();
+    logger.info('i');
+    logger.warn('w');
+    logger.error('e');
+    logger.runtime('cuda:1', 'r');
+    expect(logger.lines).to.deep.equal(['info: i', 'warn: w', 'error: e', 'runtime cuda:1: r']);
+  });
+});
