@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import type { Clock } from '../../src/runtime/clock.js';
 import { MemoryLogger } from '../../src/runtime/logger.js';
+import { encodeFrame } from '../../src/runtime/frame-codec.js';
 import { OutputTail } from '../../src/runtime/output-tail.js';
+import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
 import { defaultPolicy, RuntimeSupervisor } from '../../src/runtime/runtime-supervisor.js';
 import { simulatedDriver } from '../helpers/driver-fixture.js';
@@ -100,5 +102,142 @@ describe('RuntimeSupervisor with a fake launcher and clock', () => {
     expect(capabilities.arch_name).to.equal('Fake');
     expect(launcher.launched).to.have.length(1);
     await driver.dispose();
+  });
+});
+
+/** A launcher whose runtimes answer `status` and end on `shutdown`, and whose launches can fail. */
+class ScriptedLauncher extends FakeLauncher {
+  failures: RuntimeError[] = [];
+  /** Whether a runtime exits when asked to shut down (false: it ignores every request). */
+  obeys = true;
+  override async launch(spec: LaunchSpec): Promise<LaunchedRuntime> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    const runtime = await super.launch(spec);
+    const child = this.launched.at(-1)!;
+    const replies = runtime.replies as PassThrough;
+    const requests = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        const message = JSON.parse(chunk.subarray(4).toString('utf8')) as { id: number; op: string };
+        if (!this.obeys) return done();
+        if (message.op === 'status') replies.write(encodeFrame({ id: message.id, ok: true, status: { engine_calls: 3, tokens_generated: 9 } }));
+        if (message.op === 'shutdown') {
+          child.exitCode = 0;
+          child.emit('exit', 0, null);
+        }
+        done();
+      },
+    });
+    return { ...runtime, requests };
+  }
+}
+
+function scripted(policy: Partial<typeof defaultPolicy> = {}) {
+  const launcher = new ScriptedLauncher();
+  const clock = new FakeClock();
+  const logger = new MemoryLogger();
+  const spec = { interpreter: { python: 'python3', source: 'test' }, model: { name: 'm', hf_repo: 'r' }, driver: {} as never, device: 'cuda:3', simulate: true, readyTimeoutMs: 1000 };
+  const s = new RuntimeSupervisor(spec, launcher, logger, clock, { ...defaultPolicy, shutdownGraceMs: 10, ...policy });
+  return { launcher, clock, logger, s };
+}
+
+const failure = (why: string, tail = '') => new RuntimeError('RUNTIME_START_FAILED', why, tail);
+
+describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', () => {
+  it('doubles the delay up to the cap, counting only crashes inside the window', async () => {
+    const { launcher, clock, s } = scripted({ maxCrashes: 10, backoffBaseMs: 100, backoffMaxMs: 500 });
+    await s.start();
+    for (let crash = 1; crash <= 6; crash++) {
+      launcher.crashLatest();
+      await settle();
+    }
+    // 100, 200, 400, then the 500 ms cap binds (800 and 1,600 would follow without it).
+    expect(clock.sleeps).to.deep.equal([100, 200, 400, 500, 500, 500]);
+    clock.time += 180_000; // every earlier crash leaves the window (it is 3 minutes wide)
+    launcher.crashLatest();
+    await settle();
+    expect(clock.sleeps.at(-1)).to.equal(100);
+    expect(s.state).to.equal('ready');
+  });
+
+  it('counts a failed restart as a crash, and gives up quoting the last three lines of output', async () => {
+    const { launcher, logger, s } = scripted({ maxCrashes: 3 });
+    await s.start();
+    launcher.failures.push(failure('engine load failed\nsecond line', 'a\nb\nc\nOutOfMemoryError: CUDA'), failure('engine load failed'));
+    launcher.crashLatest();
+    for (let i = 0; i < 5; i++) await settle();
+    expect(s.state).to.equal('failed');
+    expect(s.reason).to.equal('the runtime on cuda:3 crashed 3 times in 180 s (last: restart failed: engine load failed); gave up');
+    expect(logger.lines.filter((l) => l.startsWith('error: '))).to.deep.equal([`error: ${s.reason}`]);
+    const tailed = scripted({ maxCrashes: 2 });
+    await tailed.s.start();
+    tailed.launcher.failures.push(failure('engine load failed', 'a\nb\nc\nOutOfMemoryError: CUDA'));
+    tailed.launcher.crashLatest();
+    for (let i = 0; i < 5; i++) await settle();
+    expect(tailed.s.reason).to.equal('the runtime on cuda:3 crashed 2 times in 180 s (last: restart failed: engine load failed); gave up. Last output: b | c | OutOfMemoryError: CUDA');
+  });
+
+  it('says why it is not serving in each state, with the code a host can act on', async () => {
+    const { launcher, s } = scripted({ maxCrashes: 2 });
+    const refusal = async () => s.call({ op: 'status' }).then(() => 'answered', (e: RuntimeError) => `${e.code}: ${e.message}`);
+    expect(await refusal()).to.equal('RUNTIME_UNAVAILABLE: the runtime on cuda:3 is not serving (idle)');
+    await s.start();
+    expect(await refusal()).to.equal('answered');
+    launcher.failures.push(failure('no GPU'));
+    launcher.crashLatest();
+    expect(await refusal()).to.equal('RUNTIME_UNAVAILABLE: the runtime on cuda:3 is not serving (restarting after it exited (code 1))');
+    for (let i = 0; i < 5; i++) await settle();
+    expect(await refusal()).to.equal('RUNTIME_GAVE_UP: the runtime on cuda:3 is not serving (gave up: the runtime on cuda:3 crashed 2 times in 180 s (last: restart failed: no GPU); gave up)');
+  });
+
+  it('reports status: the runtime\'s counters while ready, the reason otherwise', async () => {
+    const { launcher, s } = scripted({ maxCrashes: 2 });
+    await s.start();
+    const pid = s.pid;
+    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid, state: 'ready', restarts: 0, engine_calls: 3, tokens_generated: 9, runtime: { engine_calls: 3, tokens_generated: 9 } });
+    launcher.failures.push(failure('no GPU'));
+    launcher.crashLatest();
+    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid: null, state: 'restarting', restarts: 0, engine_calls: 0, tokens_generated: 0, reason: 'exited (code 1)' });
+  });
+
+  it('tells listeners its contexts are lost when the runtime dies, not when it is shut down', async () => {
+    const { launcher, logger, s } = scripted();
+    let lost = 0;
+    s.onContextsLost(() => lost++);
+    await s.start();
+    launcher.crashLatest();
+    await settle();
+    expect(lost).to.equal(1);
+    expect(logger.lines).to.include.members([`warn: runtime on cuda:3 (pid 4100000) exited (code 1); restarting`, 'info: runtime on cuda:3 restarted (pid 4100001)']);
+    await s.shutdown();
+    expect(lost).to.equal(1);
+    expect(s.state).to.equal('stopped');
+  });
+
+  it('shuts down by asking first, and escalates to SIGTERM and SIGKILL only when the runtime does not exit', async () => {
+    const polite = scripted();
+    await polite.s.start();
+    await polite.s.shutdown();
+    expect(polite.clock.sleeps, 'it exited on the shutdown request, within the first grace period').to.deep.equal([10]);
+    expect(polite.logger.lines.filter((l) => l.startsWith('error'))).to.deep.equal([]);
+
+    const deaf = scripted();
+    deaf.launcher.obeys = false;
+    await deaf.s.start();
+    await deaf.s.shutdown();
+    expect(deaf.clock.sleeps, 'shutdown request, SIGTERM, SIGKILL: a grace period each').to.deep.equal([10, 10, 10]);
+    expect(deaf.logger.lines).to.include('error: the runtime on cuda:3 (pid 4100000) did not exit after SIGKILL');
+    expect(deaf.s.state).to.equal('stopped');
+  });
+
+  it('does not restart a runtime that was shut down while its restart was waiting', async () => {
+    const { launcher, s } = scripted();
+    await s.start();
+    launcher.crashLatest();
+    const stopping = s.shutdown();
+    await stopping;
+    for (let i = 0; i < 5; i++) await settle();
+    expect(s.state).to.equal('stopped');
+    expect(launcher.launched).to.have.length(1);
   });
 });
