@@ -4,6 +4,7 @@ import { encodeFrame } from '../../src/runtime/frame-codec.js';
 import { OutputTail } from '../../src/runtime/output-tail.js';
 import { replyPollingMicros } from '../../src/runtime/reply-polling.js';
 import { RuntimeClient } from '../../src/runtime/runtime-client.js';
+import type { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime } from '../../src/runtime/runtime-launcher.js';
 
 /** A runtime whose request pipe takes nothing: writes back up, then the pipe breaks. */
@@ -113,5 +114,84 @@ describe('replyPollingMicros', () => {
     expect(replyPollingMicros({ ipc_profile: 'balanced' })).to.equal(1000);
     expect(replyPollingMicros({ ipc_profile: 'latency' })).to.equal(Number.POSITIVE_INFINITY);
     expect(replyPollingMicros({ ipc_profile: 'power' })).to.equal(0);
+  });
+});
+
+describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () => {
+  /** A runtime that records each request and answers only when the test says. */
+  function heldRuntime() {
+    const replies = new PassThrough();
+    const received: { id: number; op: string }[] = [];
+    const requests = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        received.push(JSON.parse(chunk.subarray(4).toString('utf8')) as { id: number; op: string });
+        done();
+      },
+    });
+    const runtime = { child: {} as LaunchedRuntime['child'], pid: 4244, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+    const answer = (id: number, extra: Record<string, unknown> = {}) => replies.write(encodeFrame({ id, ok: true, ...extra }));
+    return { runtime, received, answer, replies };
+  }
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('keeps at most maxInFlight requests on the wire and gives each caller the reply with its id', async () => {
+    const { runtime, received, answer } = heldRuntime();
+    const client = new RuntimeClient(runtime, { ...options, maxInFlight: 2 });
+    const calls = ['a', 'b', 'c'].map((op) => client.call({ op }));
+    await turn();
+    expect(received.map((m) => m.op)).to.deep.equal(['a', 'b']);
+    expect(new Set(received.map((m) => m.id)).size).to.equal(2);
+    answer(received[1]!.id, { tag: 'for b' });
+    expect(await calls[1]).to.deep.include({ tag: 'for b' });
+    await turn();
+    expect(received.map((m) => m.op), 'the answer freed a slot').to.deep.equal(['a', 'b', 'c']);
+    answer(received[2]!.id, { tag: 'for c' });
+    answer(received[0]!.id, { tag: 'for a' });
+    expect(await calls[0]).to.deep.include({ tag: 'for a' });
+    expect(await calls[2]).to.deep.include({ tag: 'for c' });
+  });
+
+  it('fails a request the runtime does not answer in time, calls onTimeout, ignores the late reply and frees the slot', async () => {
+    const { runtime, received, answer } = heldRuntime();
+    let timeouts = 0;
+    const client = new RuntimeClient(runtime, { ...options, maxInFlight: 1, requestTimeoutMs: 30, onTimeout: () => void timeouts++ });
+    const first = client.call({ op: 'forward' }).catch((e: RuntimeError) => `${e.code}: ${e.message}`);
+    const second = client.call({ op: 'status' });
+    expect(await first).to.equal('REQUEST_TIMEOUT: the runtime did not answer forward within 30 ms');
+    expect(timeouts).to.equal(1);
+    answer(received[0]!.id, { tag: 'late' });
+    await turn();
+    expect(received.map((m) => m.op)).to.deep.equal(['forward', 'status']);
+    answer(received[1]!.id, { tag: 'on time' });
+    expect(await second).to.deep.include({ tag: 'on time' });
+    expect(timeouts).to.equal(1);
+  });
+
+  it('skips replies that are not JSON, carry no numeric id or an unknown one', async () => {
+    const { runtime, received, answer, replies } = heldRuntime();
+    const client = new RuntimeClient(runtime, options);
+    const call = client.call({ op: 'status' });
+    await turn();
+    const id = received[0]!.id;
+    const garbage = Buffer.from('{not json');
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(garbage.length);
+    replies.write(Buffer.concat([header, garbage]));
+    replies.write(encodeFrame({ id: String(id), ok: true, tag: 'string id' }));
+    replies.write(encodeFrame({ id: id + 1000, ok: true, tag: 'unknown id' }));
+    answer(id, { tag: 'right' });
+    expect(await call).to.deep.include({ tag: 'right' });
+  });
+
+  it('tells its owner when the reply channel closes, and names the runtime in every failure', async () => {
+    const { runtime, replies } = heldRuntime();
+    let closed = 0;
+    const client = new RuntimeClient(runtime, { ...options, onClosed: () => void closed++ });
+    const call = client.call({ op: 'forward' }).catch((e: RuntimeError) => `${e.code}: ${e.message}`);
+    replies.destroy();
+    expect(await call).to.equal('RUNTIME_UNAVAILABLE: the runtime on cuda:0 (pid 4244) went away while this request was in flight (it died or closed its channel)');
+    expect(closed).to.equal(1);
+    client.close(new Error('closed again'));
+    expect(await client.call({ op: 'status' }).catch((e: Error) => e.message)).to.match(/went away/);
   });
 });
