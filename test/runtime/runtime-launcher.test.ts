@@ -1,0 +1,142 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { MemoryLogger } from '../../src/runtime/logger.js';
+import { type LaunchSpec, ProcessRuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
+import type { RuntimeError } from '../../src/runtime/runtime-errors.js';
+import { repoRoot } from '../helpers/package-paths.js';
+
+const root = mkdtempSync(join(tmpdir(), 'pie-launcher-'));
+let scripts = 0;
+
+/** An interpreter stand-in: a shell script that plays the runtime's side of the start-up. */
+function fakePython(body: string): string {
+  const dir = join(root, `venv-${++scripts}`, 'bin');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'python');
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const CAPS = '{"capabilities":{"vocab_size":100,"max_forward_tokens":64},"engine":{"name":"fake","version":"9"}}';
+
+function spec(python: string, overrides: Partial<LaunchSpec> = {}): LaunchSpec {
+  return {
+    interpreter: { python, source: 'test' },
+    model: { name: 'm', hf_repo: 'org/model' },
+    driver: { type: 'tensorrt_llm', options: { venv: '/v', python: '/p', max_batch_size: 4 } } as never,
+    device: 'cuda:7',
+    simulate: false,
+    readyTimeoutMs: 10_000,
+    env: { PYTHONPATH: '/operator/site', LD_LIBRARY_PATH: '/usr/local/lib' },
+    ...overrides,
+  };
+}
+
+/** Whether a process has ended (gone, or a zombie waiting to be reaped). */
+async function ended(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    let state: string;
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      return true;
+    }
+    if (state.slice(state.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+const failureOf = (promise: Promise<unknown>) => promise.then(() => 'started', (e: RuntimeError) => `${e.code}: ${e.message}`);
+
+describe('ProcessRuntimeLauncher with stand-in interpreters', function () {
+  this.timeout(20_000);
+
+  it('starts `python -m pie_trtllm_runtime` in the runtime folder, its environment and launch file set, and resolves on ready', async () => {
+    const record = join(root, 'record.json');
+    const python = fakePython(`
+cfg=$4
+printf '{"args":"%s","cwd":"%s","pythonpath":"%s","unbuffered":"%s","path":"%s","ld":"%s","config":%s}' "$*" "$(pwd)" "$PYTHONPATH" "$PYTHONUNBUFFERED" "$PATH" "$LD_LIBRARY_PATH" "$(cat "$cfg")" > ${record}
+echo 'loading weights'
+echo
+echo 'a warning' >&2
+echo '${CAPS}' >&3
+echo '{"ready":true}' >&3
+exec sleep 30`);
+    const local = join(root, 'snapshot');
+    mkdirSync(local);
+    const logger = new MemoryLogger();
+    const previous = process.cwd();
+    process.chdir(root);
+    let launched;
+    try {
+      launched = await new ProcessRuntimeLauncher(logger).launch(spec(python, { model: { name: 'm', hf_repo: 'snapshot' }, simulate: true }));
+    } finally {
+      process.chdir(previous);
+    }
+    try {
+      expect(launched.capabilities).to.deep.equal({ vocab_size: 100, max_forward_tokens: 64 });
+      expect(launched.engine).to.deep.equal({ name: 'fake', version: '9' });
+      const seen = JSON.parse(readFileSync(record, 'utf8'));
+      const configPath = seen.config && seen.args.split(' ')[3];
+      expect(seen.args).to.equal(`-m pie_trtllm_runtime --config ${configPath} --handshake-fd 3 --request-fd 4 --response-fd 5 --simulate`);
+      expect(existsSync(configPath), 'the launch file is removed once the runtime is up').to.equal(false);
+      expect(seen.cwd).to.equal(join(repoRoot, 'python'));
+      expect(seen.pythonpath).to.equal(`${join(repoRoot, 'python')}:/operator/site`);
+      expect(seen.unbuffered).to.equal('1');
+      expect(seen.path.split(':')[0]).to.equal(join(root, `venv-${scripts}`, 'bin'));
+      expect(seen.ld).to.equal('/usr/local/lib');
+      // venv and python choose the interpreter; the runtime gets the other options. A folder named
+      // relative to the host's working directory is made absolute (the runtime runs elsewhere).
+      expect(seen.config).to.deep.equal({ model: { name: 'm', hf_repo: local }, driver: { type: 'tensorrt_llm', options: { max_batch_size: 4 } }, device: 'cuda:7', simulate: true });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(logger.lines).to.include.members(['runtime cuda:7: loading weights', 'runtime cuda:7: a warning']);
+      expect(logger.lines.filter((l) => l === 'runtime cuda:7: ')).to.deep.equal([]);
+    } finally {
+      process.kill(-launched.pid, 'SIGKILL');
+    }
+  });
+
+  it('keeps a hub id as written, and passes no --simulate for a real run', async () => {
+    const record = join(root, 'hub.txt');
+    const python = fakePython(`echo "$*" > ${record}; cat "$4" >> ${record}; echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const launched = await new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python));
+    process.kill(-launched.pid, 'SIGKILL');
+    const [args, config] = readFileSync(record, 'utf8').split('\n');
+    expect(args!.endsWith('--response-fd 5')).to.equal(true);
+    expect(JSON.parse(config!).model).to.deep.equal({ name: 'm', hf_repo: 'org/model' });
+  });
+
+  it('fails the start with the runtime\'s own reason, its last output, and no process left', async () => {
+    const pids: number[] = [];
+    const launch = async (body: string) => {
+      const pidFile = join(root, `failed-${scripts + 1}.pid`);
+      const outcome = await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(fakePython(`echo $$ > ${pidFile}\n${body}`))));
+      pids.push(Number(readFileSync(pidFile, 'utf8')));
+      return outcome;
+    };
+    expect(await launch(`echo 'ImportError: no tensorrt_llm' >&2; echo '{"error":{"code":"ENGINE_IMPORT_FAILED","message":"tensorrt_llm did not import"}}' >&3; exec sleep 30`))
+      .to.equal('RUNTIME_START_FAILED: runtime on cuda:7 could not start: ENGINE_IMPORT_FAILED: tensorrt_llm did not import\n--- last runtime output ---\nImportError: no tensorrt_llm');
+    expect(await launch(`echo 'Segmentation fault?' >&3; exec sleep 30`)).to.equal('RUNTIME_START_FAILED: runtime on cuda:7 wrote a handshake line that is not JSON: Segmentation fault?');
+    expect(await launch(`echo '{"ready":true}' >&3; exec sleep 30`)).to.equal('RUNTIME_START_FAILED: runtime on cuda:7 said ready before reporting capabilities');
+    expect(await launch(`echo 'Traceback: boom'; exit 3`)).to.equal('RUNTIME_EXITED: runtime on cuda:7 exited (code 3) before it was ready\n--- last runtime output ---\nTraceback: boom');
+    expect(await launch(`echo '${CAPS}' >&3; kill -9 $$`)).to.equal('RUNTIME_EXITED: runtime on cuda:7 exited (SIGKILL) before it was ready');
+    for (const pid of pids) expect(await ended(pid), `runtime ${pid} left running`).to.equal(true);
+  });
+
+  it('gives up on a runtime that never says ready, killing its whole group', async () => {
+    const pidFile = join(root, 'slow.pid');
+    const python = fakePython(`sleep 30 & echo $! > ${pidFile}; echo 'still loading'; wait`);
+    const outcome = await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python, { readyTimeoutMs: 300 })));
+    expect(outcome).to.equal('HANDSHAKE_TIMEOUT: runtime on cuda:7 did not become ready within 300 ms (raise the ready timeout for large models)\n--- last runtime output ---\nstill loading');
+    expect(await ended(Number(readFileSync(pidFile, 'utf8'))), 'the runtime\'s own child was killed with it').to.equal(true);
+  });
+
+  it('says which interpreter could not be started and where to look', async () => {
+    const missing = join(root, 'nowhere', 'python');
+    expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(missing)))).to.equal(`RUNTIME_START_FAILED: cannot start ${missing}: spawn ${missing} ENOENT (run \`pie-trtllm doctor\`)`);
+  });
+});
