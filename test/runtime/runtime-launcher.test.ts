@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { MemoryLogger } from '../../src/runtime/logger.js';
 import { type LaunchSpec, ProcessRuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
 import type { RuntimeError } from '../../src/runtime/runtime-errors.js';
+import { type ProbeError, probeInterpreter } from '../../src/runtime/runtime-probe.js';
 import { repoRoot } from '../helpers/package-paths.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pie-launcher-'));
@@ -138,5 +139,30 @@ exec sleep 30`);
   it('says which interpreter could not be started and where to look', async () => {
     const missing = join(root, 'nowhere', 'python');
     expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(missing)))).to.equal(`RUNTIME_START_FAILED: cannot start ${missing}: spawn ${missing} ENOENT (run \`pie-trtllm doctor\`)`);
+  });
+});
+
+describe('probeInterpreter with stand-in interpreters', function () {
+  this.timeout(20_000);
+
+  it('reads the last stdout line as the report, asking for Ray only when told, from the runtime folder', async () => {
+    const python = fakePython(`echo "probing $*"; printf '{"python":{"version":"3.11.9","executable":"%s","prefix":"%s"}}\\n' "$PWD" "$PYTHONPATH"`);
+    const plain = await probeInterpreter(python, 10_000, { PATH: process.env.PATH, PYTHONPATH: '/op' });
+    expect(plain.python).to.deep.equal({ version: '3.11.9', executable: join(repoRoot, 'python'), prefix: `${join(repoRoot, 'python')}:/op` });
+    const args = fakePython(`printf '{"python":{"version":"%s"}}\\n' "$*"`);
+    expect((await probeInterpreter(args, 10_000, process.env)).python.version).to.equal('-m pie_trtllm_runtime --probe');
+    expect((await probeInterpreter(args, 10_000, process.env, true)).python.version).to.equal('-m pie_trtllm_runtime --probe --probe-ray');
+  });
+
+  it('fails with the interpreter, how it ended and its last two lines of output', async () => {
+    const failure = (python: string, timeoutMs = 10_000) => probeInterpreter(python, timeoutMs).then(() => 'ok', (e: ProbeError) => `${e.code}: ${e.message}`);
+    const crashed = fakePython(`echo one >&2; echo two >&2; echo three >&2; exit 4`);
+    expect(await failure(crashed)).to.equal(`PROBE_FAILED: ${crashed} -m pie_trtllm_runtime --probe exited with 4: two | three`);
+    const chatty = fakePython(`echo 'not json'`);
+    expect(await failure(chatty)).to.equal(`PROBE_FAILED: ${chatty} -m pie_trtllm_runtime --probe printed no JSON: not json`);
+    const silent = fakePython('exit 0');
+    expect(await failure(silent)).to.equal(`PROBE_FAILED: ${silent} -m pie_trtllm_runtime --probe printed no JSON: no output`);
+    const slow = fakePython('exec sleep 30');
+    expect(await failure(slow, 300)).to.equal(`PROBE_FAILED: ${slow} -m pie_trtllm_runtime --probe timed out after 0.3 s: no output`);
   });
 });
