@@ -82,16 +82,16 @@ describe('RuntimeClient while a reply is due', () => {
   const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
   /**
-   * Whether the client still polls 30 ms into a 60 ms wait, and once the reply is in. Timers run
-   * in order of expiry, so the 30 ms look comes before the 60 ms reply however loaded the machine;
-   * the extra turn lets a polling turn queued before the look run first.
+   * Whether the client polls as the call is made, 150 ms into a 300 ms wait, and once the reply is
+   * in. The call starts polling before it returns; timers run in order of expiry, so the 150 ms
+   * look comes before the 300 ms reply however loaded the machine; the extra turn lets a polling
+   * turn queued before the look run first.
    */
   async function pollingDuringWait(replyPollingMicros: number) {
-    const client = new RuntimeClient(slowRuntime(60), { ...options, replyPollingMicros });
+    const client = new RuntimeClient(slowRuntime(300), { ...options, replyPollingMicros });
     const reply = client.call({ op: 'status' });
-    await tick();
     const atStart = client.isPollingForReplies;
-    await after(30);
+    await after(150);
     await tick();
     const midway = client.isPollingForReplies;
     expect(await reply).to.deep.include({ ok: true });
@@ -103,7 +103,7 @@ describe('RuntimeClient while a reply is due', () => {
   it('keeps the event loop polling up to the budget (ipc_profile), and sleeps without one', async () => {
     expect(await pollingDuringWait(0), 'no budget: the loop never polls').to.deep.equal({ atStart: false, midway: false, afterReply: false });
     expect(await pollingDuringWait(1_000_000), 'a budget longer than the wait: it polls until the reply').to.deep.equal({ atStart: true, midway: true, afterReply: false });
-    expect(await pollingDuringWait(15_000), 'a 15 ms budget: it polls, then sleeps before the reply').to.deep.equal({ atStart: true, midway: false, afterReply: false });
+    expect(await pollingDuringWait(50_000), 'a 50 ms budget: it polls, then sleeps before the reply').to.deep.equal({ atStart: true, midway: false, afterReply: false });
   });
 });
 
