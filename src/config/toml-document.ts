@@ -31,7 +31,8 @@ export class TomlDocument {
       return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
     } catch (error) {
       if (error instanceof ParseError) {
-        throw new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message.replace(/\s*\(\d+:\d+\)$/, ''));
+        // The parser's message is the reason alone; line and column come as fields.
+        throw new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message);
       }
       throw error;
     }
