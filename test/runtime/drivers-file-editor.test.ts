@@ -73,5 +73,6 @@ describe('drivers.toml editing', () => {
     expect(() => setInterpreterSetting('[python]\nvenv = = "/x"\n', 'venv', '/x', '/home/op/.pie/drivers.toml')).to.throw(/^\/home\/op\/\.pie\/drivers\.toml:2:8: TOML syntax error/);
     expect(() => unsetInterpreterSetting('venv = = 1\n', 'venv', '/home/op/.pie/drivers.toml')).to.throw(/^\/home\/op\/\.pie\/drivers\.toml:1:8: TOML syntax error/);
     expect(() => setInterpreterSetting('venv = = 1\n', 'venv', '/x')).to.throw(/^drivers\.toml:1:8:/);
+    expect(() => unsetInterpreterSetting('venv = = 1\n', 'venv')).to.throw(/^drivers\.toml:1:8:/);
   });
 });

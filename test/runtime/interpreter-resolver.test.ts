@@ -35,7 +35,7 @@ describe('InterpreterResolver: Pie\'s order', () => {
     const resolve = (e: NodeJS.ProcessEnv, request = {}) => new InterpreterResolver(e).resolve(request);
     expect(resolve(env, { venv: options }).source).to.match(/^\[model\.driver\.options\]\.venv/);
     expect(resolve(env).source).to.equal('$PIE_PYTHON');
-    expect(resolve({ ...env, PIE_PYTHON: '' }).source).to.match(/^\$VIRTUAL_ENV/);
+    expect(resolve({ ...env, PIE_PYTHON: '' }).source).to.equal(`$VIRTUAL_ENV (${virtual})`);
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: join(root, 'missing') }).source).to.match(/\[driver\.tensorrt_llm\]\.venv/);
     writeFileSync(join(home, 'drivers.toml'), `[python]\nvenv = "${shared}"\n`);
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: '' }).source).to.match(/\[python\]\.venv/);
@@ -47,7 +47,7 @@ describe('InterpreterResolver: Pie\'s order', () => {
     const bare = { PIE_HOME: home, PATH: join(root, 'empty') };
     expect(() => new InterpreterResolver(bare).resolve({})).to.throw(RuntimeError, /\$PIE_PYTHON, \$VIRTUAL_ENV, .*drivers\.toml \(\[driver\.tensorrt_llm\] then \[python\]\) and python3 on \$PATH/);
     const broken = { ...env, PIE_PYTHON: join(root, 'nope', 'python') };
-    expect(() => new InterpreterResolver(broken).resolve({})).to.throw(/\$PIE_PYTHON: .* is not an executable interpreter/);
+    expect(() => new InterpreterResolver(broken).resolve({})).to.throw(`$PIE_PYTHON: ${join(root, 'nope', 'python')} is not an executable interpreter; fix or unset $PIE_PYTHON`);
     expect(new InterpreterResolver(broken).resolve({ simulate: true }).source).to.match(/^\$PATH \(which python3; simulated run/);
   });
 });

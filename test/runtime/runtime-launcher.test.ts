@@ -136,6 +136,15 @@ exec sleep 30`);
     expect(await ended(Number(readFileSync(pidFile, 'utf8'))), 'the runtime\'s own child was killed with it').to.equal(true);
   });
 
+  it('names the engine "unknown" when the handshake does not, and cuts a long non-JSON handshake line at 200 characters', async () => {
+    const python = fakePython(`echo '{"capabilities":{"vocab_size":1}}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const launched = await new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python));
+    process.kill(-launched.pid, 'SIGKILL');
+    expect(launched.engine).to.deep.equal({ name: 'unknown', version: 'unknown' });
+    const noisy = fakePython(`printf 'x%.0s' $(seq 1 300) >&3; echo >&3; exec sleep 30`);
+    expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(noisy)))).to.equal(`RUNTIME_START_FAILED: runtime on cuda:7 wrote a handshake line that is not JSON: ${'x'.repeat(200)}`);
+  });
+
   it('says which interpreter could not be started and where to look', async () => {
     const missing = join(root, 'nowhere', 'python');
     expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(missing)))).to.equal(`RUNTIME_START_FAILED: cannot start ${missing}: spawn ${missing} ENOENT (run \`pie-trtllm doctor\`)`);
@@ -156,6 +165,8 @@ describe('probeInterpreter with stand-in interpreters', function () {
 
   it('fails with the interpreter, how it ended and its last two lines of output', async () => {
     const failure = (python: string, timeoutMs = 10_000) => probeInterpreter(python, timeoutMs).then(() => 'ok', (e: ProbeError) => `${e.code}: ${e.message}`);
+    const lying = fakePython(`echo '{"python":{"version":"3.11"}}'; exit 3`);
+    expect(await failure(lying), 'a report from a probe that failed is not taken').to.equal(`PROBE_FAILED: ${lying} -m pie_trtllm_runtime --probe exited with 3: {"python":{"version":"3.11"}}`);
     const crashed = fakePython(`echo one >&2; echo two >&2; echo three >&2; exit 4`);
     expect(await failure(crashed)).to.equal(`PROBE_FAILED: ${crashed} -m pie_trtllm_runtime --probe exited with 4: two | three`);
     const chatty = fakePython(`echo 'not json'`);

@@ -230,6 +230,31 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     expect(deaf.s.state).to.equal('stopped');
   });
 
+  it('kills a runtime that stops answering, saying so, and fails calls in flight at shutdown with why', async () => {
+    const { launcher, logger, s } = scripted({ requestTimeoutMs: 20 });
+    launcher.obeys = false;
+    await s.start();
+    expect(await s.call({ op: 'forward' }).catch((e: RuntimeError) => e.code)).to.equal('REQUEST_TIMEOUT');
+    expect(logger.lines).to.include('warn: runtime on cuda:3 (pid 4100000) stopped answering; killing it');
+    const inFlight = s.call({ op: 'forward' }).catch((e: RuntimeError) => `${e.code}: ${e.message}`);
+    await s.shutdown();
+    expect(await inFlight).to.equal('RUNTIME_UNAVAILABLE: the runtime on cuda:3 is shut down');
+  });
+
+  it('does not restart a runtime that dies while it is being shut down', async () => {
+    const { launcher, logger, s } = scripted();
+    launcher.obeys = false;
+    let lost = 0;
+    s.onContextsLost(() => lost++);
+    await s.start();
+    const stopping = s.shutdown();
+    launcher.crashLatest();
+    await stopping;
+    for (let i = 0; i < 5; i++) await settle();
+    expect([s.state, lost, launcher.launched.length]).to.deep.equal(['stopped', 0, 1]);
+    expect(logger.lines.filter((l) => l.includes('restarting'))).to.deep.equal([]);
+  });
+
   it('does not restart a runtime that was shut down while its restart was waiting', async () => {
     const { launcher, s } = scripted();
     await s.start();
