@@ -96,3 +96,18 @@ describe('shownValue: a client value in a message, bounded', () => {
     expect(shownValue(deep)).to.equal('[[[[...]]]]');
   });
 });
+
+describe('ReplayTracker', () => {
+  it('keeps the longest replayable length of each context, and forgets a context entirely', () => {
+    const tracker = new ReplayTracker();
+    tracker.extend(1, 5);
+    tracker.extend(1, 3);
+    tracker.extend(2, 4);
+    expect([tracker.length(1), tracker.length(2), tracker.length(3), tracker.size]).to.deep.equal([5, 4, 0, 2]);
+    tracker.forget(1);
+    tracker.forget(99);
+    expect([tracker.length(1), tracker.size]).to.deep.equal([0, 1]);
+    tracker.extend(1, 2);
+    expect(tracker.length(1), 'a forgotten context starts again from what is written next').to.equal(2);
+  });
+});

@@ -127,3 +127,18 @@ describe('device groups (Pie topology rule)', () => {
     expect(validateDriverTable({ type: 'trtllm', device: 'cuda:0', tensor_parallel_size: 0 }).problems.map((p) => p.message)).to.deep.equal(['expected an integer ≥ 1, found the integer 0']);
   });
 });
+
+describe('pie.toml topology check', () => {
+  const pieToml = (device: string, extra: string) => `[[model]]\nname = "a"\nhf_repo = "o/m"\n\n[model.driver]\ntype = "tensorrt_llm"\ndevice = ${device}\n${extra}\n`;
+  const problems = (device: string, extra: string) => validatePieToml(pieToml(device, extra), 'pie.toml').problems.map((p) => [p.path, p.message]);
+
+  it('counts a single device written as a string, and adds nothing to what the schema says about wrong sizes or devices', () => {
+    expect(problems('"cuda:0"', 'tensor_parallel_size = 2')).to.deep.equal([
+      ['model[0].driver.tensor_parallel_size', 'tensor_parallel_size 2 × pipeline_parallel_size 1 = 2 devices per replica does not divide the 1 device in `device`; list a multiple of 2 devices, or lower the sizes'],
+    ]);
+    expect(problems('[]', 'tensor_parallel_size = 2')).to.deep.equal([['model[0].driver.device', 'expected a non-empty array, found an empty array']]);
+    expect(problems('"cuda:0"', 'tensor_parallel_size = 0')).to.deep.equal([['model[0].driver.tensor_parallel_size', 'expected an integer ≥ 1, found the integer 0']]);
+    expect(problems('["cuda:0", "cuda:1"]', 'tensor_parallel_size = 1.5')).to.deep.equal([['model[0].driver.tensor_parallel_size', 'expected an integer, found the number 1.5']]);
+    expect(problems('["cuda:0", "cuda:1"]', 'tensor_parallel_size = 2')).to.deep.equal([]);
+  });
+});
