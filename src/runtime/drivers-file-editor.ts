@@ -42,7 +42,10 @@ function apply(text: string, edits: Edit[]): string {
 
 function assertEditable(document: TomlDocument): void {
   const driver = document.value.driver as Record<string, unknown> | undefined;
-  if (driver && typeof driver === 'object' && 'tensorrt_llm' in driver && !findTable(document)) {
+  if (driver !== undefined && (driver === null || typeof driver !== 'object' || Array.isArray(driver))) {
+    throw new DriversFileEditError('drivers.toml sets driver to something other than a table; edit that entry by hand so that [driver.tensorrt_llm] can sit below it');
+  }
+  if (driver && 'tensorrt_llm' in driver && !findTable(document)) {
     throw new DriversFileEditError('drivers.toml sets driver.tensorrt_llm inline or with dotted keys; edit that entry by hand, or rewrite it as a [driver.tensorrt_llm] table');
   }
 }

@@ -68,6 +68,23 @@ describe('drivers.toml editing', () => {
     }
   });
 
+  it('refuses, with the same code, a file whose driver key is not a table (adding the table would break it)', () => {
+    for (const text of ['driver = 3\n', '[[driver]]\nx = 1\n']) {
+      expect(() => setInterpreterSetting(text, 'venv', '/y'), text).to.throw(DriversFileEditError, 'drivers.toml sets driver to something other than a table; edit that entry by hand so that [driver.tensorrt_llm] can sit below it');
+    }
+  });
+
+  it('edits only the [driver.tensorrt_llm] table itself, not its sub-tables or an array of tables', () => {
+    expect(setInterpreterSetting('[driver.tensorrt_llm.extra]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/old"\n', 'venv', '/new')).to.equal('[driver.tensorrt_llm.extra]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/new"\n');
+    expect(() => setInterpreterSetting('[[driver.tensorrt_llm]]\nvenv = "/x"\n', 'venv', '/y')).to.throw(DriversFileEditError);
+    expect(setInterpreterSetting('[driver.tensorrt_llm]\nve.nv = 1\n', 'venv', '/v'), 'a dotted key is not the key its parts spell').to.equal('[driver.tensorrt_llm]\nve.nv = 1\nvenv = "/v"\n');
+  });
+
+  it('applies a replacement and a removal in either order of the two lines, whatever the lengths', () => {
+    expect(setInterpreterSetting('[driver.tensorrt_llm]\npython = "/p"\nvenv = "/v"\n', 'python', '/a/much/longer/interpreter/path')).to.equal('[driver.tensorrt_llm]\npython = "/a/much/longer/interpreter/path"\n');
+    expect(setInterpreterSetting('[driver.tensorrt_llm]\nvenv = "/v"\npython = "/p"\n', 'venv', '/a/much/longer/venv')).to.equal('[driver.tensorrt_llm]\nvenv = "/a/much/longer/venv"\n');
+  });
+
   it('names the file and the line of a syntax error', () => {
     // `venv = = ...`: the second `=` (column 8) is where the line stops being TOML.
     expect(() => setInterpreterSetting('[python]\nvenv = = "/x"\n', 'venv', '/x', '/home/op/.pie/drivers.toml')).to.throw(/^\/home\/op\/\.pie\/drivers\.toml:2:8: TOML syntax error/);

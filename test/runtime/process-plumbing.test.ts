@@ -46,6 +46,18 @@ describe('process groups', function () {
     }
   });
 
+  it('sees a group alive whose leader has exited while a member runs', async () => {
+    const leader = spawn('sh', ['-c', 'sleep 30 & exit 0'], { detached: true, stdio: 'ignore' });
+    const pid = leader.pid!;
+    await new Promise((r) => leader.once('exit', r));
+    try {
+      expect(groupAlive(pid)).to.equal(true);
+    } finally {
+      signalGroup(pid, 'SIGKILL');
+    }
+    expect(await eventually(() => !groupAlive(pid))).to.equal(true);
+  });
+
   it('counts a group whose only member is a zombie as gone', async () => {
     // Python starts `true` in a group of its own and never reaps it: a zombie, alone in its group.
     const parent = spawn('python3', ['-c', 'import subprocess, sys, time\np = subprocess.Popen(["true"], start_new_session=True)\nprint(p.pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -102,6 +114,19 @@ describe('streams ended', () => {
     destroyed.destroy();
     let done = false;
     void streamsEnded([ended, destroyed, null, undefined], 60_000).then(() => (done = true));
+    await tick();
+    await tick();
+    expect(done).to.equal(true);
+  });
+
+  it('counts a stream that has ended but stays open (autoDestroy off) as ended', async () => {
+    const kept = new PassThrough({ autoDestroy: false });
+    kept.resume();
+    kept.end();
+    await new Promise((r) => kept.once('end', r));
+    expect([kept.readableEnded, kept.destroyed]).to.deep.equal([true, false]);
+    let done = false;
+    void streamsEnded([kept], 60_000).then(() => (done = true));
     await tick();
     await tick();
     expect(done).to.equal(true);

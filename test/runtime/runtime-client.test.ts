@@ -183,6 +183,38 @@ describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () =
     expect(await call).to.deep.include({ tag: 'right' });
   });
 
+  it('waits for the request pipe to drain before writing more, and writes nothing once closed while waiting', async () => {
+    const replies = new PassThrough();
+    const written: string[] = [];
+    const callbacks: (() => void)[] = [];
+    // A pipe that takes one frame at a time: each write is acknowledged only when the test says.
+    const requests = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer, _encoding, done) {
+        written.push((JSON.parse(chunk.subarray(4).toString('utf8')) as { op: string }).op);
+        callbacks.push(done);
+      },
+    });
+    const runtime = { child: {} as LaunchedRuntime['child'], pid: 4245, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+    const client = new RuntimeClient(runtime, options);
+    void client.call({ op: 'a' }).catch(() => undefined);
+    void client.call({ op: 'b' }).catch(() => undefined);
+    await turn();
+    expect(written, 'b waits: the pipe is full after a').to.deep.equal(['a']);
+    callbacks.shift()!();
+    await turn();
+    await turn();
+    expect(written, 'a drained: b goes').to.deep.equal(['a', 'b']);
+    const c = client.call({ op: 'c' }).catch((e: Error) => e.message);
+    await turn();
+    client.close(new Error('the runtime went away'));
+    expect(await c).to.equal('the runtime went away');
+    callbacks.shift()!();
+    await turn();
+    await turn();
+    expect(written, 'c was never written').to.deep.equal(['a', 'b']);
+  });
+
   it('tells its owner when the reply channel closes, and names the runtime in every failure', async () => {
     const { runtime, replies } = heldRuntime();
     let closed = 0;

@@ -255,6 +255,49 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     expect(logger.lines.filter((l) => l.includes('restarting'))).to.deep.equal([]);
   });
 
+  it('kills a runtime whose channel closed while its process lives, and leaves one that already exited to its exit', async () => {
+    const { launcher, logger, s } = scripted();
+    await s.start();
+    // The fake runtime's reply stream is the one the client reads: closing it is the runtime closing fd 5.
+    const first = (s as unknown as { runtime: LaunchedRuntime }).runtime;
+    (first.replies as PassThrough).destroy();
+    await settle();
+    expect(logger.lines).to.include('warn: the channel to the runtime on cuda:3 (pid 4100000) closed; killing it');
+    launcher.crashLatest();
+    await settle();
+    const second = (s as unknown as { runtime: LaunchedRuntime }).runtime;
+    launcher.launched.at(-1)!.exitCode = 1; // exited, its exit event not yet handled
+    (second.replies as PassThrough).destroy();
+    await settle();
+    expect(logger.lines.filter((l) => l.includes('channel to the runtime'))).to.have.length(1);
+  });
+
+  it('does not restart a runtime that was shut down during its backoff, or while its restart was launching', async () => {
+    const held: (() => void)[] = [];
+    const waiting = scripted();
+    waiting.clock.sleep = (ms: number) => new Promise<void>((resolve) => (waiting.clock.sleeps.push(ms), held.push(resolve)));
+    await waiting.s.start();
+    waiting.launcher.crashLatest();
+    for (let i = 0; i < 3; i++) await settle();
+    expect(held, 'asleep in its backoff').to.have.length(1);
+    await waiting.s.shutdown();
+    held.shift()!();
+    for (let i = 0; i < 3; i++) await settle();
+    expect([waiting.s.state, waiting.launcher.launched.length]).to.deep.equal(['stopped', 1]);
+
+    const launching = scripted();
+    await launching.s.start();
+    let release!: () => void;
+    const launch = launching.launcher.launch.bind(launching.launcher);
+    launching.launcher.launch = (spec: LaunchSpec) => new Promise<void>((resolve) => (release = resolve)).then(() => launch(spec));
+    launching.launcher.crashLatest();
+    for (let i = 0; i < 3; i++) await settle();
+    await launching.s.shutdown();
+    release();
+    for (let i = 0; i < 5; i++) await settle();
+    expect([launching.s.state, launching.s.pid, launching.launcher.launched.length]).to.deep.equal(['stopped', undefined, 2]);
+  });
+
   it('does not restart a runtime that was shut down while its restart was waiting', async () => {
     const { launcher, s } = scripted();
     await s.start();
