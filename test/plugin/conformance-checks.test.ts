@@ -202,6 +202,7 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect(await check6('descriptor.type = 42;')).to.equal('fail: expected type, a string, found 42; fix: give the descriptor its canonical driver type');
     expect(await check6('descriptor.aliases = "toy-alias";')).to.equal('fail: expected toy: aliases, an array of strings, found "toy-alias"; fix: use aliases: [] when there are none');
     expect(await check6('descriptor.aliases = [1];')).to.equal('fail: expected toy: aliases, an array of strings, found [1]; fix: use aliases: [] when there are none');
+    expect(await check6('descriptor.aliases = ["toy-alias", 1];')).to.equal('fail: expected toy: aliases, an array of strings, found ["toy-alias",1]; fix: use aliases: [] when there are none');
     expect(await check6('descriptor.schema = null;')).to.equal('fail: expected toy: schema, a JSON Schema object, found null; fix: give the draft-07 JSON Schema of the [model.driver] table');
     expect(await check6('descriptor.schema = "schema.json";')).to.equal('fail: expected toy: schema, a JSON Schema object, found "schema.json"; fix: give the draft-07 JSON Schema of the [model.driver] table');
     expect(await check6('descriptor.validate = undefined;')).to.equal('fail: expected toy: validate(table), a function, found nothing; fix: validate the table against the schema and return { ok, config, problems }');
@@ -232,6 +233,9 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "", message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"","message":"bad"}; fix: give each problem the TOML path and a sentence');
     expect(await check8('descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: "model.driver", message: "" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":""}; fix: give each problem the TOML path and a sentence');
     expect(await check8('descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: 3, message: "m" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":3,"message":"m"}; fix: give each problem the TOML path and a sentence');
+    expect(await check8('descriptor.validate = (t) => (Array.isArray(t) && t.length === 0 ? { ok: true, config: {}, problems: [] } : validate(t));')).to.equal('fail: expected toy: validate([]) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
+    expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: ["model"], message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":["model"],"message":"bad"}; fix: give each problem the TOML path and a sentence');
+    expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "model.driver", message: ["bad"] }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":["bad"]}; fix: give each problem the TOML path and a sentence');
     expect(await check8('descriptor.examples.push({ type: "toy", gpu: 1 });')).to.equal('fail: expected toy: its example {"type":"toy","gpu":1} to validate, found [{"path":"model.driver","message":"expected a table with type = \\"toy\\" and nothing else"}]; fix: make the examples valid, or the schema accept them');
   });
 
@@ -239,6 +243,7 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect(verdicts(await outcomes({ variant: { dropCapabilities: ['vocab_size'] } }))).to.deep.equal(allPassBut({ 9: 'fail: expected capability vocab_size, a number, found nothing; fix: report Pie\'s capability fields (snake_case) from start()' }));
     const skip = 'skip: skipped: supports.start is false (this machine cannot start the driver)';
     expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false;' }))).to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
+    expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false; descriptor.create = () => { throw new Error("create must not run"); };' })), 'a skipped check stops there').to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
     const broken = verdicts(await outcomes({ patch: 'descriptor.create = () => { throw new Error("no GPU"); };' }));
     expect([broken[9], broken[10], broken[11]]).to.deep.equal(['fail: no GPU', 'fail: expected a started driver, found none: start failed above; fix: fix "starts and reports capabilities" first', 'fail: expected a started driver, found none: start failed above; fix: fix "starts and reports capabilities" first']);
   });
@@ -255,6 +260,7 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
       .to.equal('fail: expected attention_mask: the code TOY_NO_MASK, found {"error":{"code":"UNSUPPORTED","message":"attention_mask is not supported"}}; fix: refuse that request alone with the declared code');
     expect(verdicts(await outcomes({ variant: { failNeighbour: true } }))[11]).to.equal('fail: expected adapter: the good request beside it served, found {"error":{"code":"TOY_BUSY","message":"busy"}}; fix: fail only the request that carries the feature');
     const unknown = verdicts(await outcomes({ patch: 'descriptor.supports.rejects.push({ feature: "lora", code: "X" });' }));
+    expect(unknown[6]).to.equal('fail: expected toy: supports.rejects features among adapter, probe, logit_mask, attention_mask, speculation, multimodal, found "lora"; fix: name one of those features, with the code your driver answers');
     expect(unknown[11]).to.equal('fail: expected a feature the kit knows (adapter, probe, logit_mask, attention_mask, speculation, multimodal), found "lora"; fix: name one of those in supports.rejects');
   });
 
