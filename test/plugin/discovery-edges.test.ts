@@ -127,6 +127,24 @@ describe('plugin discovery edges', () => {
   });
 });
 
+describe('plugin discovery: paths and failures beside the usual ones', () => {
+  it('loads an explicit ./path from the host folder, skips a null export, and calls only a name clash a conflict', async () => {
+    const root = tree({
+      'host/package.json': { name: 'h', dependencies: { 'null-export': '*', 'asks-unknown': '*' } },
+      ...pluginPackage('host/local', 'local', pluginSource('local', 'local-type')),
+      ...pluginPackage('host/node_modules/null-export', 'null-export', 'export default null;\n'),
+      ...pluginPackage('host/node_modules/asks-unknown', 'asks-unknown', `export default { apiVersion: 1, name: 'asks-unknown', register(c) { c.resolve(Symbol.for('pie.DriverRegistry')).resolve('nope'); } };\n`),
+    });
+    const report = await discoverPlugins({ hostDir: join(root, 'host'), container: hostContainer(), explicit: ['./local'] });
+    expect(report.loaded.map((p) => p.package)).to.deep.equal(['local']);
+    expect(report.skipped).to.deep.equal([
+      { package: 'null-export', reason: 'default export is not a plugin: expected { apiVersion, name, register(container) }' },
+      { package: 'asks-unknown', reason: 'register() failed: no driver registered for type "nope"; known types and aliases: none' },
+    ]);
+    expect(report.conflicts).to.deep.equal([]);
+  });
+});
+
 describe('the TensorRT-LLM descriptor', () => {
   it('declares what DESIGN §2 lists: start, the conformance settings and one code per refused feature', () => {
     const descriptor = tensorRtLlmDescriptor(globalContainer.createChildContainer());
