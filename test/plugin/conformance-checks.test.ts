@@ -290,14 +290,23 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect([failure.code, failure.name, failure.expected, failure.found, failure.fix, failure.message]).to.deep.equal(['CONFORMANCE_FAILED', 'ConformanceFailure', 'one token', '2 tokens', 'sample one', 'expected one token, found 2 tokens; fix: sample one']);
   });
 
-  it('needs a framework: the one given, or mocha\'s globals', () => {
+  it('needs a framework: the one given, or all four of describe, it, before and after as globals', () => {
     const g = globalThis as Record<string, unknown>;
-    const saved = g.before;
-    g.before = undefined;
+    const names = ['describe', 'it', 'before', 'after'] as const;
+    const saved = Object.fromEntries(names.map((n) => [n, g[n]]));
     try {
-      expect(() => defineDriverConformance({ packageDir: root })).to.throw('no test framework: pass { framework: { describe, it, before, after } }, run under mocha, or run `pie-trtllm conformance DIR`');
+      for (const missing of [...names, undefined]) {
+        const recorder = new RecordingFramework();
+        for (const n of names) g[n] = n === missing ? undefined : recorder[n];
+        const define = () => defineDriverConformance({ packageDir: root });
+        if (missing) expect(define, `without ${missing}`).to.throw('no test framework: pass { framework: { describe, it, before, after } }, run under mocha, or run `pie-trtllm conformance DIR`');
+        else {
+          define();
+          expect(recorder.suites[0], 'all four present: the globals are used').to.equal(`Pie driver plugin conformance: ${root}`);
+        }
+      }
     } finally {
-      g.before = saved;
+      for (const n of names) g[n] = saved[n];
     }
   });
 });

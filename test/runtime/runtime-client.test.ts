@@ -197,6 +197,8 @@ describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () =
     });
     const runtime = { child: {} as LaunchedRuntime['child'], pid: 4245, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
     const client = new RuntimeClient(runtime, options);
+    const listeners = () => ['drain', 'close', 'error'].map((event) => requests.listenerCount(event));
+    const idle = listeners();
     void client.call({ op: 'a' }).catch(() => undefined);
     void client.call({ op: 'b' }).catch(() => undefined);
     await turn();
@@ -213,6 +215,7 @@ describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () =
     await turn();
     await turn();
     expect(written, 'c was never written').to.deep.equal(['a', 'b']);
+    expect(listeners(), 'each wait removed every listener it added').to.deep.equal(idle);
   });
 
   it('tells its owner when the reply channel closes, and names the runtime in every failure', async () => {
