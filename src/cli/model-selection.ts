@@ -1,6 +1,7 @@
 import { formatProblem } from '../config/config-problem.js';
 import { ConfigFileError, type PieFileValidation, validatePieFile } from '../config/pie-file-validator.js';
 import { TomlSyntaxError } from '../config/toml-document.js';
+import type { ResolvedDriverConfig } from '../config/resolved-config.js';
 import { CliError } from './cli-error.js';
 
 export interface SelectedModel {
@@ -8,6 +9,8 @@ export interface SelectedModel {
   hf_repo: string;
   /** The `[model.driver]` table as written. */
   table: Record<string, unknown>;
+  /** The same table validated, defaults filled in. */
+  driver: ResolvedDriverConfig;
   validation: PieFileValidation;
 }
 
@@ -33,5 +36,5 @@ export function selectModel(file: string, name: string | undefined): SelectedMod
     throw new CliError(name === undefined ? `${file} has several tensorrt_llm models (${names}); pick one with --model NAME` : `no tensorrt_llm model named ${JSON.stringify(name)} in ${file}; known: ${names}`, 2);
   }
   const table = ((validation.document.value.model as Record<string, unknown>[])[model.index]!.driver ?? {}) as Record<string, unknown>;
-  return { name: model.name, hf_repo: model.hf_repo, table, validation };
+  return { name: model.name, hf_repo: model.hf_repo, table, driver: model.driver, validation };
 }

@@ -42,7 +42,7 @@ function apply(text: string, edits: Edit[]): string {
 
 function assertEditable(document: TomlDocument): void {
   const driver = document.value.driver as Record<string, unknown> | undefined;
-  if (driver !== undefined && (driver === null || typeof driver !== 'object' || Array.isArray(driver))) {
+  if (driver !== undefined && (typeof driver !== 'object' || Array.isArray(driver))) {
     throw new DriversFileEditError('drivers.toml sets driver to something other than a table; edit that entry by hand so that [driver.tensorrt_llm] can sit below it');
   }
   if (driver && 'tensorrt_llm' in driver && !findTable(document)) {
@@ -71,10 +71,8 @@ export function setInterpreterSetting(text: string, key: InterpreterKey, value: 
   if (target) edits.push({ start: target.range[0], end: target.range[1], text: entry });
   else {
     // After the line of the table's last entry (or of its header): a comment ending that line stays on it.
-    const anchor = table.body.at(-1) ?? table.key;
-    const newline = text.indexOf('\n', anchor.range[1]);
-    if (newline < 0) edits.push({ start: text.length, end: text.length, text: `\n${entry}\n` });
-    else edits.push({ start: newline + 1, end: newline + 1, text: `${entry}\n` });
+    const { end } = lineSpan(text, table.body.at(-1) ?? table.key);
+    edits.push({ start: end, end, text: text[end - 1] === '\n' ? `${entry}\n` : `\n${entry}\n` });
   }
   if (existing && replaced) edits.push({ ...lineSpan(text, replaced), text: '' });
   return apply(text, edits);

@@ -12,6 +12,7 @@ import { discoveredHost } from '../plugin-host.js';
 import { Progress } from '../progress.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
 import { deviceGroups, groupList, replicaCount } from '../../config/device-groups.js';
+import type { ResolvedDriverConfig } from '../../config/resolved-config.js';
 
 interface GenerateOptions {
   config: string;
@@ -101,7 +102,7 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       const simulate = await chooseEngine(options.simulate, model, output, quiet);
       const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
       const progress = new Progress(output, quiet);
-      const devices = describeDevices(model);
+      const devices = describeDevices(model.driver);
       progress.start(`loading ${model.name} on ${devices}${simulate ? ' (simulated)' : ''}`);
       try {
         await driver.start();
@@ -149,11 +150,8 @@ export function registerGenerateCommand(program: Command, output: Output): void 
 }
 
 /** "cuda:0, cuda:1", or for parallel groups "cuda:0,cuda:1 | cuda:2,cuda:3 (2 replicas of 2 ranks)". */
-function describeDevices(model: SelectedModel): string {
-  const list = (Array.isArray(model.table.device) ? model.table.device : [model.table.device]).map(String);
-  const tp = Number(model.table.tensor_parallel_size ?? 1);
-  const pp = Number((model.table.options as { pipeline_parallel_size?: number } | undefined)?.pipeline_parallel_size ?? 1);
-  if (tp * pp === 1) return list.join(', ');
-  const groups = deviceGroups(list, tp, pp);
+function describeDevices({ device, tensor_parallel_size: tp, options: { pipeline_parallel_size: pp } }: ResolvedDriverConfig): string {
+  if (tp * pp === 1) return device.join(', ');
+  const groups = deviceGroups(device, tp, pp);
   return `${groupList(groups)} (${replicaCount(groups)})`;
 }
