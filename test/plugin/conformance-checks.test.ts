@@ -145,6 +145,11 @@ function verdicts(results: CheckOutcome[]): Record<number, string> {
   return Object.fromEntries(results.map((r, i) => [i + 1, r.outcome === 'pass' ? 'pass' : `${r.outcome}: ${r.message}`]));
 }
 
+/** What check `n` said of the toy plugin with `patch` applied. */
+async function verdictOf(n: number, patch: string): Promise<string | undefined> {
+  return verdicts(await outcomes({ patch }))[n];
+}
+
 /** Every check passes except the ones given. */
 function allPassBut(failures: Record<number, string>): Record<number, string> {
   return Object.fromEntries(CHECKS.map((_, i) => [i + 1, failures[i + 1] ?? 'pass']));
@@ -198,45 +203,42 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
   });
 
   it('descriptor: each field of the wrong kind', async () => {
-    const check6 = async (patch: string) => verdicts(await outcomes({ patch }))[6];
-    expect(await check6('descriptor.type = 42;')).to.equal('fail: expected type, a string, found 42; fix: give the descriptor its canonical driver type');
-    expect(await check6('descriptor.aliases = "toy-alias";')).to.equal('fail: expected toy: aliases, an array of strings, found "toy-alias"; fix: use aliases: [] when there are none');
-    expect(await check6('descriptor.aliases = [1];')).to.equal('fail: expected toy: aliases, an array of strings, found [1]; fix: use aliases: [] when there are none');
-    expect(await check6('descriptor.aliases = ["toy-alias", 1];')).to.equal('fail: expected toy: aliases, an array of strings, found ["toy-alias",1]; fix: use aliases: [] when there are none');
-    expect(await check6('descriptor.schema = null;')).to.equal('fail: expected toy: schema, a JSON Schema object, found null; fix: give the draft-07 JSON Schema of the [model.driver] table');
-    expect(await check6('descriptor.schema = "schema.json";')).to.equal('fail: expected toy: schema, a JSON Schema object, found "schema.json"; fix: give the draft-07 JSON Schema of the [model.driver] table');
-    expect(await check6('descriptor.validate = undefined;')).to.equal('fail: expected toy: validate(table), a function, found nothing; fix: validate the table against the schema and return { ok, config, problems }');
-    expect(await check6('descriptor.create = {};')).to.equal('fail: expected toy: create(options), a function, found {}; fix: return a driver instance from create(options)');
-    expect(await check6('descriptor.examples = [];')).to.equal('fail: expected toy: examples, at least one valid table, found []; fix: list at least one valid [model.driver] table');
-    expect(await check6('descriptor.examples = { type: "toy" };')).to.equal('fail: expected toy: examples, at least one valid table, found {"type":"toy"}; fix: list at least one valid [model.driver] table');
-    expect(await check6('descriptor.supports = null;')).to.equal('fail: expected toy: supports, an object, found null; fix: declare supports: { start: boolean, rejects?: [...] }');
-    expect(await check6('descriptor.supports = "yes";')).to.equal('fail: expected toy: supports, an object, found "yes"; fix: declare supports: { start: boolean, rejects?: [...] }');
+    expect(await verdictOf(6, 'descriptor.type = 42;')).to.equal('fail: expected type, a string, found 42; fix: give the descriptor its canonical driver type');
+    expect(await verdictOf(6, 'descriptor.aliases = "toy-alias";')).to.equal('fail: expected toy: aliases, an array of strings, found "toy-alias"; fix: use aliases: [] when there are none');
+    expect(await verdictOf(6, 'descriptor.aliases = [1];')).to.equal('fail: expected toy: aliases, an array of strings, found [1]; fix: use aliases: [] when there are none');
+    expect(await verdictOf(6, 'descriptor.aliases = ["toy-alias", 1];')).to.equal('fail: expected toy: aliases, an array of strings, found ["toy-alias",1]; fix: use aliases: [] when there are none');
+    expect(await verdictOf(6, 'descriptor.schema = null;')).to.equal('fail: expected toy: schema, a JSON Schema object, found null; fix: give the draft-07 JSON Schema of the [model.driver] table');
+    expect(await verdictOf(6, 'descriptor.schema = "schema.json";')).to.equal('fail: expected toy: schema, a JSON Schema object, found "schema.json"; fix: give the draft-07 JSON Schema of the [model.driver] table');
+    expect(await verdictOf(6, 'descriptor.validate = undefined;')).to.equal('fail: expected toy: validate(table), a function, found nothing; fix: validate the table against the schema and return { ok, config, problems }');
+    expect(await verdictOf(6, 'descriptor.create = {};')).to.equal('fail: expected toy: create(options), a function, found {}; fix: return a driver instance from create(options)');
+    expect(await verdictOf(6, 'descriptor.examples = [];')).to.equal('fail: expected toy: examples, at least one valid table, found []; fix: list at least one valid [model.driver] table');
+    expect(await verdictOf(6, 'descriptor.examples = { type: "toy" };')).to.equal('fail: expected toy: examples, at least one valid table, found {"type":"toy"}; fix: list at least one valid [model.driver] table');
+    expect(await verdictOf(6, 'descriptor.supports = null;')).to.equal('fail: expected toy: supports, an object, found null; fix: declare supports: { start: boolean, rejects?: [...] }');
+    expect(await verdictOf(6, 'descriptor.supports = "yes";')).to.equal('fail: expected toy: supports, an object, found "yes"; fix: declare supports: { start: boolean, rejects?: [...] }');
   });
 
   it('schema: draft-07, strict Ajv, a description on every property', async () => {
-    const check7 = async (patch: string) => verdicts(await outcomes({ patch }))[7];
-    expect(await check7('delete schema.$schema;')).to.equal('fail: expected toy: $schema draft-07, found nothing; fix: set "$schema": "http://json-schema.org/draft-07/schema#"');
-    expect(await check7('schema.$schema = "https://json-schema.org/draft/2020-12/schema";')).to.equal('fail: expected toy: $schema draft-07, found "https://json-schema.org/draft/2020-12/schema"; fix: set "$schema": "http://json-schema.org/draft-07/schema#"');
-    expect(await check7('schema.editorHint = "x";')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found strict mode: unknown keyword: "editorHint"; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
-    expect(await check7('schema.properties.type.description = ""; delete schema.properties.options.properties.venv.description; schema.properties.flag = true;'))
+    expect(await verdictOf(7, 'delete schema.$schema;')).to.equal('fail: expected toy: $schema draft-07, found nothing; fix: set "$schema": "http://json-schema.org/draft-07/schema#"');
+    expect(await verdictOf(7, 'schema.$schema = "https://json-schema.org/draft/2020-12/schema";')).to.equal('fail: expected toy: $schema draft-07, found "https://json-schema.org/draft/2020-12/schema"; fix: set "$schema": "http://json-schema.org/draft-07/schema#"');
+    expect(await verdictOf(7, 'schema.editorHint = "x";')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found strict mode: unknown keyword: "editorHint"; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
+    expect(await verdictOf(7, 'schema.properties.type.description = ""; delete schema.properties.options.properties.venv.description; schema.properties.flag = true;'))
       .to.equal('fail: expected toy: a description on every property, found none on toy.type, toy.options.venv; fix: add "description" to each, editors show it');
     // A description that is not a string never reaches the description check: Ajv refuses it first.
-    expect(await check7('schema.properties.options.description = 3;')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found schema is invalid: data/properties/options/description must be string; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
+    expect(await verdictOf(7, 'schema.properties.options.description = 3;')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found schema is invalid: data/properties/options/description must be string; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
   });
 
   it('validate: garbage accepted, problems missing or without a path, an example refused', async () => {
-    const check8 = async (patch: string) => verdicts(await outcomes({ patch }))[8];
-    expect(await check8('descriptor.validate = (t) => (t === null ? { ok: true, config: {}, problems: [] } : validate(t));')).to.equal('fail: expected toy: validate(null) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
-    expect(await check8('descriptor.validate = (t) => (t !== null && typeof t === "object" && t.no_such_key_anywhere ? { ok: true, config: t, problems: [] } : validate(t));'))
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t === null ? { ok: true, config: {}, problems: [] } : validate(t));')).to.equal('fail: expected toy: validate(null) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t !== null && typeof t === "object" && t.no_such_key_anywhere ? { ok: true, config: t, problems: [] } : validate(t));'))
       .to.equal('fail: expected toy: validate({"type":"toy","no_such_key_anywhere":true}) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
-    expect(await check8('descriptor.validate = (t) => (t === 42 ? { ok: false, problems: [] } : validate(t));')).to.equal('fail: expected toy: problems for 42, found an empty list; fix: list at least one { path, message }');
-    expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "", message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"","message":"bad"}; fix: give each problem the TOML path and a sentence');
-    expect(await check8('descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: "model.driver", message: "" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":""}; fix: give each problem the TOML path and a sentence');
-    expect(await check8('descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: 3, message: "m" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":3,"message":"m"}; fix: give each problem the TOML path and a sentence');
-    expect(await check8('descriptor.validate = (t) => (Array.isArray(t) && t.length === 0 ? { ok: true, config: {}, problems: [] } : validate(t));')).to.equal('fail: expected toy: validate([]) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
-    expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: ["model"], message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":["model"],"message":"bad"}; fix: give each problem the TOML path and a sentence');
-    expect(await check8('descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "model.driver", message: ["bad"] }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":["bad"]}; fix: give each problem the TOML path and a sentence');
-    expect(await check8('descriptor.examples.push({ type: "toy", gpu: 1 });')).to.equal('fail: expected toy: its example {"type":"toy","gpu":1} to validate, found [{"path":"model.driver","message":"expected a table with type = \\"toy\\" and nothing else"}]; fix: make the examples valid, or the schema accept them');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t === 42 ? { ok: false, problems: [] } : validate(t));')).to.equal('fail: expected toy: problems for 42, found an empty list; fix: list at least one { path, message }');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "", message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"","message":"bad"}; fix: give each problem the TOML path and a sentence');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: "model.driver", message: "" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":""}; fix: give each problem the TOML path and a sentence');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (Array.isArray(t) ? { ok: false, problems: [{ path: 3, message: "m" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":3,"message":"m"}; fix: give each problem the TOML path and a sentence');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (Array.isArray(t) && t.length === 0 ? { ok: true, config: {}, problems: [] } : validate(t));')).to.equal('fail: expected toy: validate([]) to fail, found ok: true; fix: validate against the schema with additionalProperties: false');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: ["model"], message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":["model"],"message":"bad"}; fix: give each problem the TOML path and a sentence');
+    expect(await verdictOf(8, 'descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "model.driver", message: ["bad"] }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":["bad"]}; fix: give each problem the TOML path and a sentence');
+    expect(await verdictOf(8, 'descriptor.examples.push({ type: "toy", gpu: 1 });')).to.equal('fail: expected toy: its example {"type":"toy","gpu":1} to validate, found [{"path":"model.driver","message":"expected a table with type = \\"toy\\" and nothing else"}]; fix: make the examples valid, or the schema accept them');
   });
 
   it('start: a capability missing; a driver that cannot start here is skipped, with why', async () => {

@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
@@ -9,6 +8,7 @@ import { groupAlive, signalGroup } from '../../src/runtime/process-group.js';
 import { RUNTIME_DIR, runtimePythonPath } from '../../src/runtime/runtime-directory.js';
 import { streamsEnded } from '../../src/runtime/streams-ended.js';
 import { repoRoot } from '../helpers/package-paths.js';
+import { processState } from '../helpers/process-state.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -64,8 +64,7 @@ describe('process groups', function () {
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
       const zombie = await eventually(() => {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-        return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+        return processState(pid) === 'Z';
       });
       expect(zombie, 'the child became a zombie').to.equal(true);
       expect(() => process.kill(-pid, 0), 'the kernel still knows the group').to.not.throw();

@@ -7,12 +7,16 @@ import { RuntimeClient } from '../../src/runtime/runtime-client.js';
 import type { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime } from '../../src/runtime/runtime-launcher.js';
 
+/** A runtime object around two pipes, with nothing behind them but what the test does. */
+function pipedRuntime(requests: Writable, replies: PassThrough, pid: number): LaunchedRuntime {
+  return { child: {} as LaunchedRuntime['child'], pid, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() };
+}
+
 /** A runtime whose request pipe takes nothing: writes back up, then the pipe breaks. */
 function stuckRuntime() {
   const requests = new Writable({ highWaterMark: 16, write: () => undefined }); // never calls back: a stopped reader
   const replies = new PassThrough();
-  const runtime = { child: {} as LaunchedRuntime['child'], pid: 4242, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() };
-  return { runtime: runtime as LaunchedRuntime, requests, replies };
+  return { runtime: pipedRuntime(requests, replies, 4242), requests, replies };
 }
 
 const options = { label: 'cuda:0', maxInFlight: 4, requestTimeoutMs: 60_000, onTimeout: () => undefined, onClosed: () => undefined };
@@ -75,7 +79,7 @@ describe('RuntimeClient while a reply is due', () => {
         done();
       },
     });
-    return { child: {} as LaunchedRuntime['child'], pid: 4243, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+    return pipedRuntime(requests, replies, 4243);
   }
 
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -128,7 +132,7 @@ describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () =
         done();
       },
     });
-    const runtime = { child: {} as LaunchedRuntime['child'], pid: 4244, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+    const runtime = pipedRuntime(requests, replies, 4244);
     const answer = (id: number, extra: Record<string, unknown> = {}) => replies.write(encodeFrame({ id, ok: true, ...extra }));
     return { runtime, received, answer, replies };
   }
@@ -195,7 +199,7 @@ describe('RuntimeClient: in-flight bound, ids, timeouts and stray replies', () =
         callbacks.push(done);
       },
     });
-    const runtime = { child: {} as LaunchedRuntime['child'], pid: 4245, capabilities: {} as LaunchedRuntime['capabilities'], engine: { name: 'x', version: '0' }, requests, replies, output: new OutputTail() } as LaunchedRuntime;
+    const runtime = pipedRuntime(requests, replies, 4245);
     const client = new RuntimeClient(runtime, options);
     const listeners = () => ['drain', 'close', 'error'].map((event) => requests.listenerCount(event));
     const idle = listeners();

@@ -7,6 +7,7 @@ import { type LaunchSpec, ProcessRuntimeLauncher } from '../../src/runtime/runti
 import type { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import { type ProbeError, probeInterpreter } from '../../src/runtime/runtime-probe.js';
 import { repoRoot } from '../helpers/package-paths.js';
+import { processState } from '../helpers/process-state.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pie-launcher-'));
 let scripts = 0;
@@ -39,13 +40,8 @@ function spec(python: string, overrides: Partial<LaunchSpec> = {}): LaunchSpec {
 /** Whether a process has ended (gone, or a zombie waiting to be reaped). */
 async function ended(pid: number): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
-    let state: string;
-    try {
-      state = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    } catch {
-      return true;
-    }
-    if (state.slice(state.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    const state = processState(pid);
+    if (state === undefined || state === 'Z') return true;
     await new Promise((r) => setTimeout(r, 20));
   }
   return false;
