@@ -1,18 +1,23 @@
-"""Serves parsed forward batches through TensorRT-LLM's `LLM.generate`.
+"""Serves parsed forward batches through TensorRT-LLM's `LLM` (the same code for the real and the
+simulated one).
 
-One batched `generate` call per wave (a wave holds each context at most once; a batch with no
-repeated context is one wave), greedy lookahead, per-step seeds for stochastic samplers. The same
-code drives the real `tensorrt_llm.LLM` and the simulated one."""
+Greedy requests are answered from each context's stream (`GreedyStream`), which runs ahead of the
+program; a step waits only for tokens not made yet, and never for more than it needs. Stochastic
+requests (and greedy ones with lookahead off) get one engine request per token, with a per-step
+seed where the configured sampler honours seeds. A batch is served in waves that hold each context
+at most once; the requests of a wave that need the engine are submitted together before any is
+waited for, as `LLM.generate` does."""
 
 import logging
 
 from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
+from .engine_requests import EngineRequests, engine_failure
+from .greedy_stream import FAILED, IDLE, GreedyStream
 from .history import Context, HistoryStore
+from .lookahead_policy import LookaheadPolicy
 from .sampler_support import SamplerSupport
 from .sampling import step_seed
-
-LOOKAHEAD_LIMIT = 16
 
 log = logging.getLogger("pie_trtllm_runtime.engine")
 
@@ -41,35 +46,41 @@ class Engine:
         self.model = model
         self._cache_salt = bool(options.get("enable_cache_salt", True))
         self._max_history = options.get("max_history_tokens")
-        lookahead = int(options.get("lookahead_tokens", LOOKAHEAD_LIMIT))
-        # Lookahead needs the whole history to stay exact, so a history cap turns it off.
-        self.lookahead = 1 if lookahead <= 1 or self._max_history is not None else min(lookahead, LOOKAHEAD_LIMIT)
+        self.policy = LookaheadPolicy.from_options(options)
         self._random_seed = random_seed
         # LLM.generate refuses a prompt longer than max_num_tokens unless chunked prefill is on
         # (llm_kwargs wins over the curated options, as in the LLM arguments).
         kwargs = options.get("llm_kwargs") or {}
         chunked = kwargs.get("enable_chunked_prefill", options.get("enable_chunked_prefill"))
         self._prompt_limit = None if chunked else int(kwargs.get("max_num_tokens", options.get("max_num_tokens")) or 8192)
-        self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history)
-        self.engine_calls = 0
-        self.engine_tokens = 0
+        self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history, on_drop=self._drop_stream)
+        self.requests = EngineRequests(llm, self._new_params, self.policy, model.max_model_len, self._prompt_limit)
         self.tokens_returned = 0
-        self.lookahead_hits = 0
+        self.lookahead_hits = 0  # greedy steps answered with a token that was already made
+        self.stream_waits = 0  # greedy steps that waited for their token
+        self.streams_started = 0
+
+    @property
+    def engine_calls(self):
+        return self.requests.calls
+
+    @property
+    def engine_tokens(self):
+        return self.requests.tokens
 
     # -- forward ---------------------------------------------------------------------------
 
     def forward(self, requests):
         """One result per entry of `requests` (Request or RequestError): a token list or a RequestError."""
         results = [None] * len(requests)
-        waves = self._waves(requests, results)
-        for wave in waves:
+        for wave in self._waves(requests, results):
             self._run_wave(wave, requests, results)
         return results
 
     def decode_step(self, context_ids, tokens, positions, sampler):
         """A greedy decode step on distinct contexts (batch.decode_columns): a request whose token
-        is already in its context's history and whose next token is in the lookahead buffer is
-        answered here, as `forward` would answer it; every other request goes through `forward`."""
+        extends its context's stream and whose next token is made already is answered here, as
+        `forward` would answer it; every other request goes through `forward`."""
         answers = self.lookahead_answers(context_ids, tokens, positions)
         if answers is not None and None in answers:
             contexts = self.histories.contexts
@@ -82,7 +93,7 @@ class Engine:
             rest = range(len(context_ids))
             results = [None] * len(context_ids)
         else:
-            self.commit_lookahead(context_ids, positions, answers)
+            self.commit_lookahead(context_ids, tokens, positions, answers)
             rest = [i for i, answer in enumerate(answers) if answer is None]
             results = [None if answer is None else [answer] for answer in answers]
         if rest:
@@ -99,32 +110,33 @@ class Engine:
 
     def lookahead_answers(self, context_ids, tokens, positions):
         """For each request of a greedy decode step on distinct contexts, the next token its
-        context's lookahead buffer already holds, or None when the request needs the engine
-        (None for the whole step when lookahead is off). Changes nothing: `commit_lookahead`
-        records the answers once they are given."""
-        if self.lookahead <= 1:
+        context's stream has made already, or None when the request needs more (None for the whole
+        step when lookahead is off). Changes nothing: `commit_lookahead` records the answers."""
+        if not self.policy.enabled:
             return None
         get = self.histories.contexts.get
         vocab_size = self.model.vocab_size
         answers = [None] * len(context_ids)
         for i, context_id in enumerate(context_ids):
             context = get(context_id)
-            buffer = context.lookahead if context is not None else None
-            if buffer is None:
+            stream = context.stream if context is not None else None
+            if stream is None:
                 continue
             position, token = positions[i], tokens[i]
-            index = position - context.offset
-            history = context.tokens
-            offset = position + 1 - buffer.base
-            ahead = buffer.tokens
-            if (token < vocab_size and position <= context.confirmed and 0 <= index < len(history)
-                    and history[index] == token and 0 <= offset < len(ahead)):
-                answers[i] = ahead[offset]
+            confirmed = context.confirmed
+            if token >= vocab_size or position > confirmed:
+                continue
+            if position == confirmed:
+                if stream.token_at(position) != token:
+                    continue  # the program leaves the stream: the general path closes it
+            elif context.tokens[position] != token:
+                continue
+            answers[i] = stream.token_at(position + 1)
         return answers
 
-    def commit_lookahead(self, context_ids, positions, answers):
+    def commit_lookahead(self, context_ids, tokens, positions, answers):
         """Records the answered requests as `forward` would: the context becomes most recently
-        used, its written prefix grows by the request's token, a spent buffer is dropped."""
+        used, its history grows by the request's token, the stream knows what was taken."""
         contexts = self.histories.contexts
         get, move_to_end = contexts.get, contexts.move_to_end
         hits = 0
@@ -135,19 +147,27 @@ class Engine:
             context = get(context_id)
             move_to_end(context_id)
             if position == context.confirmed:
+                context.tokens.append(tokens[i])
                 context.confirmed += 1
-            buffer = context.lookahead
-            if position + 2 - buffer.base == len(buffer.tokens):
-                context.lookahead = None  # exhausted
+            self._taken(context.stream, position + 1)
             hits += 1
         self.lookahead_hits += hits
         self.tokens_returned += hits
 
+    def _taken(self, stream, position):
+        """The program got the stream's token at `position`; an idle stream is continued once its
+        program comes within reach of its end."""
+        taken = position + 1 - stream.base
+        if taken > stream.taken:
+            stream.taken = taken
+        if stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= self.policy.run_ahead:
+            self.requests.resume(stream)
+
     @staticmethod
     def _waves(requests, results):
-        """Request indices in arrival order, cut into runs that hold each context at most once (one
-        batched engine call each). A run ends where a context comes again, so serving the runs in
-        turn serves every request in the order it came, evictions included."""
+        """Request indices in arrival order, cut into runs that hold each context at most once. A
+        run ends where a context comes again, so serving the runs in turn serves every request in
+        the order it came, evictions included."""
         usable = [i for i, r in enumerate(requests) if type(r) is not RequestError]
         if len(usable) < len(requests):
             for i, r in enumerate(requests):
@@ -167,12 +187,12 @@ class Engine:
         return waves
 
     def _run_wave(self, wave, requests, results):
-        pending = []
+        from_streams = []  # (request index, stream, position of the token it needs)
+        one_shot = []  # (request index, context, prefix length, prompt, sampler)
         contexts = self.histories.contexts
         get, move_to_end, adopt = contexts.get, contexts.move_to_end, self.histories.adopt
-        use_lookahead = self.lookahead > 1
+        policy = self.policy
         vocab_size = self.model.vocab_size
-        hits = 0
         for index in wave:
             request = requests[index]
             context_id = request.context_id
@@ -189,55 +209,104 @@ class Engine:
                     context.merge(request.positions, tokens)
                     adopt(context)  # stored only once its first request merged
                 else:
-                    context.merge(request.positions, tokens)
+                    before = context.confirmed
+                    changed = context.merge(request.positions, tokens)
+                    if context.stream is not None and not self._follows(context, before, changed):
+                        self._drop_stream(context)  # the program left the stream's tokens
                 sampler = request.sampler
                 if sampler is None:
+                    context.trim(self._max_history)
                     results[index] = []  # prefill only: recorded for replay
                     continue
                 prefix_len = request.positions[-1] + 1
-                if sampler.greedy and use_lookahead:
-                    if context.lookahead is not None:
-                        token = context.take_lookahead(prefix_len)
-                        if token is not None:
-                            hits += 1
-                            results[index] = [token]
-                            continue
-                else:
-                    context.lookahead = None  # a sampler change ends the greedy buffer
+                stream = context.stream
+                if sampler.greedy and policy.enabled:
+                    if stream is not None and stream.base <= prefix_len:
+                        from_streams.append((index, stream, prefix_len))
+                        continue
+                    if prefix_len == context.confirmed:
+                        from_streams.append((index, self._new_stream(context, prefix_len, sampler), prefix_len))
+                        continue
+                    # Asked again below its head: one token, the stream left alone.
+                elif not sampler.greedy:
+                    if stream is not None:
+                        self._drop_stream(context)  # a sampler change ends the greedy stream
                     self.sampler_support.check(sampler)
-                if self._prompt_limit is not None and prefix_len > self._prompt_limit:
-                    raise RequestError(
-                        INVALID_REQUEST,
-                        "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
-                        "set options.enable_chunked_prefill = true or raise options.max_num_tokens" % (context_id, prefix_len, self._prompt_limit),
-                    )
-                prompt = context.prompt(prefix_len)
-                budget = self.model.max_model_len - prefix_len
-                if budget <= 0:
-                    raise RequestError(INVALID_REQUEST, "context %d is at position %d, the model's limit is %d tokens" % (request.context_id, prefix_len, self.model.max_model_len))
-                pending.append((index, context, prefix_len, prompt, sampler, min(budget, self.lookahead if sampler.greedy else 1)))
+                self._check_prompt(context_id, prefix_len)
+                one_shot.append((index, context, prefix_len, context.prompt(prefix_len), sampler))
+                context.trim(self._max_history)  # once its prompt is built
             except RequestError as error:
+                if context is not None:
+                    context.trim(self._max_history)
                 results[index] = error
-        self.lookahead_hits += hits
-        self.tokens_returned += hits
-        if pending:
-            self._generate(pending, results)
+        future = self._submit_one_shot(one_shot, results) if one_shot else None
+        for index, stream, position in from_streams:
+            results[index] = self._stream_token(stream, position)
+        if future is not None:
+            self._collect_one_shot(one_shot, future.result(), results)
 
-    def _params(self, context, prefix_len, sampler, max_tokens, shared):
-        if sampler.greedy:
-            # Greedy parameters carry no per-step seed: one object serves every such request of a call.
-            key = (sampler.kind, sampler.temperature, sampler.top_k, sampler.top_p, sampler.min_p, max_tokens)
-            params = shared.get(key)
-            if params is None:
-                params = shared[key] = self._new_params(sampler.sampling_kwargs(), max_tokens)
-            return params
-        kwargs = sampler.sampling_kwargs()
-        if self.sampler_support.seeded:
-            # A seed per step: successive steps draw independently yet reproducibly. Under a
-            # sampler that reads no seed, none is sent, so nothing claims reproducibility.
-            base = sampler.seed if sampler.seed else self._random_seed
-            kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
-        return self._new_params(kwargs, max_tokens)
+    def _follows(self, context, before, changed):
+        """Whether the stream still continues the history after a merge: nothing it was built on
+        changed, and every token written since is the one it made."""
+        if changed is not None:
+            return False
+        stream, history, offset = context.stream, context.tokens, context.offset
+        for position in range(max(before, stream.base), context.confirmed):
+            if stream.token_at(position) != history[position - offset]:
+                return False
+        return True
+
+    def _new_stream(self, context, prefix_len, sampler):
+        self._check_prompt(context.context_id, prefix_len)
+        if self.model.max_model_len - prefix_len <= 0:
+            raise RequestError(INVALID_REQUEST, "context %d is at position %d, the model's limit is %d tokens"
+                               % (context.context_id, prefix_len, self.model.max_model_len))
+        if context.stream is not None:
+            self._drop_stream(context)
+        stream = GreedyStream(context.context_id, context.prompt(prefix_len), str(context.context_id) if self._cache_salt else None,
+                              (sampler.sampling_kwargs(), self.model.end_id, self.model.pad_id))
+        context.stream = stream
+        self.streams_started += 1
+        self.requests.start(stream)
+        return stream
+
+    def _check_prompt(self, context_id, prefix_len):
+        if self._prompt_limit is not None and prefix_len > self._prompt_limit:
+            raise RequestError(
+                INVALID_REQUEST,
+                "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
+                "set options.enable_chunked_prefill = true or raise options.max_num_tokens" % (context_id, prefix_len, self._prompt_limit),
+            )
+
+    def _drop_stream(self, context):
+        stream, context.stream = context.stream, None
+        if stream is not None:
+            self.requests.close(stream)
+
+    def _stream_token(self, stream, position):
+        """The stream's token at `position`, waiting for it if it is not made yet; a RequestError
+        when the stream cannot make it."""
+        token = stream.token_at(position)
+        if token is not None:
+            self.lookahead_hits += 1
+        else:
+            if stream.state is IDLE:
+                self.requests.resume(stream)  # a miss: the program reached the end of what was made
+            self.stream_waits += 1
+            self.requests.wait(stream, position + 1 - stream.base)
+            token = stream.token_at(position)
+            if token is None:
+                error = stream.error if stream.state is FAILED and stream.error is not None else \
+                    RequestError(ENGINE_ERROR, "TensorRT-LLM made no token for context %d at position %d" % (stream.context_id, position))
+                context = self.histories.contexts.get(stream.context_id)
+                if context is not None and context.stream is stream:
+                    self._drop_stream(context)  # the next request starts afresh
+                return error
+        self._taken(stream, position)
+        self.tokens_returned += 1
+        return [token]
+
+    # -- one token per engine request ------------------------------------------------------
 
     def _new_params(self, kwargs, max_tokens):
         return self._sampling_params(
@@ -250,39 +319,38 @@ class Engine:
             **kwargs,
         )
 
-    def _generate(self, pending, results):
-        prompts = []
-        params = []
-        salts = [] if self._cache_salt else None
-        shared = {}
+    def _one_shot_params(self, context, prefix_len, sampler):
+        kwargs = sampler.sampling_kwargs()
+        if not sampler.greedy and self.sampler_support.seeded:
+            # A seed per step: successive steps draw independently yet reproducibly. Under a
+            # sampler that reads no seed, none is sent, so nothing claims reproducibility.
+            base = sampler.seed if sampler.seed else self._random_seed
+            kwargs["seed"] = step_seed(base, context.context_id, prefix_len)
+        return self._new_params(kwargs, 1)
+
+    def _submit_one_shot(self, one_shot, results):
+        items = []
         try:
-            for _, context, prefix_len, prompt, sampler, max_tokens in pending:
-                prompts.append(prompt)
-                params.append(self._params(context, prefix_len, sampler, max_tokens, shared))
-                if salts is not None:
-                    salts.append(str(context.context_id))
-            self.engine_calls += 1
-            if salts is not None:
-                outputs = self.llm.generate(prompts, sampling_params=params, use_tqdm=False, cache_salt=salts)
-            else:
-                outputs = self.llm.generate(prompts, sampling_params=params, use_tqdm=False)
-            if len(outputs) != len(pending):
-                raise RuntimeError("LLM.generate returned %d outputs for %d prompts" % (len(outputs), len(pending)))
-        except Exception as error:  # the engine failed this call: its requests fail, the runtime goes on
-            log.exception("LLM.generate failed for %d requests", len(pending))
-            failure = RequestError(ENGINE_ERROR, "TensorRT-LLM failed this request: %s: %s" % (type(error).__name__, error))
-            for entry in pending:
+            for _, context, prefix_len, prompt, sampler in one_shot:
+                items.append((prompt, self._one_shot_params(context, prefix_len, sampler), str(context.context_id) if self._cache_salt else None))
+        except Exception as error:  # parameters the engine refuses fail these requests only
+            log.exception("building SamplingParams failed")
+            failure = engine_failure(error)
+            for entry in one_shot:
                 results[entry[0]] = failure
-            return
-        for (index, context, prefix_len, _prompt, sampler, _max), output in zip(pending, outputs):
-            generated = _generated_tokens(output)
-            if not generated:
+            one_shot.clear()
+            return None
+        return self.requests.one_shot(items)
+
+    def _collect_one_shot(self, one_shot, outcomes, results):
+        for (index, context, _prefix_len, _prompt, _sampler), outcome in zip(one_shot, outcomes):
+            if isinstance(outcome, Exception):
+                results[index] = engine_failure(outcome)
+            elif not outcome:
                 results[index] = RequestError(ENGINE_ERROR, "TensorRT-LLM returned no token for context %d" % context.context_id)
-                continue
-            self.engine_tokens += len(generated)
-            self.tokens_returned += 1
-            context.record_generation(prefix_len, generated, sampler.greedy, self._max_history)
-            results[index] = [generated[0]]
+            else:
+                self.tokens_returned += 1
+                results[index] = [outcome[0]]
 
     # -- context operations ----------------------------------------------------------------
 
@@ -293,15 +361,7 @@ class Engine:
         self.histories.fork(parent, child, length)
 
     def shutdown(self):
+        self.requests.shutdown()
         shutdown = getattr(self.llm, "shutdown", None)
         if shutdown is not None:
             shutdown()
-
-
-def _generated_tokens(output):
-    outputs = getattr(output, "outputs", None)
-    if outputs:
-        tokens = getattr(outputs[0], "token_ids", None)
-        if tokens:
-            return list(tokens)
-    return []

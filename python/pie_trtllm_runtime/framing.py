@@ -34,6 +34,7 @@ class FrameReader:
         self._skip = 0  # bytes of an oversized frame still to drop
         self.sleeps = 0  # times the spin budget ran out and the reader slept
         self._spin_ns = None if spin_budget_us is None else int(spin_budget_us) * 1000
+        self._poller = None
         if self._spin_ns != 0:
             os.set_blocking(fd, False)
 
@@ -47,7 +48,15 @@ class FrameReader:
             except BlockingIOError:
                 if deadline is not None and time.monotonic_ns() >= deadline:
                     self.sleeps += 1
-                    select.select([self._fd], [], [])  # budget spent: sleep until data comes
+                    self._sleep_until_readable()  # budget spent: sleep until data comes
+
+    def _sleep_until_readable(self):
+        # poll, not select: a descriptor number may be above select's FD_SETSIZE (1024) when the
+        # parent had many files open.
+        if self._poller is None:
+            self._poller = select.poll()
+            self._poller.register(self._fd, select.POLLIN)
+        self._poller.poll()
 
     def read_frame(self):
         """The next frame's payload bytes, an OversizedFrame for one above the limit (dropped

@@ -7,40 +7,29 @@ from .codes import INVALID_REQUEST, MISSING_REPLAY_PREFIX, RequestError
 from .shown import shown
 
 
-class Lookahead:
-    """Greedy tokens already generated past `base`, handed out one per Pie step."""
-
-    __slots__ = ("base", "tokens")
-
-    def __init__(self, base, tokens):
-        self.base = base
-        self.tokens = tokens
-
-
 class Context:
-    """One context's history. `offset` tokens at the front were trimmed by max_history_tokens;
-    positions stay absolute, so a prompt that needs a trimmed token is refused, never guessed.
+    """One context's history: the tokens its requests wrote, by absolute position. `offset` tokens
+    at the front were trimmed by max_history_tokens; positions stay absolute, so a prompt that needs
+    a trimmed token is refused, never guessed. `confirmed` is the position after the last token
+    (offset + len(tokens)). `stream` is the greedy stream that runs ahead of the program, if any."""
 
-    `tokens` may run past what requests have written: the greedy lookahead keeps its generated
-    tokens there. `confirmed` is how far requests have written; a request may start no further,
-    so a speculative token never stands in for one the program did not send."""
-
-    __slots__ = ("context_id", "tokens", "offset", "lookahead", "confirmed")
+    __slots__ = ("context_id", "tokens", "offset", "confirmed", "stream")
 
     def __init__(self, context_id, tokens=None):
         self.context_id = context_id
         self.tokens = tokens if tokens is not None else []
         self.offset = 0
-        self.lookahead = None
         self.confirmed = len(self.tokens)
+        self.stream = None
 
     def merge(self, positions, tokens):
         """Writes a request's tokens at their positions. A different token at a known position
         truncates there; a position past what requests have written is a gap and fails the
-        request, leaving the history untouched."""
+        request, leaving the history untouched. Returns the first position whose token changed
+        (None when the request only repeated or extended the history)."""
         if len(positions) == 1 and self.offset <= positions[0] <= self.confirmed:
-            self._write(positions[0], tokens[0])  # one decode token: nothing to pre-check
-            return
+            return self._write(positions[0], tokens[0])  # one decode token: nothing to pre-check
+        changed = None
         if positions and positions[0] < self.offset:
             if positions[0] != 0:
                 raise RequestError(
@@ -50,8 +39,8 @@ class Context:
                 )
             self.tokens = []  # a replay from position 0 rebuilds the whole history
             self.offset = 0
-            self.lookahead = None
             self.confirmed = 0
+            changed = 0
         end = self.confirmed
         for position in positions:
             if position > end:
@@ -63,72 +52,54 @@ class Context:
             if position == end:
                 end += 1
         for position, token in zip(positions, tokens):
-            self._write(position, token)
+            at = self._write(position, token)
+            if changed is None:
+                changed = at
+        return changed
 
     def _write(self, position, token):
         history = self.tokens
         index = position - self.offset
         if index == len(history):
             history.append(token)
-        elif history[index] != token:
+            self.confirmed += 1
+            return None
+        if history[index] != token:
             del history[index:]  # what followed belonged to another continuation
             history.append(token)
-            self.lookahead = None
             self.confirmed = position + 1
-            return
-        if position == self.confirmed:
-            self.confirmed += 1
+            return position
+        return None
+
+    def trim(self, max_tokens):
+        """Drops the oldest tokens beyond `max_tokens` (max_history_tokens)."""
+        if max_tokens is not None and len(self.tokens) > max_tokens:
+            dropped = len(self.tokens) - max_tokens
+            del self.tokens[:dropped]
+            self.offset += dropped
 
     def prompt(self, prefix_len):
+        """The first `prefix_len` tokens, as a new list."""
         if self.offset:
             raise RequestError(
                 MISSING_REPLAY_PREFIX,
                 "context %d: max_history_tokens trimmed the first %d tokens, so the prompt cannot be rebuilt exactly; "
                 "resend the context from position 0" % (self.context_id, self.offset),
             )
-        tokens = self.tokens
-        if prefix_len > len(tokens):
-            raise RequestError(MISSING_REPLAY_PREFIX, "context %d needs %d tokens but holds %d" % (self.context_id, prefix_len, len(tokens)))
-        # The common decode step prompts with the whole history: hand it over without a copy
-        # (LLM.generate has read it by the time it returns; the history changes only after).
-        return tokens if prefix_len == len(tokens) else tokens[:prefix_len]
-
-    def take_lookahead(self, prefix_len):
-        """The buffered greedy token for position `prefix_len`, or None (and the buffer dropped)."""
-        buffer = self.lookahead
-        if buffer is None:
-            return None
-        rel = prefix_len - buffer.base
-        if 0 <= rel < len(buffer.tokens):
-            if rel == len(buffer.tokens) - 1:
-                self.lookahead = None  # exhausted
-            return buffer.tokens[rel]
-        self.lookahead = None
-        return None
-
-    def record_generation(self, prefix_len, generated, keep_lookahead, max_tokens):
-        if prefix_len < self.confirmed:
-            # Asked again at an earlier position with the same tokens: the answer goes back to the
-            # program, the history it wrote stays (only a different token truncates).
-            return
-        del self.tokens[prefix_len - self.offset:]
-        self.tokens.extend(generated)
-        self.confirmed = prefix_len  # what follows is generated, not written by a request
-        self.lookahead = Lookahead(prefix_len, generated) if keep_lookahead and len(generated) > 1 else None
-        if max_tokens is not None and len(self.tokens) > max_tokens:
-            dropped = len(self.tokens) - max_tokens
-            del self.tokens[:dropped]
-            self.offset += dropped
+        if prefix_len > len(self.tokens):
+            raise RequestError(MISSING_REPLAY_PREFIX, "context %d needs %d tokens but holds %d" % (self.context_id, prefix_len, len(self.tokens)))
+        return self.tokens[:prefix_len]
 
 
 class HistoryStore:
     """Contexts by id, least recently used first out."""
 
-    def __init__(self, max_contexts, max_tokens=None):
+    def __init__(self, max_contexts, max_tokens=None, on_drop=None):
         if max_contexts <= 0:
             raise ValueError("max_session_histories must be positive")
         self.max_contexts = max_contexts
         self.max_tokens = max_tokens
+        self._on_drop = on_drop  # called with each context released, evicted or overwritten by a fork
         self.contexts = OrderedDict()  # least recently used first
         self.evictions = 0
         self.evicted = []  # ids dropped since the last drain, for the driver to forget too
@@ -153,7 +124,8 @@ class HistoryStore:
         when that succeeds, so a refused request never evicts anything."""
         contexts = self.contexts
         while len(contexts) >= self.max_contexts:
-            evicted_id, _ = contexts.popitem(last=False)  # drops its history and lookahead together
+            evicted_id, evicted = contexts.popitem(last=False)
+            self._dropped(evicted)
             self.evicted.append(evicted_id)
             self.evictions += 1
         contexts[context.context_id] = context
@@ -171,9 +143,15 @@ class HistoryStore:
     def release(self, context_ids):
         released = 0
         for context_id in context_ids:
-            if self.contexts.pop(context_id, None) is not None:
+            context = self.contexts.pop(context_id, None)
+            if context is not None:
+                self._dropped(context)
                 released += 1
         return released
+
+    def _dropped(self, context):
+        if context.stream is not None and self._on_drop is not None:
+            self._on_drop(context)
 
     def fork(self, parent_id, child_id, length):
         """The child starts with the first `length` replayable tokens of the parent."""
@@ -190,8 +168,8 @@ class HistoryStore:
                 "fork of %d tokens, but context %r can replay positions %d..%d only" % (length, parent_id, parent.offset, parent.confirmed),
             )
         child = self.touch(child_id)
+        self._dropped(child)
         child.tokens = parent.tokens[:length]
         child.offset = 0
-        child.lookahead = None
         child.confirmed = length
         return child

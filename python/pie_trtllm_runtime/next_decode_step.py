@@ -2,13 +2,14 @@
 
 After a packed greedy decode step is answered with one token per request, the following steps of
 the same loop are known in advance: the same contexts in the same order, each one position further,
-each carrying the token it was just given. While every context's lookahead buffer holds the token
-after that, the answers are known too. A `DecodeChain` holds those answers for as many steps as
-every buffer covers. Each step that comes exactly as expected is answered at once; what answering
-records (recency, the written prefix, spent buffers) is the same for every step of the chain, so it
-is recorded once, for all the steps answered, when the chain ends: at the first message that is
-not the expected step, or when the buffers run out. Nothing else can touch the histories in
-between, because any other message ends the chain first."""
+each carrying the token it was just given. While every context's stream has made the token after
+that, the answers are known too. A `DecodeChain` holds those answers for as many steps as every
+stream covered when it was made. Each step that comes exactly as expected is answered at once; what
+answering records (recency, the written history, what each stream handed out) is the same for every
+step of the chain, so it is recorded once, for all the steps answered, when the chain ends: at the
+first message that is not the expected step, or when the covered steps run out. Nothing else can
+touch the histories in between, because any other message ends the chain first (the engine thread
+only appends tokens to streams, and a token once made never changes)."""
 
 from .packing import pack_u32
 
@@ -25,20 +26,18 @@ def same_json(a, b):
 
 
 def _steps_covered(context, position):
-    """How many steps from `position` the context's lookahead buffer answers (0 when it cannot
-    answer the first), and the buffer index of the first answer.
-
-    Nothing else needs checking: each step carries the answer before it, which the history holds
-    at that position already and below `confirmed` once recorded (the engine keeps one generation
-    as both the history's tail and the buffer, and a different token drops the buffer); the client
-    only ever sends exactly these tokens, or the chain ends."""
-    buffer = context.lookahead
-    if buffer is None:
+    """How many steps from `position` (the position the next step writes) the context's stream
+    answers with tokens already made (0 when it cannot answer the first), and the stream index of
+    the first answer. Only a context whose history ends just before `position` qualifies: each step
+    then writes the answer before it, which is the stream's own token."""
+    stream = context.stream
+    if stream is None or context.confirmed != position:
         return 0, 0
-    start = position + 1 - buffer.base
-    if not 0 <= start < len(buffer.tokens):
+    start = position + 1 - stream.base
+    made = len(stream.tokens)
+    if not 0 <= start < made:
         return 0, 0
-    return len(buffer.tokens) - start, start
+    return made - start, start
 
 
 class DecodeChain:
@@ -62,7 +61,7 @@ class DecodeChain:
         """The steps that follow a decode `batch` (as `batch.decode_columns` accepts it) whose
         requests got `returned`, one token each, or None when some context would need the engine
         for the next one. `make_reply` turns tokens into the reply the server sends for them."""
-        if engine.lookahead <= 1:
+        if not engine.policy.enabled:
             return None
         contexts = engine.histories.contexts
         rows, length = [], None
@@ -73,7 +72,7 @@ class DecodeChain:
             steps, start = _steps_covered(context, position + 1)
             if steps == 0:
                 return None
-            rows.append((context.lookahead.tokens, start))
+            rows.append((context.stream.tokens, start))
             length = steps if length is None else min(length, steps)
         return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned)
 
@@ -104,8 +103,8 @@ class DecodeChain:
 
     def end(self):
         """Records every step answered, as that many of the engine's own decode steps would have:
-        its written prefix past the last position answered, a buffer whose last token was handed
-        out dropped. Recency needs nothing: the step before the chain left these contexts most
+        the tokens written into each history, what each stream handed out (which may continue an
+        idle stream). Recency needs nothing: the step before the chain left these contexts most
         recently used in request order, which each step of the chain would set again."""
         taken, self._taken = self._taken, 0
         if not taken:
@@ -114,12 +113,12 @@ class DecodeChain:
         contexts = engine.histories.contexts
         for context_id, position in zip(self._context_ids, self._positions):
             context = contexts[context_id]
-            last = position + taken
+            stream = context.stream
+            last = position + taken  # the last position a step of the chain wrote
             if context.confirmed <= last:
+                context.tokens.extend(stream.tokens[context.confirmed - stream.base:last + 1 - stream.base])
                 context.confirmed = last + 1
-            buffer = context.lookahead
-            if last + 2 - buffer.base == len(buffer.tokens):
-                context.lookahead = None  # exhausted
+            engine._taken(stream, last + 1)
         hits = taken * len(self._context_ids)
         engine.lookahead_hits += hits
         engine.tokens_returned += hits

@@ -2,6 +2,8 @@
 
 import logging
 
+from hypothesis import strategies as st
+
 from pie_trtllm_runtime.loader import load_engine
 
 GREEDY = {"type": "top_p", "temperature": 0, "p": 1}
@@ -23,8 +25,34 @@ def greedy_continuation(prompt, n):
     return out
 
 
+# Lookahead settings the random checks run under: off, streams with windows short enough to be
+# continued within a test (and one of 2, the least), the default, and Pie's whole windows.
+LOOKAHEAD_OPTIONS = st.sampled_from([
+    {"lookahead_tokens": 1},
+    {"lookahead_tokens": 4, "lookahead_stream_tokens": 3},
+    {"lookahead_tokens": 2, "lookahead_stream_tokens": 2},
+    {"lookahead_tokens": 16},
+    {"lookahead_tokens": 4, "lookahead_mode": "window"},
+])
+
+OPEN_ENGINES = []  # shut down after each test (conftest), so no engine thread outlives its test
+
+
 def engine(**options):
-    return load_engine({"driver": {"options": options, "random_seed": 42}, "model": {"hf_repo": "sim"}, "simulate": True})
+    built = load_engine({"driver": {"options": options, "random_seed": 42}, "model": {"hf_repo": "sim"}, "simulate": True})
+    OPEN_ENGINES.append(built)
+    return built
+
+
+def shut_down(built):
+    built.shutdown()
+    if built in OPEN_ENGINES:
+        OPEN_ENGINES.remove(built)
+
+
+def shut_down_all():
+    while OPEN_ENGINES:
+        OPEN_ENGINES.pop().shutdown()
 
 
 def trtllm_sampler_engine(**options):

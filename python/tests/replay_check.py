@@ -7,7 +7,7 @@ from array import array
 
 from hypothesis import strategies as st
 
-from helpers import LOGGED_ERRORS, GREEDY, batch, engine
+from helpers import LOGGED_ERRORS, GREEDY, batch, engine, shut_down
 from pie_trtllm_runtime.server import Server
 from reference_model import ReferenceReplay
 
@@ -31,17 +31,18 @@ PROGRAMS = st.lists(st.lists(OP, min_size=1, max_size=3), min_size=1, max_size=2
 # mid-history, then continued.
 EDGE_PROGRAMS = [
     ([[("extend", 1, 2, True, [5, 6, 7, 8])], [("extend", 2, 2, True, [9, 9, 9, 9])],
-      [("extend", 3, 1, True, [4, 4, 4, 4]), ("restart", 1, 2, True, [5, 6, 7, 8])], [("extend", 1, 1, True, [1, 1, 1, 1])]], 16, 2),
+      [("extend", 3, 1, True, [4, 4, 4, 4]), ("restart", 1, 2, True, [5, 6, 7, 8])], [("extend", 1, 1, True, [1, 1, 1, 1])]],
+     {"lookahead_tokens": 16}, 2),
     ([[("extend", 1, 4, True, [3, 1, 4, 1])], [("fork", 1, 2, "exact")], [("fork", 1, 3, "beyond")],
-      [("extend", 2, 1, True, [9, 9, 9, 9])], [("extend", 1, 1, True, [2, 2, 2, 2])]], 16, 100),
+      [("extend", 2, 1, True, [9, 9, 9, 9])], [("extend", 1, 1, True, [2, 2, 2, 2])]], {"lookahead_tokens": 16}, 100),
     ([[("extend", 1, 4, False, [3, 1, 4, 1])], [("extend", 1, 4, False, [5, 9, 2, 6])], [("again", 1, 2)],
-      [("extend", 1, 1, True, [5, 5, 5, 5])]], 1, 100),
+      [("extend", 1, 1, True, [5, 5, 5, 5])]], {"lookahead_tokens": 1}, 100),
 ]
 
 
 class Run:
-    def __init__(self, lookahead, bound):
-        self.server = Server(engine(lookahead_tokens=lookahead, max_session_histories=bound), {}, None, None)
+    def __init__(self, options, bound):
+        self.server = Server(engine(max_session_histories=bound, **options), {}, None, None)
         self.reference = ReferenceReplay(bound)
         LOGGED_ERRORS.records.clear()
         self.next_id = 0
@@ -76,8 +77,15 @@ class Run:
             assert context.tokens[:context.confirmed] == written, ("history differs", context_id)
 
 
-def run_program(program, lookahead, bound):
-    run = Run(lookahead, bound)
+def run_program(program, options, bound):
+    run = Run(options, bound)
+    try:
+        _run_steps(run, program)
+    finally:
+        shut_down(run.server.engine)
+
+
+def _run_steps(run, program):
     for step in program:
         requests = []
         for op in step:

@@ -20,18 +20,65 @@ def decode(e, context_id, prompt, steps, sampler=GREEDY):
     return tokens
 
 
+class DecodeLoop:
+    """A decode loop that can be continued: its prompt first, then each answer fed back."""
+
+    def __init__(self, e, context_id, prompt, sampler=GREEDY):
+        self.e, self.context_id, self.sampler = e, context_id, sampler
+        self.history = list(prompt)
+        self.answers = []
+
+    def steps(self, n):
+        for _ in range(n):
+            if not self.answers:
+                out = run(self.e, [(self.context_id, self.history, 0, self.sampler)])
+            else:
+                out = run(self.e, [(self.context_id, [self.answers[-1]], len(self.history), self.sampler)])
+                self.history.append(self.answers[-1])
+            self.answers.append(out[0][0])
+        return self.answers
+
+
 def test_greedy_rule_holds_through_many_steps():
     e = engine()
     assert decode(e, 1, [1, 2, 3], 100) == greedy_continuation([1, 2, 3], 100)
 
 
-def test_lookahead_drains_without_new_calls_and_is_capped_at_16():
-    e = engine(lookahead_tokens=32)
-    decode(e, 1, [5, 6], 16)
-    assert e.engine_calls == 1
-    assert e.llm.generated_tokens == 16
-    decode(e, 2, [5, 6], 17)
-    assert e.engine_calls == 3
+def test_one_stream_request_serves_a_window_and_is_continued_near_its_end():
+    # DESIGN §4: one streaming request of lookahead_stream_tokens tokens; it is continued once the
+    # program has at most lookahead_tokens of them left to take.
+    e = engine(lookahead_stream_tokens=32, lookahead_tokens=4)
+    loop = DecodeLoop(e, 1, [5, 6])
+    loop.steps(27)
+    e.requests.idle()
+    assert e.engine_calls == 1 and e.engine_tokens == 32  # 27 taken, 5 left: more than 4
+    loop.steps(1)
+    e.requests.idle()
+    assert e.engine_calls == 2 and e.engine_tokens == 64  # 28 taken, 4 left: continued
+    assert loop.steps(40) == greedy_continuation([5, 6], 68)
+
+
+def test_the_run_ahead_bound_is_capped_at_16():
+    e = engine(lookahead_stream_tokens=40, lookahead_tokens=32)
+    loop = DecodeLoop(e, 1, [5, 6])
+    loop.steps(23)
+    e.requests.idle()
+    assert e.engine_calls == 1  # 17 left: one more than the cap of 16
+    loop.steps(1)
+    e.requests.idle()
+    assert e.engine_calls == 2
+
+
+def test_window_mode_waits_for_whole_windows_as_pie_does():
+    e = engine(lookahead_mode="window", lookahead_tokens=4)
+    loop = DecodeLoop(e, 1, [5, 6])
+    loop.steps(4)
+    e.requests.idle()
+    assert e.engine_calls == 1 and e.engine_tokens == 4  # a window is made only on a miss
+    loop.steps(1)
+    e.requests.idle()
+    assert e.engine_calls == 2 and e.engine_tokens == 8
+    assert loop.steps(7) == greedy_continuation([5, 6], 12)
 
 
 def test_lookahead_disabled_at_one():
@@ -54,43 +101,52 @@ def test_sampler_change_drops_lookahead():
     e = engine()
     first = run(e, [(1, [10, 11, 12], 0, GREEDY)])[0][0]
     stochastic = {"type": "top_k", "temperature": 0.8, "k": 40}
+    stream = e.histories.get(1).stream
     run(e, [(1, [first], 3, stochastic)])
-    assert e.histories.get(1).lookahead is None
+    assert e.histories.get(1).stream is None and stream.state == "closed"
     assert e.engine_calls == 2
 
 
-def test_one_batched_call_for_many_contexts_with_cache_salt():
-    e = engine()
+def spy_on_requests(e):
+    """The engine requests as TensorRT-LLM saw them: (prompt at call time, keyword arguments)."""
     calls = []
-    generate = e.llm.generate
+    generate_async = e.llm.generate_async
 
-    def spy(prompts, **kwargs):
-        calls.append(([list(p) for p in prompts], kwargs))  # as the engine saw them at call time
-        return generate(prompts, **kwargs)
+    def spy(prompt, **kwargs):
+        calls.append((list(prompt), kwargs))
+        return generate_async(prompt, **kwargs)
 
-    e.llm.generate = spy
+    e.llm.generate_async = spy
+    return calls
+
+
+def test_each_greedy_context_gets_a_streaming_request_with_its_cache_salt():
+    e = engine()
+    calls = spy_on_requests(e)
     out = run(e, [(1, [1, 2], 0, GREEDY), (2, [3, 4], 0, GREEDY), (3, [5], 0, None)])
-    assert len(calls) == 1
-    prompts, kwargs = calls[0]
-    assert prompts == [[1, 2], [3, 4]]
-    assert kwargs["cache_salt"] == ["1", "2"] and kwargs["use_tqdm"] is False
-    params = kwargs["sampling_params"][0]
-    assert (params.end_id, params.pad_id, params.ignore_eos, params.detokenize) == (2, 0, True, False)
     assert out == [greedy_continuation([1, 2], 1), greedy_continuation([3, 4], 1), []]
+    assert [prompt for prompt, _ in calls] == [[1, 2], [3, 4]]
+    assert [kwargs["cache_salt"] for _, kwargs in calls] == ["1", "2"]
+    assert all(kwargs["streaming"] is True for _, kwargs in calls)
+    params = calls[0][1]["sampling_params"]
+    assert (params.max_tokens, params.end_id, params.pad_id, params.ignore_eos, params.detokenize) == (128, 2, 0, True, False)
+
+
+def test_sampled_requests_of_a_batch_are_submitted_together_one_token_each():
+    e = engine(lookahead_tokens=1)
+    calls = spy_on_requests(e)
+    out = run(e, [(1, [1, 2], 0, GREEDY), (2, [3, 4], 0, GREEDY)])
+    assert out == [greedy_continuation([1, 2], 1), greedy_continuation([3, 4], 1)]
+    assert [(prompt, kwargs["cache_salt"], kwargs["sampling_params"].max_tokens) for prompt, kwargs in calls] == [([1, 2], "1", 1), ([3, 4], "2", 1)]
+    assert all("streaming" not in kwargs for _, kwargs in calls)
 
 
 def test_cache_salt_off():
-    e = engine(enable_cache_salt=False)
-    seen = {}
-    generate = e.llm.generate
-
-    def spy(prompts, **kwargs):
-        seen.update(kwargs)
-        return generate(prompts, **kwargs)
-
-    e.llm.generate = spy
-    run(e, [(1, [1, 2], 0, GREEDY)])
-    assert "cache_salt" not in seen
+    for options in ({}, {"lookahead_tokens": 1}):
+        e = engine(enable_cache_salt=False, **options)
+        calls = spy_on_requests(e)
+        run(e, [(1, [1, 2], 0, GREEDY)])
+        assert len(calls) == 1 and "cache_salt" not in calls[0][1]
 
 
 def test_same_context_twice_in_a_batch_is_served_in_order():
@@ -128,14 +184,19 @@ def test_fork_continues_from_the_parent_tokens():
 
 
 def test_max_history_tokens_rejects_instead_of_guessing():
+    # At most 4 written tokens are kept once a request is served: a request whose prompt needs a
+    # dropped one is refused, never served from a shorter prompt.
     e = engine(max_history_tokens=4)
-    assert e.lookahead == 1
+    assert e.policy.mode == "off"
     first = run(e, [(1, [1, 2, 3, 4], 0, GREEDY)])[0]
-    out = run(e, [(1, first, 4, GREEDY)])
+    second = run(e, [(1, first, 4, GREEDY)])[0]  # 4 kept + its own token: the prompt is whole
+    assert second == greedy_continuation([1, 2, 3, 4] + first, 1)
+    assert e.histories.get(1).offset == 1
+    out = run(e, [(1, second, 5, GREEDY)])
     assert isinstance(out[0], RequestError) and out[0].code == MISSING_REPLAY_PREFIX
     # The full replay from position 0 is served exactly.
-    out = run(e, [(1, [1, 2, 3, 4] + first, 0, GREEDY)])
-    assert out == [greedy_continuation([1, 2, 3, 4] + first, 1)]
+    out = run(e, [(1, [1, 2, 3, 4] + first + second, 0, GREEDY)])
+    assert out == [greedy_continuation([1, 2, 3, 4] + first + second, 1)]
 
 
 def test_token_outside_the_vocabulary_fails_alone():

@@ -12,15 +12,23 @@ def test_merge_appends_and_keeps_equal_tokens():
     assert ctx.tokens == [10, 11, 12, 13]
 
 
-def test_divergent_token_truncates_and_drops_lookahead():
+def test_divergent_token_truncates_and_says_where():
     store = HistoryStore(4)
     ctx = store.touch(1)
-    ctx.merge([0, 1, 2, 3], [10, 11, 12, 13])
-    ctx.record_generation(4, [20, 21, 22], True, None)
-    assert ctx.lookahead is not None
-    ctx.merge([2], [99])
-    assert ctx.tokens == [10, 11, 99]
-    assert ctx.lookahead is None
+    assert ctx.merge([0, 1, 2, 3], [10, 11, 12, 13]) is None  # only new positions
+    assert ctx.merge([1, 2], [11, 12]) is None  # the same tokens again
+    assert ctx.merge([2], [99]) == 2
+    assert ctx.tokens == [10, 11, 99] and ctx.confirmed == 3
+    assert ctx.merge([1, 2, 3], [11, 98, 5]) == 2  # the first changed position of several
+
+
+def test_a_replay_from_zero_over_a_trimmed_history_changes_from_zero():
+    store = HistoryStore(4, max_tokens=2)
+    ctx = store.touch(1)
+    ctx.merge([0, 1, 2], [10, 11, 12])
+    ctx.trim(2)
+    assert ctx.offset == 1
+    assert ctx.merge([0, 1, 2], [10, 11, 12]) == 0 and ctx.offset == 0
 
 
 def test_gap_fails_the_request_and_leaves_history_untouched():
@@ -34,7 +42,7 @@ def test_gap_fails_the_request_and_leaves_history_untouched():
     assert ctx.tokens == [10, 11]
 
 
-def test_lru_bound_evicts_oldest_with_its_lookahead():
+def test_lru_bound_evicts_oldest():
     store = HistoryStore(2)
     store.touch(1).merge([0], [1])
     store.touch(2).merge([0], [2])
@@ -79,10 +87,12 @@ def test_fork_without_prefix_or_parent_is_refused():
 def test_trimmed_history_never_builds_a_wrong_prompt():
     store = HistoryStore(4, max_tokens=3)
     ctx = store.touch(1)
-    ctx.merge([0, 1, 2], [10, 11, 12])
-    ctx.record_generation(3, [42], False, 3)
-    assert ctx.offset == 1 and ctx.tokens == [11, 12, 42]
-    ctx.merge([3], [42])  # Pie feeds the sampled token back at its absolute position
+    ctx.merge([0, 1, 2, 3], [10, 11, 12, 42])
+    ctx.trim(3)
+    assert ctx.offset == 1 and ctx.tokens == [11, 12, 42] and ctx.confirmed == 4
+    ctx.trim(3)  # at the bound: nothing more goes
+    assert ctx.offset == 1
+    ctx.merge([3], [42])  # Pie feeds a token back at its absolute position
     assert ctx.tokens == [11, 12, 42]
     with pytest.raises(RequestError) as error:
         ctx.prompt(4)
@@ -97,19 +107,31 @@ def test_max_contexts_must_be_positive():
         HistoryStore(0)
 
 
-def test_generated_lookahead_tokens_do_not_count_as_written():
+def test_a_prompt_is_a_copy_cut_at_the_prefix():
     store = HistoryStore(4)
     ctx = store.touch(1)
-    ctx.merge([0, 1], [10, 11])
-    ctx.record_generation(2, [20, 21, 22, 23], True, None)
-    assert ctx.tokens == [10, 11, 20, 21, 22, 23] and ctx.confirmed == 2
+    ctx.merge([0, 1, 2], [10, 11, 12])
+    whole, head = ctx.prompt(3), ctx.prompt(2)
+    assert whole == [10, 11, 12] and head == [10, 11]
+    ctx.merge([3], [13])
+    assert whole == [10, 11, 12]  # a prompt handed to the engine never changes under it
     with pytest.raises(RequestError) as error:
-        ctx.merge([4], [99])  # skips positions 2 and 3, which only the lookahead produced
+        ctx.prompt(5)
     assert error.value.code == MISSING_REPLAY_PREFIX
-    ctx.merge([2], [20])  # the program writes back the sampled token
-    assert ctx.confirmed == 3 and ctx.tokens == [10, 11, 20, 21, 22, 23]
-    ctx.merge([3], [77])  # and then its own, different one
-    assert ctx.confirmed == 4 and ctx.tokens == [10, 11, 20, 77]
+
+
+def test_dropping_a_context_with_a_stream_tells_the_owner():
+    dropped = []
+    store = HistoryStore(2, on_drop=lambda context: dropped.append(context.context_id))
+    for context_id in (1, 2):
+        store.touch(context_id).stream = object()
+    store.touch(3)  # evicts 1
+    store.release([2])
+    store.touch(4).merge([0], [5])
+    store.fork(4, 3, 1)  # 3 had no stream: nothing to tell
+    store.get(3).stream = object()
+    store.fork(4, 3, 1)  # now it had one
+    assert dropped == [1, 2, 3]
 
 
 def test_truncation_lowers_what_was_written():

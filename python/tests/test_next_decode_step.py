@@ -5,7 +5,7 @@ import base64
 import json
 from array import array
 
-from helpers import LOGGED_ERRORS, GREEDY, batch, engine
+from helpers import LOGGED_ERRORS, GREEDY, LOOKAHEAD_OPTIONS, batch, engine, shut_down
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,8 +33,8 @@ def driver_step(contexts, tokens, positions, sampler=GREEDY):
 class Pair:
     """A server (anticipating, with lookahead) and the reference model fed the same steps."""
 
-    def __init__(self, contexts, lookahead=16, max_contexts=65536):
-        self.server = Server(engine(lookahead_tokens=lookahead, max_session_histories=max_contexts), {}, None, None)
+    def __init__(self, contexts, options=None, max_contexts=65536):
+        self.server = Server(engine(max_session_histories=max_contexts, **(options or {})), {}, None, None)
         self.reference = ReferenceReplay(max_contexts)
         LOGGED_ERRORS.records.clear()
         self.next_id = 0
@@ -77,16 +77,22 @@ FIRST = greedy_after(PROMPT)  # what every context's prefill answered
 
 def test_a_steady_decode_loop_is_answered_ahead_and_exactly():
     contexts = list(range(100, 140))
-    pair = Pair(contexts)
+    pair = Pair(contexts, {"lookahead_stream_tokens": 16, "lookahead_tokens": 2})
+    pair.server.engine.requests.idle()  # every stream has all 16 of its tokens
     last = [FIRST] * len(contexts)
     for step in range(48):
         out = pair.step(contexts, last, [3 + step] * len(contexts))
         last = [r[0] for r in out]
+        pair.server.engine.requests.idle()
     pair.same_state()
-    # The prefill's call buffers positions 3..18 and steps 15, 31 and 47 call the engine again;
-    # every other step but the first (after a prefill, nothing is expected) comes as expected.
-    assert pair.server.engine.engine_calls == 4
-    assert pair.server.anticipated_steps == 48 - 1 - 3
+    # Step s (from 0) answers position 4 + s. The first requests made positions 3..18. A chain of
+    # expected steps records what it handed out when it ends, so each stream learns it is within 2
+    # tokens of its end when its last token has been handed out: after steps 14, 30 and 46, each
+    # time continued with 16 more. 40 × 4 requests. Steps 0, 15, 31 and 47 take the general path
+    # (the first follows a prefill; the others need a continuation's first token); the 44 others
+    # come as expected.
+    assert pair.server.engine.engine_calls == 160
+    assert pair.server.anticipated_steps == 44
     assert pair.server.status()["anticipated_steps"] == 44
 
 
@@ -112,16 +118,17 @@ def test_any_other_message_or_a_different_batch_takes_the_general_path():
 
 def test_a_small_plain_decode_loop_is_answered_ahead_too():
     pair = Pair([7])
+    pair.server.engine.requests.idle()
     last = FIRST
     for step in range(16):
         out = pair.step([7], [last], [3 + step])
         last = out[0][0]
     pair.same_state()
-    assert pair.server.anticipated_steps == 16 - 1 - 1  # not the first step, nor the engine call at 15
+    assert pair.server.anticipated_steps == 16 - 1  # all but the first
     loose = driver_step([7], [last], [19])
     loose["token_ids"] = [float(last)]  # equal in value, not in type: the general path judges it
     assert pair.send({"op": "forward", "batch": loose})[0] == "INVALID_REQUEST"
-    assert pair.server.anticipated_steps == 14
+    assert pair.server.anticipated_steps == 15
 
 
 def test_an_expected_batch_whose_sampler_differs_in_type_only_is_not_taken_as_expected():
@@ -148,17 +155,24 @@ ACTIONS = st.lists(st.tuples(st.sampled_from(["follow", "follow", "follow", "div
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(actions=ACTIONS, lookahead=st.sampled_from([2, 4, 16]), width=st.sampled_from([1, 3, 36]), bound=st.sampled_from([None, 1, 2]))
-def test_random_decode_loops_answer_as_the_reference_model(actions, lookahead, width, bound):
-    check_random_decode_loop(actions, lookahead, width, bound)
+@given(actions=ACTIONS, options=LOOKAHEAD_OPTIONS, width=st.sampled_from([1, 3, 36]), bound=st.sampled_from([None, 1, 2]))
+def test_random_decode_loops_answer_as_the_reference_model(actions, options, width, bound):
+    check_random_decode_loop(actions, options, width, bound)
 
 
-def check_random_decode_loop(actions, lookahead, width, bound):
+def check_random_decode_loop(actions, options, width, bound):
     """Steps of a decode loop (following, diverging, reordering, dropping, releasing, asking for
     status, and at times a new context) against the reference model; `bound` extra contexts over
     the width set max_session_histories, so evictions happen in the middle of a loop."""
     contexts = list(range(200, 200 + width))
-    pair = Pair(contexts, lookahead, 65536 if bound is None else width + bound)
+    pair = Pair(contexts, options, 65536 if bound is None else width + bound)
+    try:
+        _random_steps(pair, contexts, actions)
+    finally:
+        shut_down(pair.server.engine)
+
+
+def _random_steps(pair, contexts, actions):
     state = {c: (FIRST, 3) for c in contexts}  # context -> (token, position)
     order = list(contexts)
     for action, pick in actions:

@@ -4,15 +4,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers import LOOKAHEAD_OPTIONS
 from replay_check import EDGE_PROGRAMS, PROGRAMS, run_program
 
 
-@pytest.mark.parametrize("program, lookahead, bound", EDGE_PROGRAMS)
-def test_edges_answer_as_the_reference_model(program, lookahead, bound):
-    run_program(program, lookahead, bound)
+@pytest.mark.parametrize("program, options, bound", EDGE_PROGRAMS)
+def test_edges_answer_as_the_reference_model(program, options, bound):
+    run_program(program, options, bound)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
-@given(program=PROGRAMS, lookahead=st.sampled_from([1, 4, 16]), bound=st.sampled_from([2, 3, 100]))
-def test_random_programs_answer_as_the_reference_model(program, lookahead, bound):
-    run_program(program, lookahead, bound)
+@given(program=PROGRAMS, options=LOOKAHEAD_OPTIONS, bound=st.sampled_from([2, 3, 100]))
+def test_random_programs_answer_as_the_reference_model(program, options, bound):
+    run_program(program, options, bound)

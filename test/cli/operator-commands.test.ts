@@ -173,7 +173,12 @@ describe('cli: generate', function () {
     expect(run.code, run.stderr).to.equal(0);
     const [tokensLine, summary] = run.stdout.trim().split('\n');
     expect(tokensLine).to.equal(`tokens: ${greedyContinuation([5, 6, 7], 20).join(' ')}`);
-    expect(summary).to.match(/^20 tokens in [\d.]+ ms \(\d+ tokens\/s\), 2 engine calls, 17 steps answered ahead, engine: simulated TensorRT-LLM 1\.2\.1$/);
+    // One streaming request makes 128 tokens (lookahead_stream_tokens); with 108 of them untaken it
+    // is not continued. How many steps a decode chain answers ahead depends on how soon the stream's
+    // tokens arrived: at most all but the first.
+    const match = /^20 tokens in [\d.]+ ms \(\d+ tokens\/s\), 1 engine call, (\d+) steps? answered ahead, engine: simulated TensorRT-LLM 1\.2\.1$/.exec(summary!);
+    expect(match, summary).to.not.equal(null);
+    expect(Number(match![1])).to.be.at.most(19);
   });
 
   it('--simulate=auto says in one line that it falls back, and --json prints one object', async () => {

@@ -37,4 +37,5 @@ export const OPTION_BOUNDS: OptionBound[] = [
   { key: 'options.max_history_tokens', integer: true, low: 1, lowOpen: false, source: `${PIE_DRIVER}: trims each history` },
   { key: 'options.pipeline_parallel_size', integer: true, low: 1, lowOpen: false, source: 'TensorRT-LLM LLM(pipeline_parallel_size): int, default 1 (llmapi/llm_args.py BaseLlmArgs); world size = tp × pp × cp' },
   { key: 'options.lookahead_tokens', integer: true, low: 0, lowOpen: false, high: 16, source: `${PIE_DRIVER}: clamped to ≤ 16; ≤ 1 disables it (DESIGN §3.2: must be ≤ 16)` },
+  { key: 'options.lookahead_stream_tokens', integer: true, low: 2, lowOpen: false, high: 4096, source: 'DESIGN §4: max_tokens of one streaming request; 1 token per request is lookahead off, and 4096 is the longest window Pie gives one TensorRT-LLM request (pyexecutor_max_tokens default, reference/pie-trtllm-driver.md)' },
 ];

@@ -30,12 +30,12 @@ describe('schemas', () => {
     });
   }
 
-  it('documents the 25 options of Pie\'s driver plus venv, python and pipeline_parallel_size, and the rejected capacity keys', () => {
+  it('documents the 25 options of Pie\'s driver plus venv, python, pipeline_parallel_size and the two lookahead settings of its own, and the rejected capacity keys', () => {
     const options = (loadSchema('driver') as Schema).properties!.options!.properties!;
     const accepted = Object.entries(options).filter(([, s]) => !s.not).map(([k]) => k);
     const rejected = Object.entries(options).filter(([, s]) => s.not).map(([k]) => k);
-    expect(accepted).to.have.length(28);
-    expect(accepted).to.include.members(['venv', 'python', 'llm_kwargs', 'lookahead_tokens', 'max_batch_size', 'pipeline_parallel_size']);
+    expect(accepted).to.have.length(30);
+    expect(accepted).to.include.members(['venv', 'python', 'llm_kwargs', 'lookahead_tokens', 'max_batch_size', 'pipeline_parallel_size', 'lookahead_mode', 'lookahead_stream_tokens']);
     expect(rejected).to.have.members([
       'max_num_kv_pages', 'max_batch_tokens', 'linear_attn_max_slots', 'total_pages', 'cpu_pages', 'max_forward_tokens',
       'max_forward_requests', 'max_num_seqs', 'max_num_batched_tokens', 'max_running_requests', 'max_total_tokens',

@@ -119,7 +119,7 @@ describe('faults', function () {
         const s = (await statusOf(driver))[0]!;
         return s.state === 'failed' ? s : undefined;
       }, 15_000, 'give-up');
-      expect(gaveUp.reason).to.match(/crashed 3 times in 180 s \(last: exited \(code 134\)\); gave up\. Last output: .*illegal memory access was encountered \(generate call 1\)/);
+      expect(gaveUp.reason).to.match(/crashed 3 times in 180 s \(last: exited \(code 134\)\); gave up\. Last output: .*illegal memory access was encountered \(request 1\)/);
     });
   });
 
@@ -150,12 +150,13 @@ describe('faults', function () {
     });
   });
 
-  it('fails only the requests of an engine call that raises; the runtime stays up', async () => {
+  it('fails only the request whose engine request raises; the runtime stays up', async () => {
     await withDriver({ env: { PIE_TRTLLM_SIMULATE_FAIL_CALLS: '2' } }, async (driver) => {
       expect(await driver.forward(batchOf([[1, [1], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1], 1) }]);
+      // Engine request 2 is context 2's stream; context 3 gets request 3; context 4 only prefills.
       const failed = await driver.forward(batchOf([[2, [5], 0, GREEDY], [3, [6], 0, GREEDY], [4, [7], 0]]));
-      expect(failed.map((r) => ('error' in r ? r.error.code : 'tokens'))).to.deep.equal(['ENGINE_ERROR', 'ENGINE_ERROR', 'tokens']);
-      expect((failed[0] as { error: { message: string } }).error.message).to.contain('simulated engine failure on generate call 2');
+      expect(failed.map((r) => ('error' in r ? r.error.code : 'tokens'))).to.deep.equal(['ENGINE_ERROR', 'tokens', 'tokens']);
+      expect((failed[0] as { error: { message: string } }).error.message).to.contain('simulated engine failure on request 2');
       expect(await driver.forward(batchOf([[2, [5], 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
       const [status] = await statusOf(driver);
       expect([status!.state, status!.restarts]).to.deep.equal(['ready', 0]);

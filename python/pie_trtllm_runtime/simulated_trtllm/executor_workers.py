@@ -74,9 +74,10 @@ class ExecutorWorkers:
     @staticmethod
     def _await_ready(process, status):
         buffer = b""
+        poller = select.poll()  # not select: the descriptor may be numbered above 1024
+        poller.register(status, select.POLLIN)
         while True:
-            readable, _, _ = select.select([status], [], [], 1.0)
-            if readable:
+            if poller.poll(1000):
                 chunk = os.read(status, 64)
                 buffer += chunk
                 if b"ready\n" in buffer:

@@ -8,8 +8,10 @@ from .api import API, LLM_KWARGS, PYTORCH_BACKENDS, SAMPLER_TYPES, TRT_ONLY_KWAR
 from .devices import check_devices
 from .executor_workers import ExecutorWorkers, single_process
 from .kv_cache_config import KvCacheConfig
+from .in_flight_batcher import EngineRequest, InFlightBatcher
+from .iteration_clock import IterationClock
 from .model import VOCAB, Prompt, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
-from .outputs import CompletionOutput, RequestOutput
+from .outputs import RequestOutput
 from .sampling_params import SamplingParams
 
 SIMULATED_MODEL = {
@@ -95,7 +97,8 @@ class LLM:
         self._abort_on = _calls_from("PIE_TRTLLM_SIMULATE_ABORT_CALLS")
         self._generate_delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_GENERATE_SECONDS", "0") or 0)
         self.calls = 0
-        self.generated_tokens = 0
+        self._batcher = InFlightBatcher(IterationClock.from_environment(), overlap=not kwargs.get("disable_overlap_scheduler", False),
+                                        stream_interval=kwargs.get("stream_interval", 1))
 
     def _load(self, kwargs):
         """What the executor does once its workers are up: size the KV cache, load the weights."""
@@ -113,44 +116,60 @@ class LLM:
     def world_size(self):
         return 1 if self._workers is None else self._workers.world_size
 
-    def generate(self, inputs, sampling_params=None, use_tqdm=True, lora_request=None, prompt_adapter_request=None,
-                 kv_cache_retention_config=None, disaggregated_params=None, scheduling_params=None, cache_salt=None):
+    def generate_async(self, inputs, sampling_params=None, lora_request=None, prompt_adapter_request=None, streaming=False,
+                       kv_cache_retention_config=None, disaggregated_params=None, _postproc_params=None,
+                       scheduling_params=None, cache_salt=None):
+        """One request into the executor; its `RequestOutput` fills as the executor runs it."""
         if self._shutdown:
             raise RuntimeError("LLM is shutting down")
-        if isinstance(inputs, tuple):
-            raise TypeError("Invalid type of inputs for llm.generate: %s" % type(inputs))
         if self._workers is not None:
             self._workers.check_alive()
-        batched = isinstance(inputs, list) and bool(inputs) and not isinstance(inputs[0], int)
-        prompts = inputs if batched else [inputs]
+        tokens = self._prompt_tokens(inputs)
+        params = SamplingParams() if sampling_params is None else sampling_params
+        if not isinstance(params, SamplingParams):
+            raise TypeError("sampling_params must be SamplingParams, got %s" % type(params))
+        if params.end_id is None:
+            if self.tokenizer is None:
+                raise ValueError("tokenizer is required to reset end_id if it is None, or you can explicitly specify the end_id for sampling_params")
+            params.end_id = SIMULATED_MODEL["end_id"]
+        if cache_salt is not None and not isinstance(cache_salt, str):
+            raise TypeError("cache_salt must be a str, got %r" % (cache_salt,))
+        if not self.enable_chunked_prefill and len(tokens) > self.max_num_tokens:
+            raise ValueError("The sum of prompt length (%d) should not exceed max_num_tokens (%d)" % (len(tokens), self.max_num_tokens))
         self.calls += 1
         if self._generate_delay:
-            time.sleep(self._generate_delay)  # lets tests hold a batch in flight
+            time.sleep(self._generate_delay)  # lets tests hold a request in flight
         if self.calls in self._fail_on:
-            raise RuntimeError("simulated engine failure on generate call %d" % self.calls)
+            raise RuntimeError("simulated engine failure on request %d" % self.calls)
         if self.calls in self._abort_on:
             # A fatal device error takes the whole process down, as a CUDA fault does.
-            sys.stderr.write("simulated fatal CUDA error: an illegal memory access was encountered (generate call %d)\n" % self.calls)
+            sys.stderr.write("simulated fatal CUDA error: an illegal memory access was encountered (request %d)\n" % self.calls)
             sys.stderr.flush()
             os._exit(134)
-        outputs = []
-        for i, prompt in enumerate(prompts):
-            tokens = self._prompt_tokens(prompt)
-            params = sampling_params[i] if isinstance(sampling_params, list) else sampling_params
-            if params is None:
-                params = SamplingParams()
-            if not isinstance(params, SamplingParams):
-                raise TypeError("sampling_params must be SamplingParams or a list of them, got %s" % type(params))
-            if params.end_id is None:
-                if self.tokenizer is None:
-                    raise ValueError("tokenizer is required to reset end_id if it is None, or you can explicitly specify the end_id for sampling_params")
-                params.end_id = SIMULATED_MODEL["end_id"]
-            salt = cache_salt[i] if isinstance(cache_salt, list) else cache_salt
-            if salt is not None and not isinstance(salt, str):
-                raise TypeError("cache_salt must be a str or a list of str, got %r" % (salt,))
-            if not self.enable_chunked_prefill and len(tokens) > self.max_num_tokens:
-                raise ValueError("The sum of prompt length (%d) should not exceed max_num_tokens (%d)" % (len(tokens), self.max_num_tokens))
-            outputs.append(self._run(tokens, params))
+        self._next_request_id += 1
+        result = RequestOutput(self._next_request_id, tokens, streaming, self)
+        request = EngineRequest(result, len(tokens), params.max_tokens, streaming, self._token_source(tokens, params),
+                                None if params.ignore_eos else params.end_id)
+        result._engine_request = request
+        self._batcher.submit(request)
+        return result
+
+    def generate(self, inputs, sampling_params=None, use_tqdm=True, lora_request=None, prompt_adapter_request=None,
+                 kv_cache_retention_config=None, disaggregated_params=None, scheduling_params=None, cache_salt=None):
+        """As 1.2.1: one `generate_async` per prompt (a list argument gives the i-th prompt its
+        i-th entry), every request submitted before the first result is waited for."""
+        if isinstance(inputs, tuple):
+            raise TypeError("Invalid type of inputs for llm.generate: %s" % type(inputs))
+        batched = isinstance(inputs, list) and bool(inputs) and not isinstance(inputs[0], int)
+        prompts = inputs if batched else [inputs]
+
+        def item(value, i):
+            return value[i] if isinstance(value, list) else value
+
+        futures = [self.generate_async(prompt, sampling_params=item(sampling_params, i), cache_salt=item(cache_salt, i),
+                                       scheduling_params=item(scheduling_params, i))
+                   for i, prompt in enumerate(prompts)]
+        outputs = [future.result() for future in futures]
         return outputs if batched else outputs[0]
 
     @staticmethod
@@ -170,26 +189,34 @@ class LLM:
             raise ValueError("token id %r is outside the vocabulary (0..%d)" % (last, VOCAB - 1))
         return prompt
 
-    def _run(self, tokens, params):
-        generated = []
-        greedy = params.is_greedy()
-        finish = "length"
-        rule = self.rule
-        prompt = Prompt(tokens, rule)
-        draws = self._draws
-        for step in range(params.max_tokens):
-            token = prompt.greedy_next() if greedy else draws.draw(prompt, params, step)
-            if token == params.end_id and not params.ignore_eos:
-                finish = "stop"  # the end id is left out of the output, as TensorRT-LLM does
-                break
-            generated.append(token)
+    def _token_source(self, tokens, params):
+        """The next-token function of one request: greedy by the model's rule, else a draw from
+        the configured sampler."""
+        rule, prompt = self.rule, Prompt(tokens, self.rule)
+        if params.is_greedy():
+            def greedy():
+                token = prompt.greedy_next()
+                prompt.append(token, rule)
+                return token
+            return greedy
+        draws, step = self._draws, [0]
+
+        def sampled():
+            token = draws.draw(prompt, params, step[0])
+            step[0] += 1
             prompt.append(token, rule)
-        self.generated_tokens += len(generated)
-        self._next_request_id += 1
-        return RequestOutput(self._next_request_id, tokens, [CompletionOutput(0, generated, finish)])
+            return token
+        return sampled
+
+    def abort_request(self, result):
+        """`GenerationExecutor.abort_request`: the cancel reaches the executor's next iteration."""
+        self._batcher.cancel(result._engine_request)
 
     def shutdown(self):
         self._shutdown = True
+        batcher = getattr(self, "_batcher", None)
+        if batcher is not None:
+            batcher.shutdown()
         workers, self._workers = getattr(self, "_workers", None), None
         if workers is not None:
             workers.shutdown()
@@ -209,5 +236,6 @@ def simulation_statistics(llm):
     """What the simulated engine counted: an explicit interface, so `status` never guesses."""
     if not isinstance(llm, LLM):
         raise TypeError("simulation_statistics needs a simulated LLM, got %s" % type(llm).__name__)
-    return {"calls": llm.calls, "generated_tokens": llm.generated_tokens, "world_size": llm.world_size,
-            "sampler_type": llm.sampler_type, "greedy_rule": llm.rule}
+    statistics = llm._batcher.statistics
+    return {"calls": llm.calls, "generated_tokens": statistics.delivered_tokens, "world_size": llm.world_size,
+            "sampler_type": llm.sampler_type, "greedy_rule": llm.rule, "executor": statistics.as_dict()}

@@ -89,7 +89,7 @@ export interface TensorRtLlmDriverOptions {
    */
   llm_kwargs?: {[key: string]: unknown};
   /**
-   * How the runtime drives TensorRT-LLM. `generate`: the public `LLM.generate` API (default). `pyexecutor`: TensorRT-LLM 1.2.1's private PyExecutor loop; needs exactly TensorRT-LLM 1.2.1 with the PyTorch backend and full replay histories.
+   * How the runtime drives TensorRT-LLM. `generate`: the public LLM API, `generate_async` (default). `pyexecutor`: TensorRT-LLM 1.2.1's private PyExecutor loop; needs exactly TensorRT-LLM 1.2.1 with the PyTorch backend and full replay histories.
    */
   execution_mode?: 'generate' | 'pyexecutor';
   /**
@@ -145,9 +145,17 @@ export interface TensorRtLlmDriverOptions {
    */
   pipeline_parallel_size?: number;
   /**
-   * Greedy tokens generated per engine call and handed to Pie one per step; 0 or 1 disables lookahead. Default: 16. At most 16.
+   * Greedy lookahead. 0 or 1: off (one engine request per token). Otherwise, with `lookahead_mode = "stream"` (the default), a context's stream is continued only while its program has at most this many of the stream's tokens still to take, so a program that pauses gets no more tokens computed ahead of it; with `lookahead_mode = "window"` (Pie's own design), the tokens each engine request generates, a step waiting for all of them. Default: 16. At most 16.
    */
   lookahead_tokens?: number;
+  /**
+   * How greedy lookahead runs ahead of a program. `stream`: a streaming TensorRT-LLM request per context, of `lookahead_stream_tokens` tokens, continued as it ends; a step is answered as soon as its token exists, and a batch waits only for its slowest context's next token. `window`: Pie's own design, kept for comparison: a miss requests `lookahead_tokens` tokens and waits for all of them. Default: stream.
+   */
+  lookahead_mode?: 'stream' | 'window';
+  /**
+   * `lookahead_mode = "stream"`: tokens one streaming request may generate (its `max_tokens`). TensorRT-LLM's default scheduler reserves KV cache for the prompt plus this many tokens while the request runs; each hand-over to a continuation costs the program about two engine iterations, so shorter streams cost more steps that wait (docs/performance.md has the measured trade-off). Default: 128. Between 2 and 4096.
+   */
+  lookahead_stream_tokens?: number;
   /**
    * Send `cache_salt` = the context id with every request so TensorRT-LLM reuses KV blocks only within a context. Default: true.
    */
@@ -201,4 +209,4 @@ export interface TensorRtLlmDriverOptions {
 /** Keys of the [model.driver] table that have a schema default. */
 export type DefaultedDriverKey = 'tensor_parallel_size' | 'activation_dtype' | 'random_seed' | 'ipc_profile';
 /** Keys of [model.driver.options] that have a schema default. */
-export type DefaultedOptionKey = 'trust_remote_code' | 'skip_tokenizer_init' | 'llm_kwargs' | 'execution_mode' | 'pyexecutor_max_tokens' | 'pyexecutor_worker_stop_timeout_s' | 'pyexecutor_lookahead' | 'pyexecutor_speculative_lookahead' | 'max_concurrent_requests' | 'max_batched_tokens' | 'virtual_kv_page_size' | 'virtual_total_pages' | 'max_session_histories' | 'pipeline_parallel_size' | 'lookahead_tokens' | 'enable_cache_salt';
+export type DefaultedOptionKey = 'trust_remote_code' | 'skip_tokenizer_init' | 'llm_kwargs' | 'execution_mode' | 'pyexecutor_max_tokens' | 'pyexecutor_worker_stop_timeout_s' | 'pyexecutor_lookahead' | 'pyexecutor_speculative_lookahead' | 'max_concurrent_requests' | 'max_batched_tokens' | 'virtual_kv_page_size' | 'virtual_total_pages' | 'max_session_histories' | 'pipeline_parallel_size' | 'lookahead_tokens' | 'lookahead_mode' | 'lookahead_stream_tokens' | 'enable_cache_salt';

@@ -1,0 +1,44 @@
+"""A greedy context's tokens, made by the engine ahead of its program.
+
+The runtime's main thread reads `tokens` and writes `taken`; the engine thread
+(`engine_requests.EngineRequests`) appends to `tokens` and moves `state`. Existing tokens never
+change, so reading them needs no lock; state changes happen under the engine thread's lock."""
+
+RUNNING = "running"  # a request is in flight (or being started) and will bring more tokens
+IDLE = "idle"  # its last request ended; a continuation can be started
+FAILED = "failed"  # the engine failed it (`error` says how); the tokens it has stay valid
+CLOSED = "closed"  # dropped by the program (divergence, release, eviction...): no more tokens
+
+
+class GreedyStream:
+    __slots__ = ("context_id", "base", "prompt", "tokens", "taken", "state", "error", "handle", "requests", "salt", "params")
+
+    def __init__(self, context_id, prompt, salt, params):
+        self.context_id = context_id
+        self.base = len(prompt)  # the absolute position of tokens[0]
+        self.prompt = prompt  # the tokens before `base` (a copy: the history may change under it)
+        self.tokens = []
+        self.taken = 0  # tokens handed to the program
+        self.state = RUNNING
+        self.error = None  # a RequestError once FAILED, or when a continuation cannot start
+        self.handle = None  # the engine's RequestOutput of the request in flight
+        self.requests = 0  # engine requests made for this stream
+        self.salt = salt
+        self.params = params  # (sampling kwargs, end id, pad id) the requests share
+
+    @property
+    def end(self):
+        """The absolute position after the last token made so far."""
+        return self.base + len(self.tokens)
+
+    def token_at(self, position):
+        """The token at an absolute position if it has been made, else None."""
+        index = position - self.base
+        tokens = self.tokens
+        return tokens[index] if 0 <= index < len(tokens) else None
+
+    def untaken(self):
+        return len(self.tokens) - self.taken
+
+    def __repr__(self):
+        return "GreedyStream(context=%r, base=%d, made=%d, taken=%d, state=%s)" % (self.context_id, self.base, len(self.tokens), self.taken, self.state)
