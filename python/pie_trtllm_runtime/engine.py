@@ -13,7 +13,7 @@ import logging
 from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .engine_requests import EngineRequests, engine_failure
-from .greedy_stream import FAILED, IDLE, GreedyStream
+from .greedy_stream import FAILED, IDLE, RUNNING, GreedyStream
 from .history import Context, HistoryStore
 from .lookahead_policy import LookaheadPolicy
 from .sampler_support import SamplerSupport
@@ -140,6 +140,7 @@ class Engine:
         contexts = self.histories.contexts
         get, move_to_end = contexts.get, contexts.move_to_end
         hits = 0
+        due = []
         for i, answer in enumerate(answers):
             if answer is None:
                 continue
@@ -149,19 +150,22 @@ class Engine:
             if position == context.confirmed:
                 context.tokens.append(tokens[i])
                 context.confirmed += 1
-            self._taken(context.stream, position + 1)
+            if self.taken(context.stream, position + 1):
+                due.append(context.stream)
             hits += 1
+        if due:
+            self.requests.resume_all(due)
         self.lookahead_hits += hits
         self.tokens_returned += hits
 
-    def _taken(self, stream, position):
-        """The program got the stream's token at `position`; an idle stream is continued once its
-        program comes within reach of its end."""
+    def taken(self, stream, position, ahead=0):
+        """Records that the program got the stream's token at `position`. True when the stream is
+        idle and should be continued: its program is (or, `ahead` steps on, will be) within
+        `lookahead_tokens` of its end."""
         taken = position + 1 - stream.base
         if taken > stream.taken:
             stream.taken = taken
-        if stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= self.policy.run_ahead:
-            self.requests.resume(stream)
+        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken - ahead <= self.policy.run_ahead
 
     @staticmethod
     def _waves(requests, results):
@@ -240,6 +244,9 @@ class Engine:
                     context.trim(self._max_history)
                 results[index] = error
         future = self._submit_one_shot(one_shot, results) if one_shot else None
+        for _, stream, position in from_streams:
+            if stream.state is IDLE and stream.token_at(position) is None:
+                self.requests.resume(stream)  # every miss of the wave goes to the engine before any is waited for
         for index, stream, position in from_streams:
             results[index] = self._stream_token(stream, position)
         if future is not None:
@@ -290,11 +297,12 @@ class Engine:
         if token is not None:
             self.lookahead_hits += 1
         else:
-            if stream.state is IDLE:
-                self.requests.resume(stream)  # a miss: the program reached the end of what was made
             self.stream_waits += 1
-            self.requests.wait(stream, position + 1 - stream.base)
-            token = stream.token_at(position)
+            while token is None and stream.state in (RUNNING, IDLE):
+                if stream.state is IDLE:
+                    self.requests.resume(stream)
+                self.requests.wait(stream, position + 1 - stream.base)
+                token = stream.token_at(position)
             if token is None:
                 error = stream.error if stream.state is FAILED and stream.error is not None else \
                     RequestError(ENGINE_ERROR, "TensorRT-LLM made no token for context %d at position %d" % (stream.context_id, position))
@@ -302,7 +310,8 @@ class Engine:
                 if context is not None and context.stream is stream:
                     self._drop_stream(context)  # the next request starts afresh
                 return error
-        self._taken(stream, position)
+        if self.taken(stream, position):
+            self.requests.resume(stream)
         self.tokens_returned += 1
         return [token]
 

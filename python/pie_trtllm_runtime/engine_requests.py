@@ -53,11 +53,20 @@ class EngineRequests:
     def resume(self, stream):
         """Continues an idle stream with its next request (a miss, or a program that came within
         reach of its end)."""
+        self.resume_all((stream,))
+
+    def resume_all(self, streams):
+        """`resume` for several streams, in one hop to the engine thread."""
         with self._cond:
-            if stream.state is not IDLE:
-                return
-            stream.state = RUNNING
-        self._loop.call_soon_threadsafe(self._submit, stream)
+            idle = [stream for stream in streams if stream.state is IDLE]
+            for stream in idle:
+                stream.state = RUNNING
+        if idle:
+            self._loop.call_soon_threadsafe(self._submit_all, idle)
+
+    def _submit_all(self, streams):
+        for stream in streams:
+            self._submit(stream)
 
     def close(self, stream):
         """The program no longer follows this stream: its request in flight is aborted."""
@@ -219,21 +228,23 @@ class EngineRequests:
     async def _read(self, stream, handle):
         """Appends the request's tokens to the stream while the stream follows it; its finish reason."""
         tokens = stream.tokens
+        received = 0
         if self._policy.streaming:
-            received = 0
             async for output in handle:
                 made = output.outputs[0].token_ids  # cumulative
-                if len(made) > received:
+                count = len(made)
+                if count > received:
                     if stream.handle is handle:
-                        tokens.extend(made[received:])
-                        self.tokens += len(made) - received
-                        self._notify(stream)
-                    received = len(made)
+                        tokens += made[received:count]
+                        self.tokens += count - received
+                        if self._waiting is stream:
+                            self._notify(stream)
+                    received = count
         else:
             await handle.aresult()
             made = handle.outputs[0].token_ids
             if stream.handle is handle:
-                tokens.extend(made)
+                tokens += made
                 self.tokens += len(made)
         return handle.outputs[0].finish_reason
 

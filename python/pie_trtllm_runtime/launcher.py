@@ -37,6 +37,7 @@ def _write_lines(fd, messages):
     os.close(fd)
 
 
+SWITCH_INTERVAL_S = 0.0005
 PROFILE_SPIN_US = {"latency": None, "balanced": 1000, "power": 0}
 
 
@@ -77,6 +78,10 @@ def main(argv=None):
     # Replay histories are many long-lived lists; collect young objects less often, as
     # TensorRT-LLM's own executor does (garbage_collection_gen0_threshold = 20000).
     gc.set_threshold(20000, 10, 10)
+    # The engine thread must take the interpreter within half a millisecond of a token's arrival,
+    # even while the request reader spins (Python's default lets a spinning thread keep it 5 ms,
+    # an engine iteration).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     logging.basicConfig(stream=sys.stderr, level=os.environ.get("PIE_TRTLLM_LOG_LEVEL", "INFO"),
                         format="[pie_trtllm_runtime %(process)d] %(levelname)s %(message)s")
     if args.config is None or args.handshake_fd is None or args.request_fd is None or args.response_fd is None:

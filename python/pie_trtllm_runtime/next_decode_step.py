@@ -64,7 +64,7 @@ class DecodeChain:
         if not engine.policy.enabled:
             return None
         contexts = engine.histories.contexts
-        rows, length = [], None
+        rows, length, streams = [], None, []
         for context_id, position in zip(context_ids, positions):
             context = contexts.get(context_id)
             if context is None:
@@ -73,7 +73,13 @@ class DecodeChain:
             if steps == 0:
                 return None
             rows.append((context.stream.tokens, start))
+            streams.append(context.stream)
             length = steps if length is None else min(length, steps)
+        # What the chain hands out is recorded when it ends; a stream that will then be within
+        # reach of its end is continued now, so its next tokens are made while the chain runs.
+        due = [stream for stream, position in zip(streams, positions) if engine.taken(stream, position + 1, length)]
+        if due:
+            engine.requests.resume_all(due)
         return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned)
 
     def _expect(self, carried):
@@ -111,6 +117,7 @@ class DecodeChain:
             return
         engine = self._engine
         contexts = engine.histories.contexts
+        due = []
         for context_id, position in zip(self._context_ids, self._positions):
             context = contexts[context_id]
             stream = context.stream
@@ -118,7 +125,10 @@ class DecodeChain:
             if context.confirmed <= last:
                 context.tokens.extend(stream.tokens[context.confirmed - stream.base:last + 1 - stream.base])
                 context.confirmed = last + 1
-            engine._taken(stream, last + 1)
+            if engine.taken(stream, last + 1):
+                due.append(stream)
+        if due:
+            engine.requests.resume_all(due)
         hits = taken * len(self._context_ids)
         engine.lookahead_hits += hits
         engine.tokens_returned += hits

@@ -22,7 +22,7 @@ submitted and all its responses are queued at once."""
 import threading
 import time
 
-from .result_queues import dispatch
+from .result_queues import deliver_all, dispatch
 
 LENGTH, STOP, CANCELLED = "length", "stop", "cancelled"
 
@@ -30,15 +30,15 @@ LENGTH, STOP, CANCELLED = "length", "stop", "cancelled"
 class EngineRequest:
     """One request inside the executor."""
 
-    __slots__ = ("result", "prompt_length", "max_tokens", "streaming", "next_token", "made", "delivered", "done",
+    __slots__ = ("result", "prompt_length", "max_tokens", "streaming", "source", "made", "delivered", "done",
                  "reason", "cancelled", "stop_id")
 
-    def __init__(self, result, prompt_length, max_tokens, streaming, next_token, stop_id):
+    def __init__(self, result, prompt_length, max_tokens, streaming, source, stop_id):
         self.result = result
         self.prompt_length = prompt_length
         self.max_tokens = max_tokens
         self.streaming = streaming
-        self.next_token = next_token  # () -> the next token of this request
+        self.source = source  # the request's tokens: `next()`, or `take(n)` for many
         self.stop_id = stop_id  # the end id when the request stops at it, else None
         self.made = []
         self.delivered = 0
@@ -47,7 +47,7 @@ class EngineRequest:
         self.cancelled = False
 
     def make_token(self):
-        token = self.next_token()
+        token = self.source.next()
         if token == self.stop_id:
             self.done, self.reason = True, STOP  # the end id is left out of the output
             return
@@ -69,11 +69,18 @@ class BatcherStatistics:
     """What the executor did, for `status` and the benchmark's waste and KV figures."""
 
     __slots__ = ("requests", "iterations", "computed_tokens", "delivered_tokens", "cancelled", "reserved_tokens",
-                 "peak_reserved_tokens", "active", "peak_active")
+                 "peak_reserved_tokens", "reserved_token_iterations", "active", "peak_active", "request_iterations")
 
     def __init__(self):
         self.requests = self.iterations = self.computed_tokens = self.delivered_tokens = self.cancelled = 0
-        self.reserved_tokens = self.peak_reserved_tokens = self.active = self.peak_active = 0
+        self.reserved_tokens = self.peak_reserved_tokens = self.reserved_token_iterations = 0
+        self.active = self.peak_active = self.request_iterations = 0
+
+    def iterated(self):
+        """One iteration ran with the requests now active (KV reserved over time, for the benchmark)."""
+        self.iterations += 1
+        self.reserved_token_iterations += self.reserved_tokens
+        self.request_iterations += self.active
 
     def joined(self, request):
         self.active += 1
@@ -141,23 +148,32 @@ class InFlightBatcher:
     def _run_at_once(self, request):
         statistics = self.statistics
         statistics.joined(request)
-        responses = []
+        if request.stop_id is None:
+            request.made = request.source.take(request.max_tokens)  # every token at once, none can stop it
+            request.done, request.reason = True, LENGTH
+        else:
+            while not request.done:
+                request.make_token()
+        made = request.made
+        statistics.computed_tokens += len(made) + (1 if self.overlap else 0)  # + the iteration scheduled before the end was known
         result = request.result
-        interval = self.stream_interval
-        while not request.done:
-            request.make_token()
-            statistics.computed_tokens += 1
-            if request.streaming and not request.done:
-                response = request.response(len(request.made), interval)
-                if response is not None:
-                    request.delivered = len(request.made)
-                    responses.append((result, response))
-        if self.overlap:
-            statistics.computed_tokens += 1  # the iteration scheduled before the end was known
-        responses.append((result, request.response(len(request.made), interval)))
-        statistics.delivered_tokens += len(request.made)
+        responses = []
+        if request.streaming and len(made) > 1:
+            # A response per `stream_interval` iterations (the first at the first token), then the final one.
+            interval = self.stream_interval
+            cuts = [1] + list(range(interval, len(made), interval)) if interval > 1 else range(1, len(made))
+            start = 0
+            for cut in cuts:
+                if cut > start:
+                    responses.append((made[start:cut], False, None))
+                    start = cut
+            responses.append((made[start:], True, request.reason))
+        else:
+            responses.append((made, True, request.reason))
+        request.delivered = len(made)
+        statistics.delivered_tokens += len(made)
         statistics.left(request)
-        dispatch(responses)
+        deliver_all(result, responses)
 
     # -- clock on --------------------------------------------------------------------------
 
@@ -186,7 +202,7 @@ class InFlightBatcher:
             delay = end - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            statistics.iterations += 1
+            statistics.iterated()
             responses = []
             still = []
             overlap, interval = self.overlap, self.stream_interval

@@ -10,7 +10,7 @@ from .executor_workers import ExecutorWorkers, single_process
 from .kv_cache_config import KvCacheConfig
 from .in_flight_batcher import EngineRequest, InFlightBatcher
 from .iteration_clock import IterationClock
-from .model import VOCAB, Prompt, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
+from .model import VOCAB, GreedyTokens, SampledTokens, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
 from .outputs import RequestOutput
 from .sampling_params import SamplingParams
 
@@ -190,23 +190,10 @@ class LLM:
         return prompt
 
     def _token_source(self, tokens, params):
-        """The next-token function of one request: greedy by the model's rule, else a draw from
-        the configured sampler."""
-        rule, prompt = self.rule, Prompt(tokens, self.rule)
+        """The request's tokens: greedy by the model's rule, else draws from the configured sampler."""
         if params.is_greedy():
-            def greedy():
-                token = prompt.greedy_next()
-                prompt.append(token, rule)
-                return token
-            return greedy
-        draws, step = self._draws, [0]
-
-        def sampled():
-            token = draws.draw(prompt, params, step[0])
-            step[0] += 1
-            prompt.append(token, rule)
-            return token
-        return sampled
+            return GreedyTokens(tokens, self.rule)
+        return SampledTokens(tokens, self.rule, self._draws, params)
 
     def abort_request(self, result):
         """`GenerationExecutor.abort_request`: the cancel reaches the executor's next iteration."""

@@ -72,3 +72,57 @@ def _within_top_k(prompt, value, top_k):
     if top_k:
         return (prompt.greedy_next() + value % top_k) % VOCAB
     return value % VOCAB
+
+
+class GreedyTokens:
+    """A greedy request's tokens, one at a time or many at once."""
+
+    __slots__ = ("_prompt", "_rule")
+
+    def __init__(self, tokens, rule):
+        self._prompt = Prompt(tokens, rule)
+        self._rule = rule
+
+    def next(self):
+        prompt = self._prompt
+        token = prompt.greedy_next()
+        prompt.append(token, self._rule)
+        return token
+
+    def take(self, count):
+        """The next `count` tokens (what `next` would give `count` times, without its calls)."""
+        prompt = self._prompt
+        last, length, weighted = prompt.last, prompt.length, prompt.weighted_sum
+        whole = self._rule == "prompt"
+        out = []
+        append = out.append
+        for _ in range(count):
+            last = (31 * last + 7 * length + 1 + weighted) % VOCAB
+            length += 1
+            if whole:
+                weighted += length * last
+            append(last)
+        prompt.last, prompt.length, prompt.weighted_sum = last, length, weighted
+        return out
+
+
+class SampledTokens:
+    """A stochastic request's draws from the configured sampler."""
+
+    __slots__ = ("_prompt", "_rule", "_draws", "_params", "_step")
+
+    def __init__(self, tokens, rule, draws, params):
+        self._prompt = Prompt(tokens, rule)
+        self._rule = rule
+        self._draws = draws
+        self._params = params
+        self._step = 0
+
+    def next(self):
+        token = self._draws.draw(self._prompt, self._params, self._step)
+        self._step += 1
+        self._prompt.append(token, self._rule)
+        return token
+
+    def take(self, count):
+        return [self.next() for _ in range(count)]

@@ -114,7 +114,11 @@ class RequestOutput:
     async def __anext__(self):
         if self._done:
             raise StopAsyncIteration
-        await self._aresult_step()
+        aqueue = self.aqueue
+        if aqueue is not None and aqueue._items:
+            self._handle_response(aqueue._items.popleft())  # what `_aresult_step` does, without its awaits
+        else:
+            await self._aresult_step()
         return self
 
     def __repr__(self):

@@ -17,6 +17,13 @@ import warnings
 SYNC_POLL_S = 0.01  # `_SyncQueue.get` sleeps this long between looks at the deque
 
 
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def has_event_loop():
     try:
         asyncio.get_running_loop()
@@ -68,10 +75,15 @@ class SyncSide:
 
     @staticmethod
     def notify_many(loop, queues):
-        """Wakes every reader of `queues` (all bound to `loop`) with one hop onto the loop."""
-        owners = [q._owner for q in queues]
-        if not loop.is_closed():
-            loop.call_soon_threadsafe(_wake_all, owners)
+        """Wakes every reader of `queues` (all bound to `loop`) with one hop onto the loop (none
+        when called on that loop's own thread)."""
+        owners = {id(q._owner): q._owner for q in queues}.values()
+        if loop.is_closed():
+            return
+        if _running_loop() is loop:
+            _wake_all(owners)
+        else:
+            loop.call_soon_threadsafe(_wake_all, list(owners))
 
     def get(self, timeout=None):
         if not self._warned:
@@ -95,6 +107,17 @@ def new_result_queue():
         async_queue = AsyncQueue()
         return async_queue.sync_q, async_queue
     return queue.Queue(), None
+
+
+def deliver_all(result, responses):
+    """Puts many responses of one result into its queue at once, waking its reader once."""
+    target = result.queue
+    if type(target) is SyncSide:
+        target._owner._items.extend(responses)
+        SyncSide.notify_many(target.loop, [target])
+    else:
+        for response in responses:
+            target.put(response)
 
 
 def dispatch(responses):

@@ -1,0 +1,168 @@
+import 'reflect-metadata';
+import { createHost } from '../src/cli/local-host.js';
+import { Tokens } from '../src/driver/tokens.js';
+import type { DriverHandle } from '../src/plugin/driver-handle.js';
+import { MemoryLogger } from '../src/runtime/logger.js';
+import { type ProgramPlan, runPrograms, seededRandom, type StepRecord } from './paced-programs.js';
+
+/**
+ * Decoding at the engine's pace: the simulated engine's iteration clock on (a constant per
+ * iteration plus a little per request, as a GPU's in-flight batching costs), and programs that
+ * start together, arrive one step apart, arrive at random (Poisson), write a token of their own
+ * once, or stop early. Each runs with streaming lookahead (the default), with Pie's whole windows,
+ * and with lookahead off.
+ */
+export const CLOCK = { iterationMs: 5, perRequestUs: 20 };
+const PROMPT_TOKENS = 32;
+const MAX_FORWARD_REQUESTS = 128; // the driver's default max_concurrent_requests
+/** A run stops admitting programs and ends the ones left after this long (Pie's windows at batch 128 would take minutes). */
+const DEADLINE_MS = 8_000;
+
+export const iterationMs = (requests: number) => CLOCK.iterationMs + (CLOCK.perRequestUs * requests) / 1000;
+
+export const MODES = {
+  stream: {},
+  window: { lookahead_mode: 'window', lookahead_tokens: 16 },
+  off: { lookahead_tokens: 1 },
+} as const;
+export type Mode = keyof typeof MODES;
+
+export const WORKLOADS = ['together', 'staggered', 'poisson', 'diverge', 'release'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** The programs of a workload at a batch size: about `batch` of them at a time, `tokens` each. */
+export function plansFor(workload: Workload, batch: number, tokens: number, seed: number): ProgramPlan[] {
+  const random = seededRandom(seed);
+  const step = iterationMs(batch);
+  const one = (i: number): ProgramPlan => ({ arrivalStep: workload === 'together' ? 0 : i, tokens });
+  switch (workload) {
+    case 'together':
+    case 'staggered':
+      return Array.from({ length: batch }, (_, i) => one(i));
+    case 'poisson': {
+      // Arrivals at the rate that keeps `batch` programs running on average (Little's law).
+      const meanGapMs = (tokens * step) / batch;
+      let at = 0;
+      return Array.from({ length: batch * 3 }, () => {
+        const plan = { arrivalMs: at, tokens };
+        at += -Math.log(1 - random()) * meanGapMs;
+        return plan;
+      });
+    }
+    case 'diverge':
+      // A quarter of the programs write a token of their own once, somewhere in their middle half.
+      return Array.from({ length: batch }, (_, i) => ({ ...one(i), ...(i % 4 === 0 ? { divergeAt: Math.floor(tokens / 4 + random() * (tokens / 2)) } : {}) }));
+    case 'release':
+      // Programs stop anywhere in their second half, their streams running ahead of them.
+      return Array.from({ length: batch }, (_, i) => ({ ...one(i), tokens: Math.floor(tokens / 2 + random() * (tokens / 2)) + 1 }));
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export interface PaceResult {
+  mode: Mode;
+  workload: Workload;
+  batch: number;
+  /** Tokens the programs got per second ÷ tokens per second the engine makes for them, over steps that carry only generated tokens. */
+  pace: number;
+  /** The same over every step, prefills included. */
+  pace_all_steps: number;
+  raw_pace: number;
+  decode_steps: { count: number; p50: number; p90: number; p99: number };
+  new_program_steps: { count: number; p50: number; p90: number };
+  own_token_steps: { count: number; p50: number; p90: number };
+  /** Engine tokens computed per token a program got. */
+  waste: number;
+  engine_requests: number;
+  /** Mean KV cache the engine held reserved (prompt + max_tokens of each request in flight) per program running. */
+  kv_tokens_per_program: number;
+  tokens: number;
+  seconds: number;
+}
+
+interface ExecutorCounts {
+  computed_tokens: number;
+  reserved_token_iterations: number;
+  iterations: number;
+  requests: number;
+}
+
+async function executorCounts(driver: DriverHandle): Promise<ExecutorCounts> {
+  const [status] = (await driver.status()) as unknown as { runtime?: { simulated_engine?: { executor?: ExecutorCounts } } }[];
+  const counts = status?.runtime?.simulated_engine?.executor;
+  if (!counts) throw new Error('the runtime reported no simulated executor counts');
+  return counts;
+}
+
+export function pacedDriver(mode: Mode): DriverHandle {
+  const { container, registry } = createHost();
+  container.register(Tokens.Logger, { useValue: new MemoryLogger() });
+  return registry.resolve('tensorrt_llm').create({
+    model: { name: 'paced', hf_repo: 'bench/model' },
+    table: { type: 'tensorrt_llm', device: 'cuda:0', options: { ...MODES[mode], max_session_histories: 4096 } },
+    simulate: true,
+    readyTimeoutMs: 60_000,
+    env: {
+      PIE_TRTLLM_LOG_LEVEL: 'WARNING',
+      PIE_TRTLLM_SIMULATE_ITERATION_MS: String(CLOCK.iterationMs),
+      PIE_TRTLLM_SIMULATE_ITERATION_PER_REQUEST_US: String(CLOCK.perRequestUs),
+    },
+  }) as DriverHandle;
+}
+
+export function summarize(mode: Mode, workload: Workload, batch: number, steps: StepRecord[], before: ExecutorCounts, after: ExecutorCounts): PaceResult {
+  const iterations = (s: StepRecord) => s.ms / iterationMs(s.requests);
+  // A step answered in less than an iteration hands out tokens made during an earlier, slower
+  // step: it counts as one iteration, so catching up never hides a stall.
+  const pace = (chosen: StepRecord[]) => {
+    const tokens = chosen.reduce((sum, s) => sum + s.requests, 0);
+    const capacity = chosen.reduce((sum, s) => sum + s.requests * Math.max(1, iterations(s)), 0);
+    return tokens / capacity;
+  };
+  const rawPace = (chosen: StepRecord[]) => chosen.reduce((sum, s) => sum + s.requests, 0) / chosen.reduce((sum, s) => sum + s.requests * iterations(s), 0);
+  const spread = (kind: StepRecord['kind']) => {
+    const sorted = steps.filter((s) => s.kind === kind).map(iterations).sort((a, b) => a - b);
+    return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) };
+  };
+  const decode = spread('decode');
+  const { p99: _p99n, ...newProgram } = spread('new_program');
+  const { p99: _p99o, ...ownToken } = spread('own_token');
+  const tokens = steps.reduce((sum, s) => sum + s.requests, 0);
+  const seconds = steps.reduce((sum, s) => sum + s.ms, 0) / 1000;
+  const meanPrograms = steps.reduce((sum, s) => sum + s.requests * s.ms, 0) / (seconds * 1000);
+  const meanReserved = (after.reserved_token_iterations - before.reserved_token_iterations) / Math.max(1, after.iterations - before.iterations);
+  return {
+    mode,
+    workload,
+    batch,
+    pace: pace(steps.filter((s) => s.kind === 'decode')),
+    pace_all_steps: pace(steps),
+    raw_pace: rawPace(steps.filter((s) => s.kind === 'decode')),
+    decode_steps: decode,
+    new_program_steps: newProgram,
+    own_token_steps: ownToken,
+    waste: (after.computed_tokens - before.computed_tokens) / tokens,
+    engine_requests: after.requests - before.requests,
+    kv_tokens_per_program: meanReserved / meanPrograms,
+    tokens,
+    seconds,
+  };
+}
+
+/** One workload on a fresh driver. */
+export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, seed = 1): Promise<PaceResult> {
+  const driver = pacedDriver(mode);
+  try {
+    await driver.start();
+    const before = await executorCounts(driver);
+    const steps = await runPrograms(driver, plansFor(workload, batch, tokens, seed), 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, DEADLINE_MS);
+    const after = await executorCounts(driver);
+    return summarize(mode, workload, batch, steps, before, after);
+  } finally {
+    await driver.dispose();
+  }
+}
