@@ -16,7 +16,7 @@ export const CLOCK = { iterationMs: 5, perRequestUs: 20 };
 const PROMPT_TOKENS = 32;
 const MAX_FORWARD_REQUESTS = 128; // the driver's default max_concurrent_requests
 /** A run stops admitting programs and ends the ones left after this long (Pie's windows at batch 128 would take minutes). */
-const DEADLINE_MS = 8_000;
+const DEADLINE_MS = 4_000;
 
 export const iterationMs = (requests: number) => CLOCK.iterationMs + (CLOCK.perRequestUs * requests) / 1000;
 
@@ -71,7 +71,6 @@ export interface PaceResult {
   pace: number;
   /** The same over every step, prefills included. */
   pace_all_steps: number;
-  raw_pace: number;
   decode_steps: { count: number; p50: number; p90: number; p99: number };
   new_program_steps: { count: number; p50: number; p90: number };
   own_token_steps: { count: number; p50: number; p90: number };
@@ -80,6 +79,8 @@ export interface PaceResult {
   engine_requests: number;
   /** Mean KV cache the engine held reserved (prompt + max_tokens of each request in flight) per program running. */
   kv_tokens_per_program: number;
+  /** The part of it not holding a token yet: what running ahead costs in KV cache, per program. */
+  kv_ahead_per_program: number;
   tokens: number;
   seconds: number;
 }
@@ -87,6 +88,7 @@ export interface PaceResult {
 interface ExecutorCounts {
   computed_tokens: number;
   reserved_token_iterations: number;
+  used_token_iterations: number;
   iterations: number;
   requests: number;
 }
@@ -98,12 +100,12 @@ async function executorCounts(driver: DriverHandle): Promise<ExecutorCounts> {
   return counts;
 }
 
-export function pacedDriver(mode: Mode): DriverHandle {
+export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}): DriverHandle {
   const { container, registry } = createHost();
   container.register(Tokens.Logger, { useValue: new MemoryLogger() });
   return registry.resolve('tensorrt_llm').create({
     model: { name: 'paced', hf_repo: 'bench/model' },
-    table: { type: 'tensorrt_llm', device: 'cuda:0', options: { ...MODES[mode], max_session_histories: 4096 } },
+    table: { type: 'tensorrt_llm', device: 'cuda:0', options: { ...MODES[mode], max_session_histories: 4096, ...options } },
     simulate: true,
     readyTimeoutMs: 60_000,
     env: {
@@ -116,14 +118,9 @@ export function pacedDriver(mode: Mode): DriverHandle {
 
 export function summarize(mode: Mode, workload: Workload, batch: number, steps: StepRecord[], before: ExecutorCounts, after: ExecutorCounts): PaceResult {
   const iterations = (s: StepRecord) => s.ms / iterationMs(s.requests);
-  // A step answered in less than an iteration hands out tokens made during an earlier, slower
-  // step: it counts as one iteration, so catching up never hides a stall.
-  const pace = (chosen: StepRecord[]) => {
-    const tokens = chosen.reduce((sum, s) => sum + s.requests, 0);
-    const capacity = chosen.reduce((sum, s) => sum + s.requests * Math.max(1, iterations(s)), 0);
-    return tokens / capacity;
-  };
-  const rawPace = (chosen: StepRecord[]) => chosen.reduce((sum, s) => sum + s.requests, 0) / chosen.reduce((sum, s) => sum + s.requests * iterations(s), 0);
+  // Tokens the programs got ÷ tokens the engine makes for them in the same time (one per
+  // program per iteration). Above 1 after a slow step: tokens made during it are handed out faster.
+  const pace = (chosen: StepRecord[]) => chosen.reduce((sum, s) => sum + s.requests, 0) / chosen.reduce((sum, s) => sum + s.requests * iterations(s), 0);
   const spread = (kind: StepRecord['kind']) => {
     const sorted = steps.filter((s) => s.kind === kind).map(iterations).sort((a, b) => a - b);
     return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) };
@@ -134,32 +131,34 @@ export function summarize(mode: Mode, workload: Workload, batch: number, steps: 
   const tokens = steps.reduce((sum, s) => sum + s.requests, 0);
   const seconds = steps.reduce((sum, s) => sum + s.ms, 0) / 1000;
   const meanPrograms = steps.reduce((sum, s) => sum + s.requests * s.ms, 0) / (seconds * 1000);
-  const meanReserved = (after.reserved_token_iterations - before.reserved_token_iterations) / Math.max(1, after.iterations - before.iterations);
+  const iterationsRun = Math.max(1, after.iterations - before.iterations);
+  const meanReserved = (after.reserved_token_iterations - before.reserved_token_iterations) / iterationsRun;
+  const meanUsed = (after.used_token_iterations - before.used_token_iterations) / iterationsRun;
   return {
     mode,
     workload,
     batch,
     pace: pace(steps.filter((s) => s.kind === 'decode')),
     pace_all_steps: pace(steps),
-    raw_pace: rawPace(steps.filter((s) => s.kind === 'decode')),
     decode_steps: decode,
     new_program_steps: newProgram,
     own_token_steps: ownToken,
     waste: (after.computed_tokens - before.computed_tokens) / tokens,
     engine_requests: after.requests - before.requests,
     kv_tokens_per_program: meanReserved / meanPrograms,
+    kv_ahead_per_program: (meanReserved - meanUsed) / meanPrograms,
     tokens,
     seconds,
   };
 }
 
 /** One workload on a fresh driver. */
-export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, seed = 1): Promise<PaceResult> {
-  const driver = pacedDriver(mode);
+export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, seed = 1, options: Record<string, unknown> = {}): Promise<PaceResult> {
+  const driver = pacedDriver(mode, options);
   try {
     await driver.start();
     const before = await executorCounts(driver);
-    const steps = await runPrograms(driver, plansFor(workload, batch, tokens, seed), 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, DEADLINE_MS);
+    const steps = await runPrograms(driver, plansFor(workload, batch, tokens, seed), 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, mode === 'stream' ? Infinity : DEADLINE_MS);
     const after = await executorCounts(driver);
     return summarize(mode, workload, batch, steps, before, after);
   } finally {

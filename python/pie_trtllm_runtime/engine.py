@@ -158,14 +158,13 @@ class Engine:
         self.lookahead_hits += hits
         self.tokens_returned += hits
 
-    def taken(self, stream, position, ahead=0):
+    def taken(self, stream, position):
         """Records that the program got the stream's token at `position`. True when the stream is
-        idle and should be continued: its program is (or, `ahead` steps on, will be) within
-        `lookahead_tokens` of its end."""
+        idle and should be continued: its program is within `lookahead_tokens` of its end."""
         taken = position + 1 - stream.base
         if taken > stream.taken:
             stream.taken = taken
-        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken - ahead <= self.policy.run_ahead
+        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= self.policy.run_ahead
 
     @staticmethod
     def _waves(requests, results):

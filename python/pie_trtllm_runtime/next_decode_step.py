@@ -64,6 +64,7 @@ class DecodeChain:
         if not engine.policy.enabled:
             return None
         contexts = engine.histories.contexts
+        run_ahead = engine.policy.run_ahead if engine.policy.streaming else 0
         rows, length, streams = [], None, []
         for context_id, position in zip(context_ids, positions):
             context = contexts.get(context_id)
@@ -74,10 +75,13 @@ class DecodeChain:
                 return None
             rows.append((context.stream.tokens, start))
             streams.append(context.stream)
+            if steps > run_ahead:
+                # What the chain hands out is recorded when it ends, so it ends where the program
+                # comes within reach of this stream's end: the stream is continued then, as a
+                # step-by-step run would continue it, and never for tokens the program may not take.
+                steps -= run_ahead
             length = steps if length is None else min(length, steps)
-        # What the chain hands out is recorded when it ends; a stream that will then be within
-        # reach of its end is continued now, so its next tokens are made while the chain runs.
-        due = [stream for stream, position in zip(streams, positions) if engine.taken(stream, position + 1, length)]
+        due = [stream for stream, position in zip(streams, positions) if engine.taken(stream, position + 1)]
         if due:
             engine.requests.resume_all(due)
         return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned)

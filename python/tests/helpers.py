@@ -1,6 +1,7 @@
 """Builders for Pie-shaped batches and a simulated engine, shared by the tests."""
 
 import logging
+import os
 
 from hypothesis import strategies as st
 
@@ -34,6 +35,24 @@ LOOKAHEAD_OPTIONS = st.sampled_from([
     {"lookahead_tokens": 16},
     {"lookahead_tokens": 4, "lookahead_mode": "window"},
 ])
+
+class EngineClock:
+    """Turns the simulated engine's iteration clock on for the engines built inside the block."""
+
+    def __init__(self, iteration_ms):
+        self.iteration_ms = iteration_ms
+
+    def __enter__(self):
+        self.before = os.environ.get("PIE_TRTLLM_SIMULATE_ITERATION_MS")
+        os.environ["PIE_TRTLLM_SIMULATE_ITERATION_MS"] = str(self.iteration_ms)
+
+    def __exit__(self, *exc):
+        if self.before is None:
+            os.environ.pop("PIE_TRTLLM_SIMULATE_ITERATION_MS", None)
+        else:
+            os.environ["PIE_TRTLLM_SIMULATE_ITERATION_MS"] = self.before
+        return False
+
 
 OPEN_ENGINES = []  # shut down after each test (conftest), so no engine thread outlives its test
 

@@ -78,9 +78,11 @@ class Run:
 
 
 def run_program(program, options, bound):
+    """Runs the program against the reference model; what the simulated engine counted."""
     run = Run(options, bound)
     try:
         _run_steps(run, program)
+        return run.server.engine.engine_statistics()
     finally:
         shut_down(run.server.engine)
 

@@ -5,7 +5,7 @@ import base64
 import json
 from array import array
 
-from helpers import LOGGED_ERRORS, GREEDY, LOOKAHEAD_OPTIONS, batch, engine, shut_down
+from helpers import LOGGED_ERRORS, GREEDY, LOOKAHEAD_OPTIONS, EngineClock, batch, engine, shut_down
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,6 +158,13 @@ ACTIONS = st.lists(st.tuples(st.sampled_from(["follow", "follow", "follow", "div
 @given(actions=ACTIONS, options=LOOKAHEAD_OPTIONS, width=st.sampled_from([1, 3, 36]), bound=st.sampled_from([None, 1, 2]))
 def test_random_decode_loops_answer_as_the_reference_model(actions, options, width, bound):
     check_random_decode_loop(actions, options, width, bound)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(actions=ACTIONS, options=LOOKAHEAD_OPTIONS, width=st.sampled_from([1, 3, 36]), bound=st.sampled_from([None, 1, 2]))
+def test_random_decode_loops_with_the_engine_clock_on_answer_as_the_reference_model(actions, options, width, bound):
+    with EngineClock(1):
+        check_random_decode_loop(actions, options, width, bound)
 
 
 def check_random_decode_loop(actions, options, width, bound):

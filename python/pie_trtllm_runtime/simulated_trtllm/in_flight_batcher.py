@@ -69,17 +69,20 @@ class BatcherStatistics:
     """What the executor did, for `status` and the benchmark's waste and KV figures."""
 
     __slots__ = ("requests", "iterations", "computed_tokens", "delivered_tokens", "cancelled", "reserved_tokens",
-                 "peak_reserved_tokens", "reserved_token_iterations", "active", "peak_active", "request_iterations")
+                 "peak_reserved_tokens", "reserved_token_iterations", "used_token_iterations", "active", "peak_active",
+                 "request_iterations")
 
     def __init__(self):
         self.requests = self.iterations = self.computed_tokens = self.delivered_tokens = self.cancelled = 0
-        self.reserved_tokens = self.peak_reserved_tokens = self.reserved_token_iterations = 0
+        self.reserved_tokens = self.peak_reserved_tokens = self.reserved_token_iterations = self.used_token_iterations = 0
         self.active = self.peak_active = self.request_iterations = 0
 
-    def iterated(self):
-        """One iteration ran with the requests now active (KV reserved over time, for the benchmark)."""
+    def iterated(self, active):
+        """One iteration ran with `active` requests: KV cache reserved (prompt + max_tokens each)
+        and used (prompt + tokens made) over time, for the benchmark."""
         self.iterations += 1
         self.reserved_token_iterations += self.reserved_tokens
+        self.used_token_iterations += sum(request.prompt_length + len(request.made) for request in active)
         self.request_iterations += self.active
 
     def joined(self, request):
@@ -202,7 +205,7 @@ class InFlightBatcher:
             delay = end - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            statistics.iterated()
+            statistics.iterated(active)
             responses = []
             still = []
             overlap, interval = self.overlap, self.stream_interval

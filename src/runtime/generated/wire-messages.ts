@@ -300,10 +300,35 @@ export interface RuntimeStatus {
     name: string;
     version: string;
   };
+  /**
+   * Engine requests submitted (`generate_async` calls): one per stream window and per one-token request.
+   */
   engine_calls: number;
+  /**
+   * Tokens the engine delivered, including those of streams the programs left.
+   */
   engine_tokens?: number;
   tokens_generated: number;
+  /**
+   * Greedy steps answered with a token the engine had made already.
+   */
   lookahead_hits?: number;
+  /**
+   * Greedy steps that waited for their token to be made.
+   */
+  stream_waits?: number;
+  /**
+   * Greedy streams started (a new context, or a program that left its stream).
+   */
+  streams_started?: number;
+  /**
+   * Stream requests that continued a stream whose previous request had ended.
+   */
+  continuations?: number;
+  /**
+   * How greedy lookahead runs: `stream`, `window` or `off`.
+   */
+  lookahead_mode?: 'stream' | 'window' | 'off';
   /**
    * Decode steps answered from the answer worked out after the previous reply (the batch came exactly as expected).
    */
