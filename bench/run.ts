@@ -225,9 +225,14 @@ const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higher
 
 const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
 const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles, pace };
-const { values: args } = parseArgs({
-  options: { only: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
-});
+const args = (() => {
+  try {
+    return parseArgs({ options: { only: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}; see npm run bench -- --help`);
+    process.exit(2);
+  }
+})();
 if (args.help) {
   console.log(
     [

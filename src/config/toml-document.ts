@@ -16,6 +16,42 @@ export class TomlSyntaxError extends Error {
 
 type Path = readonly (string | number)[];
 
+/**
+ * Keys that name an object's prototype machinery. The parser's conversion assigns keys onto plain
+ * objects, so `[__proto__]` would write into `Object.prototype` for the whole process; such keys
+ * are refused on the syntax tree, before any object is built. No driver setting uses these names.
+ */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Walks every key of the tree (iteratively: nesting depth is the file's to choose). */
+function refusePrototypeKeys(ast: AST.TOMLProgram, file: string): void {
+  const pending: AST.TOMLNode[] = [...ast.body];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    switch (node.type) {
+      case 'TOMLTopLevelTable':
+      case 'TOMLTable':
+      case 'TOMLInlineTable':
+        if (node.type === 'TOMLTable') pending.push(node.key);
+        pending.push(...node.body);
+        break;
+      case 'TOMLKeyValue':
+        pending.push(node.key, node.value);
+        break;
+      case 'TOMLArray':
+        pending.push(...node.elements);
+        break;
+      case 'TOMLKey':
+        for (const key of node.keys) {
+          const name = key.type === 'TOMLBare' ? key.name : key.value;
+          if (PROTOTYPE_KEYS.has(name)) {
+            throw new TomlSyntaxError(file, key.loc.start.line, key.loc.start.column + 1, `the key "${name}" is not allowed (it names JavaScript's prototype machinery, and no setting uses it); rename or remove it`);
+          }
+        }
+        break;
+    }
+  }
+}
+
 /** A parsed TOML document that still knows where each key was written. */
 export class TomlDocument {
   private constructor(
@@ -28,6 +64,7 @@ export class TomlDocument {
   static parse(text: string, file = '<input>'): TomlDocument {
     try {
       const ast = parseTOML(text);
+      refusePrototypeKeys(ast, file);
       return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
     } catch (error) {
       if (error instanceof ParseError) {
