@@ -21,17 +21,18 @@ type Path = readonly (string | number)[];
  * objects, so `[__proto__]` would write into `Object.prototype` for the whole process; such keys
  * are refused on the syntax tree, before any object is built. No driver setting uses these names.
  */
-export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Walks every key of the tree (iteratively: nesting depth is the file's to choose). */
 function refusePrototypeKeys(ast: AST.TOMLProgram, file: string): void {
   const pending: AST.TOMLNode[] = [...ast.body];
   for (let node = pending.pop(); node; node = pending.pop()) {
     switch (node.type) {
-      case 'TOMLTopLevelTable':
       case 'TOMLTable':
+        pending.push(node.key, ...node.body);
+        break;
+      case 'TOMLTopLevelTable':
       case 'TOMLInlineTable':
-        if (node.type === 'TOMLTable') pending.push(node.key);
         pending.push(...node.body);
         break;
       case 'TOMLKeyValue':
