@@ -106,7 +106,13 @@ class Server:
         except Exception as error:  # a reply that cannot be encoded is answered with why
             log.exception("a reply could not be encoded")
             data = json.dumps(_error(None, ENGINE_ERROR, "the reply could not be encoded: %s: %s" % (type(error).__name__, shown(str(error)))))
-        self.writer.write_bytes(data.encode("utf-8"))
+        encoded = data.encode("utf-8")
+        if len(encoded) > MAX_FRAME_BYTES:
+            # The host reads no frame above the limit: say so under the request's id instead.
+            reply_id = reply.get("id") if isinstance(reply, dict) else None
+            message = "the reply is %d bytes, above the %d-byte frame limit; send fewer requests at once" % (len(encoded), MAX_FRAME_BYTES)
+            encoded = json.dumps(_error(reply_id, ENGINE_ERROR, message)).encode("utf-8")
+        self.writer.write_bytes(encoded)
 
     def _serve_traced(self):
         """The same loop, timing each message's phases (see `step_trace`)."""

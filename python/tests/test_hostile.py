@@ -99,6 +99,28 @@ def test_an_oversized_frame_is_dropped_and_the_stream_stays_in_step(monkeypatch)
     os.close(read_end)
 
 
+REPLY = {"id": 3, "tokens": [1, 2, 3, 4]}
+REPLY_BYTES = len(b'{"id":3,"tokens":[1,2,3,4]}')  # the compact JSON the runtime writes
+
+
+@pytest.mark.parametrize("limit, refused", [(REPLY_BYTES - 1, True), (REPLY_BYTES, False)])
+def test_a_reply_above_the_frame_limit_is_replaced_by_an_error_under_its_id(monkeypatch, limit, refused):
+    from pie_trtllm_runtime import server as server_module
+
+    monkeypatch.setattr(server_module, "MAX_FRAME_BYTES", limit)
+    monkeypatch.setattr(Server, "reply_to", lambda self, payload: REPLY)
+    read_end, write_end = os.pipe()
+    Server(engine(), {}, None, FrameWriter(write_end))._answer(b"")
+    os.close(write_end)
+    reply = json.loads(FrameReader(read_end).read_frame())
+    os.close(read_end)
+    if refused:
+        assert reply["id"] == 3 and reply["error"]["code"] == codes.ENGINE_ERROR
+        assert reply["error"]["message"] == "the reply is %d bytes, above the %d-byte frame limit; send fewer requests at once" % (REPLY_BYTES, limit)
+    else:
+        assert reply == REPLY
+
+
 def test_the_runtime_process_survives_every_hostile_message_and_serves_after():
     runtime = RuntimeProcess()
     try:

@@ -12,25 +12,57 @@ export function encodeFrame(message: unknown): Buffer {
   return frame;
 }
 
-/** Reassembles frames from stream chunks; a chunk may hold part of a frame or several frames. */
+/** Reassembles frames from stream chunks; a chunk may hold part of a frame or several frames.
+ *  Chunks are joined once, when a frame completes, and a frame whose header claims more than
+ *  `maxBytes` is never gathered: the stream is out of step or hostile, and is reported once. */
 export class FrameDecoder {
-  private pending: Buffer | undefined;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** The payload length of the frame being gathered, once its header is in; -1 before. */
+  private expected = -1;
+  private broken = false;
 
-  constructor(private readonly onFrame: (payload: Buffer) => void) {}
+  constructor(
+    private readonly onFrame: (payload: Buffer) => void,
+    private readonly onOversized: (length: number) => void = () => undefined,
+    private readonly maxBytes = MAX_FRAME_BYTES,
+  ) {}
 
   push(chunk: Buffer): void {
-    const buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    let offset = 0;
-    while (buffer.length - offset >= 4) {
-      const length = buffer.readUInt32LE(offset);
-      if (buffer.length - offset - 4 < length) break;
-      this.onFrame(buffer.subarray(offset + 4, offset + 4 + length));
-      offset += 4 + length;
+    if (this.broken) return;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    for (;;) {
+      if (this.expected < 0) {
+        if (this.size < 4) return;
+        const length = this.joined().readUInt32LE(0);
+        if (length > this.maxBytes) {
+          this.broken = true;
+          this.chunks = [];
+          this.size = 0;
+          this.onOversized(length);
+          return;
+        }
+        this.expected = length;
+      }
+      if (this.size < 4 + this.expected) return;
+      const all = this.joined();
+      const end = 4 + this.expected;
+      const rest = all.subarray(end);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.size = rest.length;
+      this.expected = -1;
+      this.onFrame(all.subarray(4, end));
     }
-    this.pending = offset < buffer.length ? buffer.subarray(offset) : undefined;
   }
 
+  /** Bytes held for the frame not yet complete. */
   get buffered(): number {
-    return this.pending?.length ?? 0;
+    return this.size;
+  }
+
+  private joined(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.size)];
+    return this.chunks[0]!;
   }
 }

@@ -43,7 +43,14 @@ export class RuntimeClient {
     private readonly runtime: LaunchedRuntime,
     private readonly options: ClientOptions,
   ) {
-    const decoder = new FrameDecoder((payload) => this.onReply(payload));
+    const decoder = new FrameDecoder(
+      (payload) => this.onReply(payload),
+      (length) => {
+        // The runtime writes no frame above the limit (server.py): the channel is out of step.
+        this.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${options.label} (pid ${runtime.pid}) sent a reply frame of ${length} bytes, above the ${MAX_FRAME_BYTES}-byte limit; its channel was closed and it will be replaced`));
+        options.onClosed();
+      },
+    );
     runtime.replies.on('data', (chunk: Buffer) => decoder.push(chunk));
     runtime.replies.on('close', () => {
       this.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${options.label} (pid ${runtime.pid}) went away while this request was in flight (it died or closed its channel)`));

@@ -8,6 +8,7 @@ import type { ResolvedDriverConfig } from '../config/resolved-config.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import { libraryPathWith, wheelLibraryDirs } from './library-path.js';
 import type { Logger } from './logger.js';
+import { LineSplitter, type LineSplitterOptions, type SplitLine } from './line-splitter.js';
 import { OutputTail } from './output-tail.js';
 import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
 import { signalGroup, trackGroup } from './process-group.js';
@@ -51,18 +52,15 @@ function hostRelative(hfRepo: string): string {
   return !isAbsolute(hfRepo) && existsSync(resolve(hfRepo)) ? resolve(hfRepo) : hfRepo;
 }
 
-function splitLines(stream: Readable, onLine: (line: string) => void): void {
-  let rest = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    rest += chunk;
-    let newline;
-    while ((newline = rest.indexOf('\n')) >= 0) {
-      const line = rest.slice(0, newline);
-      rest = rest.slice(newline + 1);
-      if (line.trim()) onLine(line);
-    }
-  });
+/** The most bytes of one line of runtime output that is logged; a progress bar's redraws count once. */
+const MAX_LOG_LINE_BYTES = 64 * 1024;
+/** The most bytes of one handshake line (capabilities are a few kilobytes). */
+const MAX_HANDSHAKE_LINE_BYTES = 1024 * 1024;
+
+function splitLines(stream: Readable, options: LineSplitterOptions, onLine: (line: SplitLine) => void): void {
+  const splitter = new LineSplitter(options);
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach(onLine));
+  stream.on('end', () => splitter.end().forEach(onLine));
 }
 
 /**
@@ -125,9 +123,18 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       if (child.pid) trackGroup(child.pid);
       for (const stream of [child.stdout!, child.stderr!]) {
         stream.on('data', (chunk: Buffer | string) => output.push(chunk));
-        splitLines(stream, (line) => this.logger.runtime(spec.device, line));
+        splitLines(stream, { maxBytes: MAX_LOG_LINE_BYTES, carriageReturnRedraws: true }, (split) => {
+          if ('overlong' in split) this.logger.runtime(spec.device, `(a line of ${split.overlong} bytes, above the ${MAX_LOG_LINE_BYTES}-byte limit, not shown)`);
+          else if (split.line.trim()) this.logger.runtime(spec.device, split.line);
+        });
       }
-      splitLines(stdio[HANDSHAKE_FD] as Readable, (line) => {
+      splitLines(stdio[HANDSHAKE_FD] as Readable, { maxBytes: MAX_HANDSHAKE_LINE_BYTES }, (split) => {
+        if ('overlong' in split) {
+          finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} wrote a handshake line of ${split.overlong} bytes, above the ${MAX_HANDSHAKE_LINE_BYTES}-byte limit`, output.text()));
+          return;
+        }
+        const line = split.line;
+        if (!line.trim()) return;
         let message: { capabilities?: Capabilities; engine?: typeof engine; ready?: boolean; error?: { code: string; message: string } };
         try {
           message = JSON.parse(line);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { MAX_REQUEST_LINE_BYTES } from '../../src/cli/commands/serve-command.js';
 import { groupAlive } from '../../src/runtime/process-group.js';
 import { batchOf, greedyContinuation, GREEDY } from '../helpers/driver-fixture.js';
 import { repoRoot } from '../helpers/package-paths.js';
@@ -35,6 +36,19 @@ describe('cli: serve --stdio (simulated)', function () {
     expect(refused.id).to.equal(6);
     expect(refused.error.code).to.equal('INVALID_REQUEST');
     expect(refused.error.message).to.match(/8000000 requests, above max_forward_requests \(128\)/);
+    // A line of exactly the bound is read; one byte more is dropped unread, and serving goes on.
+    const status = '{"id":8,"op":"status"}';
+    serve.send(status + ' '.repeat(MAX_REQUEST_LINE_BYTES - status.length));
+    expect((await serve.next()).id).to.equal(8);
+    serve.send(status + ' '.repeat(MAX_REQUEST_LINE_BYTES - status.length + 1));
+    const overlong = await serve.next();
+    expect(overlong).to.deep.include({ id: null });
+    expect(overlong.error).to.deep.equal({ code: 'INVALID_REQUEST', message: `a line of ${64 * 1024 * 1024 + 1} bytes is above the ${64 * 1024 * 1024}-byte limit; it was dropped unread (send smaller batches)` });
+    // A prototype key in a message is data, not the message's prototype.
+    serve.send('{"id":9,"op":"status","__proto__":{"op":"shutdown","id":0}}');
+    expect((await serve.next()).replicas).to.have.length(1);
+    serve.send('{"id":10,"__proto__":{"op":"shutdown"}}');
+    expect((await serve.next()).error.code).to.equal('INVALID_REQUEST');
     // Still serving, and closing stdin ends it.
     expect((await serve.call({ id: 7, op: 'forward', batch: batchOf([[3, [4, 5], 0, GREEDY]]) })).results).to.deep.equal([{ tokens: greedyContinuation([4, 5], 1) }]);
     serve.endInput();

@@ -68,6 +68,22 @@ describe('RuntimeClient under a pipe that stops and breaks', () => {
   });
 });
 
+describe('RuntimeClient under a runtime that breaks the framing', () => {
+  it('closes the channel on a reply frame above the limit: the calls in flight fail with why and the runtime is to be replaced', async () => {
+    const { runtime, replies } = stuckRuntime();
+    let closed = 0;
+    const client = new RuntimeClient(runtime, { ...options, onClosed: () => closed++ });
+    const call = client.call({ op: 'status' }).catch((e: RuntimeError) => e);
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(256 * 1024 * 1024 + 1);
+    replies.write(header);
+    const error = (await call) as RuntimeError;
+    expect(error.code).to.equal('RUNTIME_UNAVAILABLE');
+    expect(error.message).to.equal(`the runtime on cuda:0 (pid 4242) sent a reply frame of ${256 * 1024 * 1024 + 1} bytes, above the ${256 * 1024 * 1024}-byte limit; its channel was closed and it will be replaced`);
+    expect(closed).to.equal(1);
+  });
+});
+
 describe('RuntimeClient while a reply is due', () => {
   /** A runtime that answers each request `delayMs` after it arrives. */
   function slowRuntime(delayMs: number) {

@@ -112,6 +112,30 @@ describe('frames', () => {
     expect(decoder.buffered).to.equal(0);
   });
 
+  it('takes a frame of exactly the limit and refuses one byte more without gathering it', () => {
+    const header = (length: number) => Buffer.from([length & 0xff, (length >> 8) & 0xff, 0, 0]);
+    const seen: number[] = [];
+    const oversized: number[] = [];
+    const decoder = new FrameDecoder((payload) => seen.push(payload.length), (length) => oversized.push(length), 300);
+    decoder.push(Buffer.concat([header(300), Buffer.alloc(300, 0x20)]));
+    expect(seen).to.deep.equal([300]);
+    decoder.push(header(301));
+    expect(oversized).to.deep.equal([301]);
+    decoder.push(Buffer.alloc(301, 0x20));
+    expect(decoder.buffered, 'a broken stream is not read on').to.equal(0);
+    expect(seen).to.deep.equal([300]);
+    expect(oversized).to.deep.equal([301]);
+  });
+
+  it('gathers a frame sent a byte at a time in time linear in its size', () => {
+    const frame = encodeFrame({ text: 'x'.repeat(200_000) });
+    let got = '';
+    const decoder = new FrameDecoder((payload) => (got = payload.toString('utf8')));
+    // Joined once per frame: 200 kB a byte at a time would take minutes if every push copied.
+    for (let i = 0; i < frame.length; i++) decoder.push(frame.subarray(i, i + 1));
+    expect(got).to.equal(JSON.stringify({ text: 'x'.repeat(200_000) }));
+  });
+
   it('writes the UTF-8 byte length, little-endian, before the body', () => {
     expect([...encodeFrame('é')]).to.deep.equal([4, 0, 0, 0, 0x22, 0xc3, 0xa9, 0x22]);
   });
@@ -127,5 +151,17 @@ describe('output tail', () => {
     spaced.push('  Traceback\n');
     spaced.push(Buffer.from('RuntimeError: boom \n\n'));
     expect(spaced.text()).to.equal('Traceback\nRuntimeError: boom');
+  });
+
+  it('holds at most twice the limit whatever the size of a chunk', () => {
+    const tail = new OutputTail(10);
+    tail.push(Buffer.alloc(1_000_000, 'a'));
+    expect(tail.retainedBytes).to.equal(10);
+    tail.push('b'.repeat(11));
+    expect(tail.retainedBytes).to.equal(10);
+    expect(tail.text()).to.equal('b'.repeat(10));
+    tail.push('c'.repeat(9));
+    expect(tail.retainedBytes, 'the previous chunk is still needed for the last 10 bytes').to.equal(19);
+    expect(tail.text()).to.equal(`b${'c'.repeat(9)}`);
   });
 });

@@ -1,14 +1,17 @@
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { OperationError } from '../../capabilities/operation-error.js';
 import { MalformedBatchError } from '../../capabilities/request-gate.js';
 import { shownValue } from '../../capabilities/shown-value.js';
 import type { DriverHandle } from '../../plugin/driver-handle.js';
+import { boundedLines } from '../../runtime/line-splitter.js';
 import { CliError } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
 import { selectModel } from '../model-selection.js';
 import type { Output } from '../output.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
+
+/** The longest request line read (its newline not counted); a longer one is dropped unread. */
+export const MAX_REQUEST_LINE_BYTES = 64 * 1024 * 1024;
 
 type Message = { id?: unknown; op?: unknown } & Record<string, unknown>;
 
@@ -95,8 +98,12 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
   process.once('SIGINT', () => void stop().then(() => process.exit(0)));
   // The client went away (stdout closed): stop serving instead of dying on the write error.
   process.stdout.on('error', () => void stop().then(() => process.exit(0)));
-  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const split of boundedLines(process.stdin, { maxBytes: MAX_REQUEST_LINE_BYTES })) {
+    if ('overlong' in split) {
+      output.out(replyLine(error(null, 'INVALID_REQUEST', `a line of ${split.overlong} bytes is above the ${MAX_REQUEST_LINE_BYTES}-byte limit; it was dropped unread (send smaller batches)`)));
+      continue;
+    }
+    const line = split.line;
     if (!line.trim()) continue;
     let message: Message;
     try {
@@ -113,7 +120,6 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
       break;
     }
   }
-  lines.close();
   process.stdin.destroy(); // stop reading so the process can exit
   await stop();
 }
