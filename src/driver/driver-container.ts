@@ -7,7 +7,7 @@ import { InterpreterResolver } from '../runtime/interpreter-resolver.js';
 import { type Logger, StderrLogger } from '../runtime/logger.js';
 import { ReplicaPool } from '../runtime/replica-pool.js';
 import { ProcessRuntimeLauncher, type RuntimeLauncher } from '../runtime/runtime-launcher.js';
-import { defaultPolicy, RuntimeSupervisor, type SupervisorPolicy } from '../runtime/runtime-supervisor.js';
+import { checkPolicy, defaultPolicy, RuntimeSupervisor, type SupervisorPolicy } from '../runtime/runtime-supervisor.js';
 import type { DriverSettings } from './driver-settings.js';
 import { TensorRtLlmDriver } from './tensorrt-llm-driver.js';
 import { Tokens } from './tokens.js';
@@ -34,6 +34,7 @@ export function createDriverContainer(parent: DependencyContainer, settings: Dri
   // Resolved here, outside any factory, so a missing interpreter surfaces as its own typed error.
   const options = settings.config.options;
   const interpreter = c.resolve<InterpreterResolver>(Tokens.InterpreterResolver).resolve({ venv: options.venv, python: options.python, simulate: settings.simulate });
+  checkPolicy(c.resolve(Tokens.SupervisorPolicy));
   fallback<SupervisorFactory>(Tokens.SupervisorFactory, (c) => {
     return (device) =>
       new RuntimeSupervisor(

@@ -13,6 +13,7 @@ import type { DriverDescriptor, DriverRegistry, PiePluginModule } from './driver
 import { DriverHandle } from './driver-handle.js';
 import { onFirstUse } from './on-first-use.js';
 import { PluginError } from './plugin-errors.js';
+import { timerProblem } from '../runtime/timer-limit.js';
 
 // The validator (the compiled schema) and the runtime machinery (the TOML parser, process
 // supervision) load on first use: a host that discovers the plugin pays only for registering it.
@@ -53,6 +54,8 @@ export function tensorRtLlmDescriptor(host: DependencyContainer): DriverDescript
     create(options) {
       const result = validatorModule().validateDriverTable(options.table);
       if (!result.ok) throw new ConfigError(result.problems);
+      const timeoutProblem = options.readyTimeoutMs === undefined ? undefined : timerProblem(options.readyTimeoutMs);
+      if (timeoutProblem) throw new ConfigError([{ path: 'readyTimeoutMs', message: timeoutProblem }]);
       const container = containerModule().createDriverContainer(host, {
         model: options.model,
         config: result.config,

@@ -7,6 +7,8 @@ import { groupAlive, signalGroup, untrackGroup } from './process-group.js';
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
+import { timerProblem } from './timer-limit.js';
+import { ConfigError } from '../config/config-error.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
 import { streamsEnded } from './streams-ended.js';
 
@@ -42,6 +44,15 @@ export interface ReplicaStatus {
   tokens_generated: number;
   reason?: string;
   runtime?: RuntimeStatus;
+}
+
+/** Refuses a policy whose delays Node's timers cannot hold (a host may bind its own): such a
+ *  timer would fire at once. */
+export function checkPolicy(policy: SupervisorPolicy): void {
+  for (const key of ['requestTimeoutMs', 'crashWindowMs', 'backoffBaseMs', 'backoffMaxMs', 'shutdownGraceMs'] as const) {
+    const problem = timerProblem(policy[key]);
+    if (problem) throw new ConfigError([{ path: `SupervisorPolicy.${key}`, message: problem }]);
+  }
 }
 
 /**
