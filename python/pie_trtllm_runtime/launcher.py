@@ -53,7 +53,7 @@ def read_config(path):
     try:
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise StartupError(CONFIG_INVALID, "cannot read the launch config %s: %s" % (path, error))
     driver = config.get("driver") if isinstance(config, dict) else None
     model = config.get("model") if isinstance(config, dict) else None

@@ -7,7 +7,7 @@ import json
 import math
 import os
 
-from .codes import MODEL_NOT_FOUND, StartupError
+from .codes import ENGINE_LOAD_FAILED, MODEL_NOT_FOUND, StartupError
 from .engine import ModelInfo
 
 
@@ -69,15 +69,48 @@ def infer_max_seq_len(config):
     return int(length)
 
 
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def config_problem(config):
+    """What in a model's config.json this driver cannot run with, or None. TensorRT-LLM would
+    fail to load such a model (or load one that answers nothing); said here, before loading."""
+    for holder, prefix in ((config, ""), (config.get("text_config"), "text_config.")):
+        if not isinstance(holder, dict):
+            continue
+        for key in ("vocab_size", "padded_vocab_size", "max_position_embeddings"):
+            value = holder.get(key)
+            if value is not None and not (_is_int(value) and value >= 1):
+                return "%s%s must be a positive integer, found %r" % (prefix, key, value)
+    if config.get("text_config") is not None and not isinstance(config.get("text_config"), dict):
+        return "text_config must be an object, found %r" % (config.get("text_config"),)
+    architectures = config.get("architectures")
+    if architectures is not None and not (isinstance(architectures, list) and all(isinstance(a, str) for a in architectures)):
+        return "architectures must be a list of names, found %r" % (architectures,)
+    if config.get("model_type") is not None and not isinstance(config.get("model_type"), str):
+        return "model_type must be a name, found %r" % (config.get("model_type"),)
+    rope = config.get("rope_scaling")
+    if rope is not None and not isinstance(rope, dict):
+        return "rope_scaling must be an object, found %r" % (rope,)
+    factor = rope.get("factor", 1.0) if isinstance(rope, dict) else 1.0
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not (0 < factor < float("inf")):
+        return "rope_scaling.factor must be a positive number, found %r" % (factor,)
+    return None
+
+
 def read_model_info(snapshot_dir, max_seq_len=None):
     path = os.path.join(snapshot_dir, "config.json")
     try:
         with open(path, encoding="utf-8") as handle:
             config = json.load(handle)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         raise StartupError(MODEL_NOT_FOUND, "cannot read %s: %s" % (path, error))
     if not isinstance(config, dict):
         raise StartupError(MODEL_NOT_FOUND, "%s is not a JSON object" % path)
+    problem = config_problem(config)
+    if problem:
+        raise StartupError(ENGINE_LOAD_FAILED, "%s: %s; this model cannot be served as it is" % (path, problem))
     text = config.get("text_config") if isinstance(config.get("text_config"), dict) else {}
     pick = lambda *keys: next((c[k] for k in keys for c in (config, text) if c.get(k) is not None), None)  # noqa: E731
     architectures = config.get("architectures") or []

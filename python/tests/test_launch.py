@@ -147,3 +147,18 @@ def test_replies_name_the_contexts_the_runtime_evicted():
         assert "evicted" not in runtime.call({"op": "forward", "batch": batch([(3, [4], 1, None)])})
     finally:
         runtime.close()
+
+
+def test_a_launch_config_nested_past_the_decoder_depth_is_config_invalid(tmp_path):
+    from pie_trtllm_runtime.codes import CONFIG_INVALID, StartupError
+    from pie_trtllm_runtime.launcher import read_config
+
+    path = tmp_path / "launch.json"
+    kwargs = "{\"a\":" * 100000 + "1" + "}" * 100000
+    path.write_text('{"model":{"hf_repo":"m"},"driver":{"options":{"llm_kwargs":%s}}}' % kwargs, encoding="utf-8")
+    try:
+        read_config(str(path))
+    except StartupError as error:
+        assert error.code == CONFIG_INVALID and "cannot read the launch config" in error.message
+    else:
+        raise AssertionError("a config deeper than the JSON decoder can read was accepted")

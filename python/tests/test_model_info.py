@@ -3,10 +3,12 @@ max_position_embeddings (top level, else text_config), else 2048; times the rope
 rope type is su, longrope, llama3 or yarn; then the smaller of that and max_seq_len. Expected values
 are worked out by hand from each fixture."""
 
+import json
 import os
 
 import pytest
 
+from pie_trtllm_runtime.codes import ENGINE_LOAD_FAILED, MODEL_NOT_FOUND, StartupError
 from pie_trtllm_runtime.model_info import read_model_info
 
 MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "models")
@@ -32,3 +34,49 @@ def test_max_seq_len_clamps_but_never_raises_the_length():
 def test_a_model_without_eos_token_id_still_starts():
     model = read_model_info(os.path.join(MODELS, "no_eos"))
     assert model.end_id == -1 and model.pad_id == -1 and model.max_model_len == 32768
+
+
+def _write_config(tmp_path, config):
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize("config, field", [
+    ({"vocab_size": 0}, "vocab_size"),
+    ({"vocab_size": -5}, "vocab_size"),
+    ({"vocab_size": "32000"}, "vocab_size"),
+    ({"vocab_size": True}, "vocab_size"),
+    ({"padded_vocab_size": 1.5}, "padded_vocab_size"),
+    ({"max_position_embeddings": 0}, "max_position_embeddings"),
+    ({"max_position_embeddings": "x"}, "max_position_embeddings"),
+    ({"text_config": {"max_position_embeddings": -1}}, "text_config.max_position_embeddings"),
+    ({"text_config": [1]}, "text_config"),
+    ({"architectures": 5}, "architectures"),
+    ({"architectures": [None]}, "architectures"),
+    ({"model_type": 7}, "model_type"),
+    ({"rope_scaling": "linear"}, "rope_scaling"),
+    ({"rope_scaling": {"type": "linear", "factor": 0}}, "rope_scaling.factor"),
+    ({"rope_scaling": {"type": "linear", "factor": "2"}}, "rope_scaling.factor"),
+    ({"rope_scaling": {"type": "linear", "factor": float("inf")}}, "rope_scaling.factor"),
+])
+def test_a_corrupt_model_config_fails_at_start_naming_the_field(tmp_path, config, field):
+    with pytest.raises(StartupError) as raised:
+        read_model_info(_write_config(tmp_path, config))
+    assert raised.value.code == ENGINE_LOAD_FAILED
+    assert ("config.json: %s must be " % field) in raised.value.message
+
+
+@pytest.mark.parametrize("config, max_len, vocab", [
+    ({"vocab_size": 1, "max_position_embeddings": 1}, 1, 1),  # the smallest values that serve
+    ({"vocab_size": 2, "max_position_embeddings": 3, "rope_scaling": {"type": "linear", "factor": 0.5}}, 2, 2),  # ceil(1.5)
+])
+def test_the_smallest_usable_model_config_starts(tmp_path, config, max_len, vocab):
+    model = read_model_info(_write_config(tmp_path, config))
+    assert (model.max_model_len, model.vocab_size) == (max_len, vocab)
+
+
+def test_a_config_nested_past_the_decoder_depth_is_refused_with_a_code(tmp_path):
+    (tmp_path / "config.json").write_text("[" * 100000 + "]" * 100000, encoding="utf-8")
+    with pytest.raises(StartupError) as raised:
+        read_model_info(str(tmp_path))
+    assert raised.value.code == MODEL_NOT_FOUND

@@ -14,6 +14,24 @@ export function deviceGroups(devices: readonly string[], tensorParallelSize: num
   return groups;
 }
 
+/** The problem with a device list whose entries are not single, distinct devices: each entry is
+ *  one rank's GPU, so a repeated device would put two ranks or replicas on one GPU, and an entry
+ *  holding a comma would be taken for one device and then fail on the rank count. */
+export function deviceListProblem(devices: readonly string[], at: string): ConfigProblem | undefined {
+  const seen = new Map<string, number>();
+  for (const [index, device] of devices.entries()) {
+    const path = devices.length === 1 ? `${at}.device` : `${at}.device[${index}]`;
+    if (/[,\s]/.test(device)) {
+      const parts = device.split(/[,\s]+/).filter(Boolean);
+      return { path, message: `${JSON.stringify(device)} names ${parts.length > 1 ? 'several devices' : 'a device with spaces'} in one entry; list each device as its own string, e.g. device = ${JSON.stringify(parts.length > 0 ? parts : ['cuda:0'])}` };
+    }
+    const first = seen.get(device);
+    if (first !== undefined) return { path, message: `${JSON.stringify(device)} is listed twice (entries ${first} and ${index}); each device serves one rank of one replica, so list it once` };
+    seen.set(device, index);
+  }
+  return undefined;
+}
+
 /** The problem with a topology whose group size does not divide the device count, at `at`. */
 export function deviceGroupProblem(deviceCount: number, tensorParallelSize: number, pipelineParallelSize: number, at: string): ConfigProblem | undefined {
   const size = tensorParallelSize * pipelineParallelSize;

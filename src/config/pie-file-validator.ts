@@ -3,10 +3,11 @@ import type { ValidateFunction } from 'ajv';
 import { distance } from 'fastest-levenshtein';
 import { createAjv } from './ajv-instance.js';
 import type { ConfigProblem } from './config-problem.js';
-import { deviceGroupProblem } from './device-groups.js';
+import { deviceGroupProblem, deviceListProblem } from './device-groups.js';
 import { formatAjvErrors } from './problem-formatter.js';
 import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
 import { loadSchema } from './schema-files.js';
+import { tableShapeProblem } from './table-shape.js';
 import { TomlDocument } from './toml-document.js';
 
 /** The driver types this package serves. */
@@ -79,14 +80,25 @@ function crossModelProblems(models: ModelTable[]): ConfigProblem[] {
   return problems;
 }
 
-/** Each TensorRT-LLM model's replica size must divide its device list (checked once the types are right). */
-function topologyProblems(models: ModelTable[]): ConfigProblem[] {
+/** What the schema cannot say about each TensorRT-LLM model's table: its depth and keys, single
+ *  and distinct devices, and a replica size that divides them (checked once the types are right). */
+function driverTableProblems(models: ModelTable[]): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const positive = (value: unknown, fallback: number) => (value === undefined ? fallback : Number.isSafeInteger(value) && (value as number) >= 1 ? (value as number) : undefined);
   models.forEach((model, index) => {
     const driver = model.driver as (TensorRtLlmDriverTable & { options?: { pipeline_parallel_size?: unknown } }) | undefined;
     if (!driver || !(DRIVER_TYPES as readonly unknown[]).includes(driver.type)) return;
+    const shape = tableShapeProblem(driver, ['model', index, 'driver']);
+    if (shape) {
+      problems.push(shape);
+      return;
+    }
     const device = driver.device as unknown;
+    const list = typeof device === 'string' ? [device] : Array.isArray(device) ? device : [];
+    if (list.every((d) => typeof d === 'string')) {
+      const listProblem = deviceListProblem(list as string[], `model[${index}].driver`);
+      if (listProblem) problems.push(listProblem);
+    }
     const count = typeof device === 'string' ? 1 : Array.isArray(device) && device.length > 0 ? device.length : undefined;
     const tp = positive(driver.tensor_parallel_size, 1);
     const pp = positive(driver.options?.pipeline_parallel_size, 1);
@@ -117,7 +129,7 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
   const validate = validator();
   const problems: ConfigProblem[] = validate(document.value) ? [] : formatAjvErrors(validate.errors ?? []);
   const models = Array.isArray(document.value.model) ? (document.value.model as ModelTable[]) : [];
-  problems.push(...crossModelProblems(models), ...topologyProblems(models));
+  problems.push(...crossModelProblems(models), ...driverTableProblems(models));
   const warnings = nearMissTypes(models);
   for (const problem of [...problems, ...warnings]) {
     const segments = problem.path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? Number(s.slice(1, -1)) : s));

@@ -1,4 +1,5 @@
 import { type AST, ParseError, getStaticTOMLValue, parseTOML } from 'toml-eslint-parser';
+import { PROTOTYPE_KEYS } from './table-shape.js';
 
 /** A TOML file that did not parse: where and why. */
 export class TomlSyntaxError extends Error {
@@ -16,30 +17,41 @@ export class TomlSyntaxError extends Error {
 
 type Path = readonly (string | number)[];
 
-/**
- * Keys that name an object's prototype machinery. The parser's conversion assigns keys onto plain
- * objects, so `[__proto__]` would write into `Object.prototype` for the whole process; such keys
- * are refused on the syntax tree, before any object is built. No driver setting uses these names.
- */
-const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Walks every key of the tree (iteratively: nesting depth is the file's to choose). */
-function refusePrototypeKeys(ast: AST.TOMLProgram, file: string): void {
-  const pending: AST.TOMLNode[] = [...ast.body];
-  for (let node = pending.pop(); node; node = pending.pop()) {
+/** How deep a value may sit: tables, array-of-tables indexes, dotted key parts and arrays each
+ *  count one level (`model[0].driver.options.llm_kwargs` is level 5). Deeper files are refused
+ *  where they pass the bound, so nothing later (conversion, validation, the runtime's JSON) runs
+ *  out of stack. */
+export const MAX_TOML_DEPTH = 64;
+
+/** Walks every key of the tree (iteratively: nesting depth is the file's to choose), refusing a
+ *  value deeper than `MAX_TOML_DEPTH` or a key that names the prototype: the parser's conversion
+ *  assigns keys onto plain objects, so `[__proto__]` would write into `Object.prototype` for the
+ *  whole process. Both are refused on the syntax tree, before any object is built. */
+function checkTree(ast: AST.TOMLProgram, file: string): void {
+  const pending: { node: AST.TOMLNode; depth: number }[] = ast.body.map((node) => ({ node, depth: 0 }));
+  const tooDeep = (node: AST.TOMLNode, depth: number) =>
+    new TomlSyntaxError(file, node.loc.start.line, node.loc.start.column + 1, `this value is nested ${depth} levels deep, past the ${MAX_TOML_DEPTH} levels a file may use (tables, dotted keys and arrays each count one); flatten it`);
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const { node, depth } = item;
     switch (node.type) {
       case 'TOMLTable':
-        pending.push(node.key, ...node.body);
+        if (node.resolvedKey.length > MAX_TOML_DEPTH) throw tooDeep(node, node.resolvedKey.length);
+        pending.push({ node: node.key, depth }, ...node.body.map((child) => ({ node: child, depth: node.resolvedKey.length })));
         break;
       case 'TOMLTopLevelTable':
       case 'TOMLInlineTable':
-        pending.push(...node.body);
+        pending.push(...node.body.map((child) => ({ node: child, depth })));
         break;
-      case 'TOMLKeyValue':
-        pending.push(node.key, node.value);
+      case 'TOMLKeyValue': {
+        const valueDepth = depth + node.key.keys.length;
+        if (valueDepth > MAX_TOML_DEPTH) throw tooDeep(node, valueDepth);
+        pending.push({ node: node.key, depth }, { node: node.value, depth: valueDepth });
         break;
+      }
       case 'TOMLArray':
-        pending.push(...node.elements);
+        if (node.elements.length > 0 && depth + 1 > MAX_TOML_DEPTH) throw tooDeep(node.elements[0]!, depth + 1);
+        pending.push(...node.elements.map((child) => ({ node: child, depth: depth + 1 })));
         break;
       case 'TOMLKey':
         for (const key of node.keys) {
@@ -63,17 +75,24 @@ export class TomlDocument {
   ) {}
 
   static parse(text: string, file = '<input>'): TomlDocument {
+    let ast: AST.TOMLProgram;
     try {
-      const ast = parseTOML(text);
-      refusePrototypeKeys(ast, file);
-      return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
+      ast = parseTOML(text);
     } catch (error) {
-      if (error instanceof ParseError) {
-        // The parser's message is the reason alone; line and column come as fields.
-        throw new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message);
+      if (error instanceof RangeError) {
+        // The parser descends recursively: arrays nested some thousands deep exhaust the stack
+        // before the depth bound below can be applied.
+        throw new TomlSyntaxError(file, 1, 1, `values are nested too deep to read (a file may nest ${MAX_TOML_DEPTH} levels); flatten them`);
       }
-      throw error;
+      throw TomlDocument.syntaxError(error, file);
     }
+    checkTree(ast, file);
+    return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
+  }
+
+  private static syntaxError(error: unknown, file: string): unknown {
+    // The parser's message is the reason alone; line and column come as fields.
+    return error instanceof ParseError ? new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message) : error;
   }
 
   /** The 1-based line where the deepest written part of `path` is (line 1 when none of it is). */

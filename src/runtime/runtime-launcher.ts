@@ -71,10 +71,24 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
   constructor(private readonly logger: Logger) {}
 
   launch(spec: LaunchSpec): Promise<LaunchedRuntime> {
+    const { venv: _venv, python: _python, ...options } = spec.driver.options as Record<string, unknown>;
+    // Encoded before anything is created, so a config that cannot be encoded leaves nothing behind.
+    let launchConfig: string;
+    try {
+      launchConfig = JSON.stringify({ model: { ...spec.model, hf_repo: hostRelative(spec.model.hf_repo) }, driver: { ...spec.driver, options }, device: spec.device, simulate: spec.simulate });
+    } catch (error) {
+      return Promise.reject(new RuntimeError('RUNTIME_START_FAILED', `the driver config cannot be sent to the runtime: ${(error as Error).message}`));
+    }
+    // The config may hold secrets (llm_kwargs): a folder only the owner can enter (mkdtemp makes
+    // it 0700) and a file only the owner can read, removed once the runtime is ready or gone.
     const folder = mkdtempSync(join(tmpdir(), 'pie-trtllm-'));
     const configPath = join(folder, 'launch.json');
-    const { venv: _venv, python: _python, ...options } = spec.driver.options as Record<string, unknown>;
-    writeFileSync(configPath, JSON.stringify({ model: { ...spec.model, hf_repo: hostRelative(spec.model.hf_repo) }, driver: { ...spec.driver, options }, device: spec.device, simulate: spec.simulate }));
+    try {
+      writeFileSync(configPath, launchConfig, { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      rmSync(folder, { recursive: true, force: true });
+      return Promise.reject(new RuntimeError('RUNTIME_START_FAILED', `cannot write the launch config in ${folder}: ${(error as Error).message}`));
+    }
     const python = spec.interpreter.python;
     const baseEnv = { ...process.env, ...spec.env };
     const env: NodeJS.ProcessEnv = {

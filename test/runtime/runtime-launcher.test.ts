@@ -99,11 +99,12 @@ exec sleep 30`);
 
   it('keeps a hub id as written, and passes no --simulate for a real run', async () => {
     const record = join(root, 'hub.txt');
-    const python = fakePython(`echo "$*" > ${record}; cat "$4" >> ${record}; echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const python = fakePython(`echo "$*" > ${record}; stat -c '%a' "$(dirname "$4")" "$4" | tr '\\n' ' ' >> ${record}; echo >> ${record}; cat "$4" >> ${record}; echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
     const launched = await new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python));
     process.kill(-launched.pid, 'SIGKILL');
-    const [args, config] = readFileSync(record, 'utf8').split('\n');
+    const [args, modes, config] = readFileSync(record, 'utf8').split('\n');
     expect(args!.endsWith('--response-fd 5')).to.equal(true);
+    expect(modes!.trim(), 'the launch folder and file are the owner\'s alone').to.equal('700 600');
     expect(JSON.parse(config!).model).to.deep.equal({ name: 'm', hf_repo: 'org/model' });
   });
 
@@ -139,6 +140,29 @@ exec sleep 30`);
     expect(launched.engine).to.deep.equal({ name: 'unknown', version: 'unknown' });
     const noisy = fakePython(`printf 'x%.0s' $(seq 1 300) >&3; echo >&3; exec sleep 30`);
     expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(noisy)))).to.equal(`RUNTIME_START_FAILED: runtime on cuda:7 wrote a handshake line that is not JSON: ${'x'.repeat(200)}`);
+  });
+
+  it('logs the last redraw of a progress bar drawn with carriage returns, cuts a line past 64 KiB, and refuses a handshake line past 1 MiB', async () => {
+    const logger = new MemoryLogger();
+    // 20,000 redraws of a 1 kB bar (20 MB without a newline), then a 70 kB line, then ready.
+    const python = fakePython(`python3 -c "
+import sys
+for i in range(20000): sys.stdout.write('#' * 1000 + ' %d%%\\r' % (i // 200))
+sys.stdout.write('\\n' + 'y' * 70000 + '\\n')
+sys.stdout.flush()
+"
+echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const launched = await new ProcessRuntimeLauncher(logger).launch(spec(python));
+    process.kill(-launched.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(logger.lines).to.deep.equal([`runtime cuda:7: ${'#'.repeat(1000)} 99%`, 'runtime cuda:7: (a line of 70000 bytes, above the 65536-byte limit, not shown)']);
+    expect(launched.output.retainedBytes).to.be.at.most(2 * 8192);
+    const flooding = fakePython(`python3 -c "import sys; sys.stdout.write('x' * (1024 * 1024 + 1))" >&3; echo >&3; exec sleep 30`);
+    expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(flooding)))).to.equal(`RUNTIME_START_FAILED: runtime on cuda:7 wrote a handshake line of ${1024 * 1024 + 1} bytes, above the 1048576-byte limit`);
+    const atLimit = fakePython(`python3 -c "import sys; sys.stdout.write(' ' * (1024 * 1024 - len(sys.argv[1])) + sys.argv[1])" '${CAPS}' >&3; echo >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const padded = await new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(atLimit));
+    process.kill(-padded.pid, 'SIGKILL');
+    expect(padded.engine, 'a handshake line of exactly 1 MiB is read').to.deep.equal({ name: 'fake', version: '9' });
   });
 
   it('says which interpreter could not be started and where to look', async () => {

@@ -9,7 +9,7 @@ export interface TensorRtLlmDriverTable {
    */
   type: 'tensorrt_llm' | 'tensorrt-llm' | 'trtllm';
   /**
-   * Device or devices, e.g. `"cuda:0"` or `["cuda:0", "cuda:1"]`. Each group of tensor_parallel_size × options.pipeline_parallel_size devices (one device by default) gets its own runtime process (a data-parallel replica). Required; a list must not be empty.
+   * Device or devices, e.g. `"cuda:0"` or `["cuda:0", "cuda:1"]`. Each group of tensor_parallel_size × options.pipeline_parallel_size devices (one device by default) gets its own runtime process (a data-parallel replica). Required; a list must not be empty, and each entry names one device, once.
    *
    * @minItems 1
    */
@@ -85,7 +85,7 @@ export interface TensorRtLlmDriverOptions {
    */
   kv_cache_free_gpu_memory_fraction?: number;
   /**
-   * Extra keyword arguments passed unchanged to `tensorrt_llm.LLM(...)`. Keys here win over the curated options above. TensorRT-LLM rejects unknown arguments at start-up; `backend` and `sampler_type` are checked here. Default: empty.
+   * Extra keyword arguments passed unchanged to `tensorrt_llm.LLM(...)`. Keys here win over the curated options above. TensorRT-LLM rejects unknown arguments at start-up; `backend` and `sampler_type` are checked here. Values nest at most 32 levels below `[model.driver]` (30 inside llm_kwargs), and no key may be `__proto__`, `constructor` or `prototype`. Default: empty.
    */
   llm_kwargs?: {[key: string]: unknown};
   /**
