@@ -49,6 +49,12 @@ function liveMembers(group: number): number {
   return live;
 }
 
+/** Resolves when no process of the group is alive (the caller has sent SIGKILL), polling for at
+ *  most 5 s. */
+export async function groupGone(pid: number | undefined): Promise<void> {
+  for (let i = 0; pid && i < 500 && groupAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
 const live = new Set<number>();
 let hooked = false;
 

@@ -11,7 +11,7 @@ import type { Logger } from './logger.js';
 import { LineSplitter, type LineSplitterOptions, type SplitLine } from './line-splitter.js';
 import { OutputTail } from './output-tail.js';
 import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
-import { signalGroup, trackGroup } from './process-group.js';
+import { groupGone, signalGroup, trackGroup } from './process-group.js';
 import { RuntimeError } from './runtime-errors.js';
 import { streamsEnded } from './streams-ended.js';
 
@@ -39,7 +39,9 @@ export interface LaunchedRuntime {
 
 /** Starts runtimes; an interface so tests can put a fake launcher in the container. */
 export interface RuntimeLauncher {
-  launch(spec: LaunchSpec): Promise<LaunchedRuntime>;
+  /** Resolves once the runtime is ready. Aborting `signal` ends the launch at any moment: the
+   *  runtime's group is killed and gone, and its launch folder removed, before it rejects. */
+  launch(spec: LaunchSpec, signal?: AbortSignal): Promise<LaunchedRuntime>;
 }
 
 const HANDSHAKE_FD = 3;
@@ -70,7 +72,9 @@ function splitLines(stream: Readable, options: LineSplitterOptions, onLine: (lin
 export class ProcessRuntimeLauncher implements RuntimeLauncher {
   constructor(private readonly logger: Logger) {}
 
-  launch(spec: LaunchSpec): Promise<LaunchedRuntime> {
+  launch(spec: LaunchSpec, signal?: AbortSignal): Promise<LaunchedRuntime> {
+    const cancelled = () => new RuntimeError('RUNTIME_UNAVAILABLE', `the start of the runtime on ${spec.device} was cancelled: the driver is shutting down`);
+    if (signal?.aborted) return Promise.reject(cancelled());
     const { venv: _venv, python: _python, ...options } = spec.driver.options as Record<string, unknown>;
     // Encoded before anything is created, so a config that cannot be encoded leaves nothing behind.
     let launchConfig: string;
@@ -109,14 +113,16 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       let engine = { name: 'unknown', version: 'unknown' };
       const child = spawn(python, args, { cwd: RUNTIME_DIR, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
       const stdio = child.stdio as unknown as (Readable | Writable)[];
-      const finish = (error?: RuntimeError) => {
+      const finish = (error?: RuntimeError, gone?: () => Promise<void>) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
         rmSync(folder, { recursive: true, force: true });
         if (error) {
           if (child.pid && child.exitCode === null) signalGroup(child.pid, 'SIGKILL');
-          reject(error);
+          if (gone) void gone().then(() => reject(error));
+          else reject(error);
           return;
         }
         resolve({
@@ -133,6 +139,10 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
         () => finish(new RuntimeError('HANDSHAKE_TIMEOUT', `runtime on ${spec.device} did not become ready within ${spec.readyTimeoutMs} ms (raise the ready timeout for large models)`, output.text())),
         spec.readyTimeoutMs,
       );
+      // Cancelled: rejects only once every process of the group is gone, so a caller that
+      // awaits it (dispose, a signal handler about to exit) leaves nothing loading behind.
+      const abort = () => finish(cancelled(), () => groupGone(child.pid));
+      signal?.addEventListener('abort', abort, { once: true });
       child.on('error', (error) => finish(new RuntimeError('RUNTIME_START_FAILED', `cannot start ${python}: ${error.message} (run \`pie-trtllm doctor\`)`)));
       if (child.pid) trackGroup(child.pid);
       for (const stream of [child.stdout!, child.stderr!]) {

@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
-import { groupAlive, signalGroup, untrackGroup } from './process-group.js';
+import { groupAlive, groupGone, signalGroup, untrackGroup } from './process-group.js';
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
@@ -68,6 +68,7 @@ export class RuntimeSupervisor {
   private client: RuntimeClient | undefined;
   private crashes: number[] = [];
   private lastStatus: RuntimeStatus | undefined;
+  private launching: { controller: AbortController; settled: Promise<void> } | undefined;
   private readonly lostListeners: (() => void)[] = [];
   private exited: Promise<void> | undefined;
 
@@ -103,12 +104,37 @@ export class RuntimeSupervisor {
   async start(): Promise<void> {
     this.state = 'starting';
     try {
-      this.attach(await this.launcher.launch(this.spec));
+      await this.launch();
     } catch (error) {
-      this.state = 'failed';
-      this.reason = (error as Error).message;
+      if (this.state === 'starting') {
+        this.state = 'failed';
+        this.reason = (error as Error).message;
+      }
       throw error;
     }
+  }
+
+  /** Launches and attaches a runtime; `shutdown` can cancel it at any moment, and once it has
+   *  settled nothing of a cancelled launch is left running. */
+  private launch(): Promise<LaunchedRuntime> {
+    const controller = new AbortController();
+    const step = (async () => {
+      const runtime = await this.launcher.launch(this.spec, controller.signal);
+      if (controller.signal.aborted) {
+        // Ready just as the shutdown came: this runtime is not wanted.
+        signalGroup(runtime.pid, 'SIGKILL');
+        await groupGone(runtime.pid);
+        throw new RuntimeError('RUNTIME_UNAVAILABLE', `the start of the runtime on ${this.device} was cancelled: the driver is shutting down`);
+      }
+      this.attach(runtime);
+      return runtime;
+    })();
+    const launching = { controller, settled: step.then(() => undefined, () => undefined) };
+    this.launching = launching;
+    void launching.settled.then(() => {
+      if (this.launching === launching) this.launching = undefined;
+    });
+    return step;
   }
 
   private attach(runtime: LaunchedRuntime): void {
@@ -171,13 +197,8 @@ export class RuntimeSupervisor {
     await this.clock.sleep(delay);
     if (this.state !== 'restarting') return;
     try {
-      const runtime = await this.launcher.launch(this.spec);
-      if (this.state !== 'restarting') {
-        signalGroup(runtime.pid, 'SIGKILL');
-        return;
-      }
+      const runtime = await this.launch();
       this.restarts++;
-      this.attach(runtime);
       this.logger.info(`runtime on ${this.device} restarted (pid ${runtime.pid})`);
     } catch (error) {
       await this.restart(`restart failed: ${(error as Error).message.split('\n')[0]}`, (error as RuntimeError).outputTail ?? '');
@@ -217,8 +238,14 @@ export class RuntimeSupervisor {
 
   /** `shutdown` op, then SIGTERM, then SIGKILL after the grace period, for the whole group. */
   async shutdown(): Promise<void> {
-    const runtime = this.runtime;
     this.state = 'stopping';
+    // A start or restart in progress is cancelled, and its processes are gone, before going on.
+    const launching = this.launching;
+    if (launching) {
+      launching.controller.abort();
+      await launching.settled;
+    }
+    const runtime = this.runtime;
     if (runtime) {
       const grace = this.policy.shutdownGraceMs;
       const exited = this.exited!;

@@ -285,6 +285,23 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     for (let i = 0; i < 3; i++) await settle();
     expect([waiting.s.state, waiting.launcher.launched.length]).to.deep.equal(['stopped', 1]);
 
+    // A launcher honours the abort: shutdown cancels the restart mid-load and nothing is attached.
+    const cancelled = scripted();
+    await cancelled.s.start();
+    let seen: AbortSignal | undefined;
+    cancelled.launcher.launch = (_spec: LaunchSpec, signal?: AbortSignal) =>
+      new Promise<never>((_, reject) => {
+        seen = signal;
+        signal!.addEventListener('abort', () => reject(new RuntimeError('RUNTIME_UNAVAILABLE', 'cancelled')));
+      });
+    cancelled.launcher.crashLatest();
+    for (let i = 0; i < 3; i++) await settle();
+    expect(seen?.aborted, 'a restart is launching').to.equal(false);
+    await cancelled.s.shutdown();
+    expect(seen!.aborted).to.equal(true);
+    expect([cancelled.s.state, cancelled.s.pid, cancelled.launcher.launched.length]).to.deep.equal(['stopped', undefined, 1]);
+
+    // A runtime that becomes ready just as the shutdown comes: shutdown waits for it and ends it.
     const launching = scripted();
     await launching.s.start();
     let release!: () => void;
@@ -292,9 +309,12 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     launching.launcher.launch = (spec: LaunchSpec) => new Promise<void>((resolve) => (release = resolve)).then(() => launch(spec));
     launching.launcher.crashLatest();
     for (let i = 0; i < 3; i++) await settle();
-    await launching.s.shutdown();
+    let stopped = false;
+    const stopping = launching.s.shutdown().then(() => (stopped = true));
+    for (let i = 0; i < 3; i++) await settle();
+    expect(stopped, 'shutdown waits for the launch in progress to settle').to.equal(false);
     release();
-    for (let i = 0; i < 5; i++) await settle();
+    await stopping;
     expect([launching.s.state, launching.s.pid, launching.launcher.launched.length]).to.deep.equal(['stopped', undefined, 2]);
   });
 

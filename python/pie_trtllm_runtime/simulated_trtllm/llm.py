@@ -111,6 +111,10 @@ class LLM:
         delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_LOAD_SECONDS", "0") or 0)
         if delay > 0:
             time.sleep(delay)
+        # A load that lasts while a file exists: tests hold a restart mid-load, then let it go.
+        hold = os.environ.get("PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE")
+        while hold and os.path.exists(hold):
+            time.sleep(0.05)
 
     @property
     def world_size(self):

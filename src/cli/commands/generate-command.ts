@@ -6,6 +6,7 @@ import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, tokenList } from '../argument-parsers.js';
 import { CliError } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
+import { disposeOnSignal } from '../signal-cleanup.js';
 import { type SelectedModel, selectModel } from '../model-selection.js';
 import type { Output } from '../output.js';
 import { discoveredHost } from '../plugin-host.js';
@@ -101,6 +102,7 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       const model = selectModel(options.config, options.model);
       const simulate = await chooseEngine(options.simulate, model, output, quiet);
       const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
+      disposeOnSignal(driver);
       const progress = new Progress(output, quiet);
       const devices = describeDevices(model.driver);
       progress.start(`loading ${model.name} on ${devices}${simulate ? ' (simulated)' : ''}`);

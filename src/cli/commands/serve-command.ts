@@ -7,6 +7,7 @@ import { boundedLines } from '../../runtime/line-splitter.js';
 import { CliError } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
 import { selectModel } from '../model-selection.js';
+import { disposeOnSignal, exitOnSignalWith } from '../signal-cleanup.js';
 import type { Output } from '../output.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
 
@@ -76,6 +77,7 @@ export function registerServeCommand(program: Command, output: Output): void {
       if (!options.stdio) throw new CliError('serve needs --stdio (the JSON-lines protocol on stdin/stdout)', 2);
       const model = selectModel(options.config, options.model);
       const driver = createModelDriver(model, { simulate: Boolean(options.simulate), readyTimeoutMs: readyTimeoutMs(options.readyTimeout) });
+      disposeOnSignal(driver);
       try {
         await driver.start();
       } catch (caught) {
@@ -94,8 +96,7 @@ async function serveLines(driver: DriverHandle, output: Output): Promise<void> {
     stopping = true;
     await driver.dispose();
   };
-  process.once('SIGTERM', () => void stop().then(() => process.exit(0)));
-  process.once('SIGINT', () => void stop().then(() => process.exit(0)));
+  exitOnSignalWith(0); // asked to stop while serving: a clean stop
   // The client went away (stdout closed): stop serving instead of dying on the write error.
   process.stdout.on('error', () => void stop().then(() => process.exit(0)));
   for await (const split of boundedLines(process.stdin, { maxBytes: MAX_REQUEST_LINE_BYTES })) {
