@@ -10,6 +10,7 @@ import { Bench, type Task } from 'tinybench';
 import { createHost } from '../src/cli/local-host.js';
 import { Tokens } from '../src/driver/tokens.js';
 import { validateDriverTable } from '../src/config/driver-validator.js';
+import { validatePieToml } from '../src/config/pie-file-validator.js';
 import { packageRoot } from '../src/config/schema-files.js';
 import type { DriverHandle } from '../src/plugin/driver-handle.js';
 import type { ForwardBatch } from '../src/capabilities/forward-types.js';
@@ -182,6 +183,37 @@ async function stepProfiles(results: Record<string, unknown>) {
   }
 }
 
+/** A pie.toml of `models` [[model]] tables with five problems each (the shape of a generated
+ *  configuration gone wrong). */
+function brokenPieFile(models: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < models; i++) {
+    parts.push(`[[model]]\nname = "m${i}"\nhf_repo = "sim/m"\n[model.driver]\ntype = "trtllm"\ndevice = "cuda:${i}"\ntensor_parallel_size = 0\n[model.driver.options]\nlookahead_tokens = -1\nmax_seq_len = "x"\nbogus_key = 1\nipc_profile = "fast"\n`);
+  }
+  return parts.join('');
+}
+
+/** `validate` on files of 1,000 to 8,000 tables (0.2 to 1.7 MB, 5,000 to 40,000 problems): time
+ *  per megabyte at each size, and the largest over the smallest (1 when linear). */
+async function validateScaling(results: Record<string, unknown>) {
+  validatePieToml(brokenPieFile(200)); // compile the schema first
+  const sizes: { models: number; megabytes: number; problems: number; ms: number; ms_per_mb: number }[] = [];
+  for (const models of [1000, 2000, 4000, 8000]) {
+    const text = brokenPieFile(models);
+    const times: number[] = [];
+    let problems = 0;
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      problems = validatePieToml(text).problems.length;
+      times.push(performance.now() - started);
+    }
+    const megabytes = Buffer.byteLength(text) / 1e6;
+    sizes.push({ models, megabytes, problems, ms: median(times), ms_per_mb: median(times) / megabytes });
+  }
+  results.validate_sizes = sizes;
+  results.validate_scaling = sizes.at(-1)!.ms_per_mb / sizes[0]!.ms_per_mb;
+}
+
 const PACE_TOKENS = Number(process.env.BENCH_PACE_TOKENS ?? 256);
 
 /**
@@ -215,6 +247,7 @@ const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higher
   { key: 'decode_tokens_per_s_batch128', target: '≥ 200,000', ok: (v) => v >= 200_000, higherIsWorse: false },
   { key: 'engine_calls_per_token_greedy', target: '≤ 1/15', ok: (v) => v <= 1 / 15, higherIsWorse: true },
   { key: 'validations_per_s', target: '≥ 100,000', ok: (v) => v >= 100_000, higherIsWorse: false },
+  { key: 'validate_scaling', target: '≤ 2 (ms per MB, 1.7 MB over 0.2 MB)', ok: (v) => v <= 2, higherIsWorse: true },
   { key: 'discovery_ms', target: '≤ 50 (worst of 7)', ok: (v) => v <= 50, higherIsWorse: true },
   { key: 'start_to_ready_ms', target: '≤ 1000 (worst of 7)', ok: (v) => v <= 1000, higherIsWorse: true },
   { key: 'pace_worst', target: '≥ 0.9 (worst workload)', ok: (v) => v >= 0.9, higherIsWorse: false },
@@ -224,7 +257,7 @@ const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higher
 ];
 
 const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
-const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles, pace };
+const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, validateScaling, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles, pace };
 const args = (() => {
   try {
     return parseArgs({ options: { only: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;

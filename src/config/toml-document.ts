@@ -95,53 +95,54 @@ export class TomlDocument {
     return error instanceof ParseError ? new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message) : error;
   }
 
-  /** The 1-based line where the deepest written part of `path` is (line 1 when none of it is). */
+  /** Where each written key path starts (its first writing), built once on first use. */
+  private lines: Map<string, number> | undefined;
+
+  /** The 1-based line where the deepest written part of `path` is (line 1 when none of it is):
+   *  the longest prefix of `path` that the file writes as a whole key, table or array element. */
   lineOf(path: Path): number {
-    let best: { depth: number; line: number } | undefined;
-    const consider = (depth: number, node: AST.TOMLNode) => {
-      if (!best || depth > best.depth) best = { depth, line: node.loc.start.line };
+    this.lines ??= this.indexLines();
+    for (let length = path.length; length > 0; length--) {
+      const line = this.lines.get(pathKey(path.slice(0, length)));
+      if (line !== undefined) return line;
+    }
+    return 1;
+  }
+
+  /** One pass over the tree (iterative, in document order), so looking up every problem of a
+   *  large file stays linear in its size. */
+  private indexLines(): Map<string, number> {
+    const lines = new Map<string, number>();
+    const record = (path: Path, node: AST.TOMLNode) => {
+      const key = pathKey(path);
+      if (!lines.has(key)) lines.set(key, node.loc.start.line);
     };
+    const pending: { node: AST.TOMLNode; at: Path }[] = [];
     const top = this.ast.body[0];
-    if (!top) return 1;
-    for (const item of top.body) {
-      if (item.type === 'TOMLTable') {
-        const depth = matchLength(item.resolvedKey, path);
-        if (depth === item.resolvedKey.length && depth > 0) {
-          consider(depth, item);
-          for (const kv of item.body) this.visitKeyValue(kv, item.resolvedKey, path, consider);
+    for (const item of [...(top?.body ?? [])].reverse()) pending.push({ node: item, at: [] });
+    for (let entry = pending.pop(); entry; entry = pending.pop()) {
+      const { node, at } = entry;
+      if (node.type === 'TOMLTable') {
+        record(node.resolvedKey, node);
+        for (const kv of [...node.body].reverse()) pending.push({ node: kv, at: node.resolvedKey });
+      } else if (node.type === 'TOMLKeyValue') {
+        const full = [...at, ...node.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value))];
+        record(full, node);
+        pending.push({ node: node.value, at: full });
+      } else if (node.type === 'TOMLInlineTable') {
+        for (const kv of [...node.body].reverse()) pending.push({ node: kv, at });
+      } else if (node.type === 'TOMLArray') {
+        for (let index = node.elements.length - 1; index >= 0; index--) {
+          const element = node.elements[index]!;
+          record([...at, index], element);
+          pending.push({ node: element, at: [...at, index] });
         }
-      } else {
-        this.visitKeyValue(item, [], path, consider);
       }
     }
-    return best?.line ?? 1;
-  }
-
-  private visitKeyValue(kv: AST.TOMLKeyValue, prefix: Path, path: Path, consider: (depth: number, node: AST.TOMLNode) => void): void {
-    const full = [...prefix, ...kv.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value))];
-    const depth = matchLength(full, path);
-    if (depth < full.length) return;
-    consider(depth, kv);
-    this.visitValue(kv.value, full, path, consider);
-  }
-
-  private visitValue(value: AST.TOMLContentNode, at: Path, path: Path, consider: (depth: number, node: AST.TOMLNode) => void): void {
-    if (value.type === 'TOMLInlineTable') {
-      for (const kv of value.body) this.visitKeyValue(kv, at, path, consider);
-    } else if (value.type === 'TOMLArray') {
-      value.elements.forEach((element, index) => {
-        const full = [...at, index];
-        if (matchLength(full, path) === full.length) {
-          consider(full.length, element);
-          this.visitValue(element, full, path, consider);
-        }
-      });
-    }
+    return lines;
   }
 }
 
-function matchLength(a: Path, b: Path): number {
-  let n = 0;
-  while (n < a.length && n < b.length && a[n] === b[n]) n++;
-  return n;
+function pathKey(path: Path): string {
+  return JSON.stringify(path);
 }
