@@ -40,6 +40,8 @@ function groupByReplica<T>(items: readonly T[], replicaOf: (item: T) => number |
 export class TensorRtLlmDriver {
   private report: CapabilityReport | undefined;
   private started: Promise<CapabilityReport> | undefined;
+  /** Per context, the id of the latest message sent that touched it (ids count up in send order). */
+  private readonly lastSent = new Map<number, number>();
 
   constructor(
     @inject(Tokens.RequestGate) private readonly gate: RequestGate,
@@ -47,7 +49,10 @@ export class TensorRtLlmDriver {
     @inject(Tokens.ReplicaPool) private readonly pool: ReplicaPool,
     @inject(Tokens.Logger) private readonly logger: Logger,
   ) {
-    pool.onContextsLost((ids) => ids.forEach((id) => tracker.forget(id)));
+    pool.onContextsLost((ids) => ids.forEach((id) => {
+      tracker.forget(id);
+      this.lastSent.delete(id);
+    }));
   }
 
   /** Starts every replica and waits for their handshakes. */
@@ -84,7 +89,9 @@ export class TensorRtLlmDriver {
       [...byReplica].map(async ([replica, indices]) => {
         const results = outcome.results;
         try {
-          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) });
+          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) }, (id) => {
+            for (const r of indices) this.lastSent.set(batch.context_ids[r]!, id);
+          });
           this.forgetEvicted(reply);
           if (reply.tokens !== undefined) {
             // Every request got one token: the reply is one packed array.
@@ -113,12 +120,20 @@ export class TensorRtLlmDriver {
     );
   }
 
-  /** Contexts the runtime evicted are forgotten here too, so the gate and the placement mirror it. */
+  /** Contexts the runtime evicted are forgotten here too, so the gate and the placement mirror it;
+   *  but not one that a later message has touched since: the runtime handles that message after
+   *  the eviction, so its state (re-created, or refused) is what that message's reply says. */
   private forgetEvicted(reply: RuntimeReply): void {
     for (const id of reply.evicted ?? []) {
-      this.tracker.forget(id);
-      this.pool.forget(id);
+      if ((this.lastSent.get(id) ?? 0) > (reply.id ?? Infinity)) continue;
+      this.forgetContext(id);
     }
+  }
+
+  private forgetContext(id: number): void {
+    this.tracker.forget(id);
+    this.pool.forget(id);
+    this.lastSent.delete(id);
   }
 
   private toResult(answer: RuntimeResult): ForwardResult {
@@ -131,10 +146,7 @@ export class TensorRtLlmDriver {
   async release(contextIds: number[]): Promise<void> {
     if (!Array.isArray(contextIds) || !contextIds.every(isContextId)) throw new OperationError('INVALID_REQUEST', '`context_ids` must be an array of non-negative integers');
     const byReplica = groupByReplica(contextIds, (id) => this.pool.replicaOf(id));
-    for (const id of contextIds) {
-      this.tracker.forget(id);
-      this.pool.forget(id);
-    }
+    for (const id of contextIds) this.forgetContext(id);
     await Promise.all([...byReplica].map(([replica, ids]) => this.callReplica(replica, { op: 'release', context_ids: ids })));
   }
 
@@ -147,18 +159,34 @@ export class TensorRtLlmDriver {
     if (replica === undefined || length > known) {
       throw new OperationError('MISSING_REPLAY_PREFIX', `fork of ${length} tokens from context ${parent}, but the driver can replay ${replica === undefined ? 'none' : known} of its tokens; send the parent's tokens first`);
     }
+    // The bookkeeping changes before anything is awaited: a forward on the child sent right
+    // after this call (not awaiting it) is routed and admitted as if the fork were done, and
+    // reaches the runtime after the fork message.
     const previous = this.pool.replicaOf(child);
-    if (previous !== undefined && previous !== replica) await this.callReplica(previous, { op: 'release', context_ids: [child] });
     this.pool.place(child, replica);
     this.tracker.forget(child);
-    await this.callReplica(replica, { op: 'fork', parent, child, length });
     this.tracker.extend(child, length);
+    const touched = (id: number) => {
+      this.lastSent.set(parent, id);
+      this.lastSent.set(child, id);
+    };
+    const [forked, released] = await Promise.allSettled([
+      this.callReplica(replica, { op: 'fork', parent, child, length }, touched),
+      previous !== undefined && previous !== replica ? this.callReplica(previous, { op: 'release', context_ids: [child] }) : undefined,
+    ]);
+    if (forked.status === 'rejected') {
+      this.forgetContext(child);
+      throw forked.reason;
+    }
+    // The fork holds; the old copy on another replica could not be freed (that runtime is gone or
+    // failing, and takes its contexts with it).
+    if (released.status === 'rejected') this.logger.warn(`fork ${parent} → ${child}: the child's old history on replica ${previous} was not released: ${(released.reason as Error).message}`);
   }
 
-  private async callReplica(replica: number, message: { op: string } & Record<string, unknown>): Promise<void> {
+  private async callReplica(replica: number, message: { op: string } & Record<string, unknown>, onSent?: (id: number) => void): Promise<void> {
     let reply;
     try {
-      reply = await this.pool.replicas[replica]!.call(message);
+      reply = await this.pool.replicas[replica]!.call(message, onSent);
     } catch (error) {
       throw new OperationError('RUNTIME_UNAVAILABLE', (error as Error).message.split('\n')[0]!);
     }

@@ -24,9 +24,12 @@ export interface ClientOptions {
   replyPollingMicros?: number;
 }
 
+/** Request ids count up across every client of the process, so an id also says which of two
+ *  messages to any runtime was sent first (replies about contexts are ordered by it). */
+let nextRequestId = 1;
+
 /** Request ids, in-flight bound, backpressure and per-request timeouts over one runtime's channel. */
 export class RuntimeClient {
-  private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly waiting: (() => void)[] = [];
   private closedWith: Error | undefined;
@@ -59,18 +62,21 @@ export class RuntimeClient {
     runtime.requests.on('error', () => undefined); // a write after the child died; 'close' reports it
   }
 
-  async call(message: { op: string } & Record<string, unknown>): Promise<RuntimeReply> {
+  /** Sends one message. `onSent` learns its id as it is sent: messages reach the runtime, and are
+   *  answered, in the order of their ids. */
+  async call(message: { op: string } & Record<string, unknown>, onSent?: (id: number) => void): Promise<RuntimeReply> {
     if (this.closedWith) throw this.closedWith;
     while (this.pending.size >= this.options.maxInFlight) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       if (this.closedWith) throw this.closedWith;
     }
-    const id = this.nextId++;
+    const id = nextRequestId++;
     // Encoded before anything is registered: a message that cannot be encoded fails alone.
     const frame = encodeFrame({ id, ...message });
     if (frame.length - 4 > MAX_FRAME_BYTES) {
       throw new RuntimeError('INVALID_REQUEST', `the ${message.op} message is ${frame.length - 4} bytes, above the runtime's ${MAX_FRAME_BYTES}-byte frame limit; send less at once`);
     }
+    onSent?.(id);
     const reply = new Promise<RuntimeReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.settle(id)?.reject(new RuntimeError('REQUEST_TIMEOUT', `the runtime did not answer ${message.op} within ${this.options.requestTimeoutMs} ms`));

@@ -206,13 +206,13 @@ export class RuntimeSupervisor {
   }
 
   /** Sends one message; RUNTIME_UNAVAILABLE when the runtime is not serving. */
-  async call(message: { op: string } & Record<string, unknown>): Promise<RuntimeReply> {
+  async call(message: { op: string } & Record<string, unknown>, onSent?: (id: number) => void): Promise<RuntimeReply> {
     const client = this.client;
     if (this.state !== 'ready' || !client) {
       const why = this.state === 'failed' ? `gave up: ${this.reason}` : this.state === 'restarting' ? `restarting after it ${this.reason}` : this.state;
       throw new RuntimeError(this.state === 'failed' ? 'RUNTIME_GAVE_UP' : 'RUNTIME_UNAVAILABLE', `the runtime on ${this.device} is not serving (${why})`);
     }
-    return client.call(message);
+    return client.call(message, onSent);
   }
 
   async status(): Promise<ReplicaStatus> {

@@ -122,6 +122,26 @@ describe('driver over real runtimes (simulated engine)', function () {
     });
   });
 
+  it('keeps a context re-created by a later message when an earlier reply reports it evicted', async () => {
+    await withDriver({ table: { type: 'tensorrt_llm', device: 'cuda:0', options: { max_session_histories: 2 } } }, async (small) => {
+      await small.forward(batchOf([[1, [1, 2], 0, GREEDY], [2, [3, 4], 0, GREEDY]]));
+      // Sent together: the first evicts context 1 (reported in its reply, which comes after the
+      // second was sent); the second re-creates 1 from position 0, evicting 2.
+      const [first, second] = await Promise.all([small.forward(batchOf([[3, [5], 0, GREEDY]])), small.forward(batchOf([[1, [1, 2], 0, GREEDY]]))]);
+      expect(first).to.deep.equal([{ tokens: greedyContinuation([5], 1) }]);
+      expect(second).to.deep.equal([{ tokens: greedyContinuation([1, 2], 1) }]);
+      const next = greedyContinuation([1, 2], 1)[0]!;
+      expect(await small.forward(batchOf([[1, [next], 2, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation([1, 2, next], 1) }]);
+      expect((await small.forward(batchOf([[2, [9], 2, GREEDY]])))[0]).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
+    });
+  });
+
+  it('admits a forward on a child sent right after its fork, without awaiting the fork', async () => {
+    await driver.forward(batchOf([[311, [4, 5, 6], 0]]));
+    const [, results] = await Promise.all([driver.fork(311, 312, 2), driver.forward(batchOf([[312, [77], 2, GREEDY]]))]);
+    expect(results).to.deep.equal([{ tokens: greedyContinuation([4, 5, 77], 1) }]);
+  });
+
   it('forks a known context and refuses a fork without its prefix', async () => {
     await driver.forward(batchOf([[301, [4, 5, 6], 0]]));
     await driver.fork(301, 302, 2);
