@@ -15,6 +15,14 @@ const program = new Command(invokedAs === 'main' || !invokedAs ? 'pie-trtllm' : 
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
+// A reader that stops reading (`| head`) is not an error of this command: what it would still
+// print has nowhere to go, and the command ends as it would have.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 registerCommands(program, processOutput);
 
 // With --json, a failure is JSON on stdout too, so a script reading stdout always gets JSON.

@@ -2,7 +2,10 @@ import { terminalSafe } from '../runtime/terminal-text.js';
 
 /** Where the CLI writes, and whether it may decorate what it writes. */
 export interface Output {
+  /** A line of data on stdout, as it is (JSON, the serve protocol). */
   out(line: string): void;
+  /** A line for people on stdout: names and paths from configurations are shown terminal-safe. */
+  text(line: string): void;
   err(line: string): void;
   /** True when stderr is a terminal and NO_COLOR is unset: progress may redraw lines. */
   readonly interactive: boolean;
@@ -10,6 +13,7 @@ export interface Output {
 
 export const processOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
+  text: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
   // Messages quote names and paths from configurations: shown terminal-safe.
   err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   get interactive() {

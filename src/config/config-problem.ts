@@ -22,3 +22,29 @@ export function tomlPath(segments: readonly (string | number)[]): string {
   }
   return out;
 }
+
+/** The segments of a path `tomlPath` wrote, quoted keys (which may hold `.` or `[`) included. */
+export function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  let i = 0;
+  while (i < path.length) {
+    if (path[i] === '.') i++;
+    if (path[i] === '[') {
+      const end = path.indexOf(']', i);
+      segments.push(Number(path.slice(i + 1, end)));
+      i = end + 1;
+    } else if (path[i] === '"') {
+      // A JSON string: find its closing quote, skipping escaped characters.
+      let end = i + 1;
+      while (end < path.length && path[end] !== '"') end += path[end] === '\\' ? 2 : 1;
+      segments.push(JSON.parse(path.slice(i, end + 1)) as string);
+      i = end + 1;
+    } else {
+      let end = i;
+      while (end < path.length && path[end] !== '.' && path[end] !== '[') end++;
+      segments.push(path.slice(i, end));
+      i = end;
+    }
+  }
+  return segments;
+}

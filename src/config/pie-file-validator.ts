@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readConfigText } from './config-file-reader.js';
 import type { ValidateFunction } from 'ajv';
 import { distance } from 'fastest-levenshtein';
 import { createAjv } from './ajv-instance.js';
-import type { ConfigProblem } from './config-problem.js';
+import { type ConfigProblem, pathSegments } from './config-problem.js';
 import { deviceGroupProblem, deviceListProblem } from './device-groups.js';
 import { formatAjvErrors } from './problem-formatter.js';
 import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
@@ -32,14 +32,7 @@ export interface PieFileValidation {
   document: TomlDocument;
 }
 
-/** A configuration file that cannot be read. */
-export class ConfigFileError extends Error {
-  readonly code = 'CONFIG_UNREADABLE';
-  constructor(readonly file: string, reason: string) {
-    super(`${file}: cannot read the configuration: ${reason}`);
-    this.name = 'ConfigFileError';
-  }
-}
+export { ConfigFileError } from './config-file-reader.js';
 
 interface PieValidators {
   /** The file without its [[model]] tables' contents. */
@@ -164,8 +157,7 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
   problems.push(...crossModelProblems(models), ...driverTableProblems(models));
   const warnings = nearMissTypes(models);
   for (const problem of [...problems, ...warnings]) {
-    const segments = problem.path.split(/\.|(?=\[)/).map((s) => (s.startsWith('[') ? Number(s.slice(1, -1)) : s));
-    problem.line = document.lineOf(segments);
+    problem.line = document.lineOf(pathSegments(problem.path));
   }
   // Line order, as an editor shows them; problems without a line keep their place at the end.
   const byLine = (a: ConfigProblem, b: ConfigProblem) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
@@ -183,12 +175,5 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
 
 /** Reads and validates a pie.toml file. Throws ConfigFileError or TomlSyntaxError. */
 export function validatePieFile(file: string): PieFileValidation {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigFileError(file, code === 'ENOENT' ? 'no such file (check the path)' : code === 'EISDIR' ? 'it is a directory, not a file' : (error as Error).message);
-  }
-  return validatePieToml(text, file);
+  return validatePieToml(readConfigText(file)!, file);
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readConfigText } from '../config/config-file-reader.js';
 import { TomlDocument } from '../config/toml-document.js';
 
 /** An interpreter setting in `$PIE_HOME/drivers.toml`: a venv folder or an interpreter path. */
@@ -22,13 +22,8 @@ function setting(table: unknown): InterpreterSetting {
 
 /** Reads the interpreter settings; a missing file means none (as in Pie). Throws on a file that is not TOML. */
 export function readDriversFile(path: string): DriversFileSettings {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { driver: {}, python: {} };
-    throw error;
-  }
+  const text = readConfigText(path, { missingOk: true });
+  if (text === undefined) return { driver: {}, python: {} };
   const value = TomlDocument.parse(text, path).value;
   const driver = (value.driver as Record<string, unknown> | undefined)?.tensorrt_llm;
   return { driver: setting(driver), python: setting(value.python) };

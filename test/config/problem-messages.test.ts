@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
@@ -270,7 +270,10 @@ describe('configuration messages: paths, lines and errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pie-read-'));
     const file = join(dir, 'pie.toml');
     writeFileSync(file, '');
-    expect(() => validatePieFile(join(file, 'inside'))).to.throw(ConfigFileError, /cannot read the configuration: ENOTDIR: not a directory/);
+    expect(() => validatePieFile(join(file, 'inside'))).to.throw(ConfigFileError, /cannot read the configuration: a folder on its path is a file$/);
+    const loop = join(dir, 'loop.toml');
+    symlinkSync(loop, loop);
+    expect(() => validatePieFile(loop)).to.throw(ConfigFileError, /cannot read the configuration: ELOOP: too many symbolic links/);
   });
 
   it('sorts a file problems by line and leaves unlocated ones last', () => {

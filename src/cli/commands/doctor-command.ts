@@ -7,6 +7,9 @@ import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { type Check, interpreterCheck, interpreterFailure, probeChecks, usesRay } from '../doctor/doctor-checks.js';
 import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
+import { createModelDriver } from '../local-host.js';
+import { selectModel } from '../model-selection.js';
+import { disposeOnSignal } from '../signal-cleanup.js';
 
 const GLYPH = { ok: '✓', warn: '!', fail: '✗' } as const;
 
@@ -19,6 +22,25 @@ function configCheck(file: string): { check: Check; models: ResolvedModel[] } {
   } catch (error) {
     if (!(error instanceof ConfigFileError || error instanceof TomlSyntaxError)) throw error;
     return { check: { name: 'config', status: 'fail', value: error.message }, models: [] };
+  }
+}
+
+/** Starts the model's driver on the simulated engine and stops it: what a simulated run would meet. */
+async function simulatedStartCheck(file: string, model: ResolvedModel, output: Output, quiet: boolean): Promise<Check> {
+  const progress = new Progress(output, quiet || !output.interactive);
+  progress.start(`starting ${model.name} on the simulated engine`);
+  const driver = createModelDriver(selectModel(file, model.name), { simulate: true });
+  const release = disposeOnSignal(driver);
+  try {
+    const report = await driver.start();
+    progress.finish(true);
+    return { name: 'simulated start', status: 'ok', value: `${model.name} started on ${report.replicas.map((r) => r.device).join(', ')} and stopped` };
+  } catch (error) {
+    progress.finish(false);
+    return { name: 'simulated start', status: 'fail', value: (error as Error).message.split('\n')[0]!, hint: 'this configuration cannot start even on the simulated engine; the message says which setting' };
+  } finally {
+    await driver.dispose();
+    release();
   }
 }
 
@@ -65,13 +87,17 @@ export function registerDoctorCommand(program: Command, output: Output): void {
           checks.push({ name: 'runtime', status: 'fail', value: (error as Error).message, hint: 'run the interpreter by hand to see why, or create a fresh environment with `pie-trtllm install`' });
         }
       }
+      // A simulated run can be tried in a second: "ready" is said only of a runtime that started.
+      if (options.simulate && model && options.config && !checks.some((c) => c.status === 'fail')) {
+        checks.push(await simulatedStartCheck(options.config, model, output, Boolean(options.json)));
+      }
       const ok = !checks.some((c) => c.status === 'fail');
       if (options.json) printJson(output, { ok, checks });
       else {
         output.out('[tensorrt_llm]');
         for (const check of checks) {
-          output.out(`  ${GLYPH[check.status]} ${check.name.padEnd(16)} ${check.value}`);
-          if (check.hint && check.status !== 'ok') output.out(`    hint: ${check.hint}`);
+          output.text(`  ${GLYPH[check.status]} ${check.name.padEnd(16)} ${check.value}`);
+          if (check.hint && check.status !== 'ok') output.text(`    hint: ${check.hint}`);
         }
         const warnings = checks.filter((c) => c.status === 'warn').length;
         output.out(ok ? (warnings ? `! Ready with ${warnings} warning${warnings === 1 ? '' : 's'}.` : `✓ All checks passed (${checks.length} checks).`) : '✗ The driver cannot start here; fix the ✗ lines above.');

@@ -43,7 +43,7 @@ export function registerInstallCommand(program: Command, output: Output): void {
         for (const step of steps) output.out(shellLine(step));
         output.out('');
         output.out('Run with `--run` to execute these. To register the venv as the default for this driver:');
-        output.out(`  pie-trtllm set venv ${shellQuote(venv)}`);
+        output.text(`  pie-trtllm set venv ${shellQuote(venv)}`);
         return;
       }
       const progress = new Progress(output);
@@ -63,8 +63,8 @@ export function registerInstallCommand(program: Command, output: Output): void {
         }
         progress.finish(true);
       }
-      output.out(`✓ Installed into ${venv}. Register it as the default for this driver with:`);
-      output.out(`  pie-trtllm set venv ${shellQuote(venv)}`);
+      output.text(`✓ Installed into ${venv}. Register it as the default for this driver with:`);
+      output.text(`  pie-trtllm set venv ${shellQuote(venv)}`);
       output.out('then check everything with: pie-trtllm doctor');
       output.out(MPI_NOTE);
     });

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readConfigText } from '../../config/config-file-reader.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { hasControlCharacters, terminalSafe } from '../../runtime/terminal-text.js';
@@ -10,14 +11,34 @@ import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
 function readText(file: string): string {
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return readConfigText(file, { missingOk: true }) ?? '';
 }
 
+/** Writes through a temporary file and a rename, so a reader never sees half a file. A
+ *  symbolic link is kept: its target is what gets replaced. */
 function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
+  const folder = dirname(file);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${folder} (or a folder above it) is a file, not a folder; point PIE_HOME at a folder` : (error as Error).message;
+    throw new CliError(`cannot write ${file}: ${why}`, 1);
+  }
+  let target = file;
+  try {
+    if (lstatSync(file).isSymbolicLink()) target = realpathSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot write ${file}: ${(error as Error).message}`, 1);
+  }
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw new CliError(`cannot write ${target}: ${(error as Error).message}`, 1);
+  }
 }
 
 function interpreterKey(value: string): InterpreterKey {
@@ -28,18 +49,18 @@ function interpreterKey(value: string): InterpreterKey {
 function show(output: Output): boolean {
   const file = driversFilePath();
   const settings = readDriversFile(file);
-  output.out('driver: tensorrt_llm');
-  output.out(`file:   ${file}${existsSync(file) ? '' : ' (not created yet)'}`);
+  output.text('driver: tensorrt_llm');
+  output.text(`file:   ${file}${existsSync(file) ? '' : ' (not created yet)'}`);
   // The settings, then the one interpreter they resolve to (a single `python:` line).
-  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.out(`set:    ${key} = ${settings.driver[key]} ([driver.tensorrt_llm])`);
+  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.text(`set:    ${key} = ${settings.driver[key]} ([driver.tensorrt_llm])`);
   try {
     const interpreter = new InterpreterResolver().resolve({});
-    output.out(`python: ${interpreter.python}`);
-    output.out(`source: ${interpreter.source}`);
+    output.text(`python: ${interpreter.python}`);
+    output.text(`source: ${interpreter.source}`);
     return true;
   } catch (error) {
-    output.out('python: NOT RESOLVED');
-    output.out(`reason: ${(error as Error).message}`);
+    output.text('python: NOT RESOLVED');
+    output.text(`reason: ${(error as Error).message}`);
     return false;
   }
 }
@@ -52,13 +73,14 @@ export function registerInterpreterCommands(program: Command, output: Output): v
     .argument('<path>', 'the folder or interpreter')
     .action((key: string, path: string) => {
       const which = interpreterKey(key);
+      if (path.trim() === '') throw new CliError(`${which} needs a path, found an empty one (to remove the setting: pie-trtllm unset ${which})`, 2);
       if (hasControlCharacters(path)) {
         throw new CliError(`${which} path ${terminalSafe(JSON.stringify(path))} holds a control character; drivers.toml cannot hold it and no interpreter lives there. Give the real path`, 1);
       }
       const value = resolve(path);
       const file = driversFilePath();
       writeAtomically(file, setInterpreterSetting(readText(file), which, value, file));
-      output.out(`Set [driver.tensorrt_llm].${which} in ${file}`);
+      output.text(`Set [driver.tensorrt_llm].${which} in ${file}`);
       const python = which === 'venv' ? join(value, 'bin', 'python') : value;
       // The setting is written either way: a venv is often set before it is installed.
       if (!existsSync(python)) output.err(`! ${python} does not exist yet; create it with \`pie-trtllm install ${which === 'venv' ? value : 'PATH'}\``);
@@ -73,7 +95,7 @@ export function registerInterpreterCommands(program: Command, output: Output): v
       const file = driversFilePath();
       const { text, changed } = unsetInterpreterSetting(readText(file), which, file);
       if (changed) writeAtomically(file, text);
-      output.out(changed ? `Removed [driver.tensorrt_llm].${which} from ${file}` : `[driver.tensorrt_llm].${which} was not set in ${file}`);
+      output.text(changed ? `Removed [driver.tensorrt_llm].${which} from ${file}` : `[driver.tensorrt_llm].${which} was not set in ${file}`);
       if (!show(output)) process.exitCode = 1;
     });
   program

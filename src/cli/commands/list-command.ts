@@ -14,12 +14,12 @@ export function registerListCommand(program: Command, output: Output): void {
       const report = await discoverPlugins({ hostDir: options.dir, container });
       if (options.json) printJson(output, report);
       else {
-        if (report.loaded.length === 0) output.out('no driver plugins found');
+        if (report.loaded.length === 0) output.text('no driver plugins found');
         for (const p of report.loaded) {
-          for (const d of p.drivers) output.out(`✓ ${d.type}${d.aliases.length ? ` (aliases: ${d.aliases.join(', ')})` : ''}  from ${p.package}@${p.version}`);
+          for (const d of p.drivers) output.text(`✓ ${d.type}${d.aliases.length ? ` (aliases: ${d.aliases.join(', ')})` : ''}  from ${p.package}@${p.version}`);
         }
-        for (const s of report.skipped) output.out(`! skipped ${s.package}: ${s.reason}`);
-        for (const c of report.conflicts) output.out(`✗ conflict ${c.package}: ${c.reason}`);
+        for (const s of report.skipped) output.text(`! skipped ${s.package}: ${s.reason}`);
+        for (const c of report.conflicts) output.text(`✗ conflict ${c.package}: ${c.reason}`);
       }
       if (report.conflicts.length > 0) process.exitCode = 1;
     });

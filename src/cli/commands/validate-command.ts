@@ -33,10 +33,10 @@ export function registerValidateCommand(program: Command, output: Output): void 
         });
       } else if (result.ok) {
         const names = result.models.map((m) => m.name).join(', ');
-        output.out(`${file}: valid (${result.models.length} model${result.models.length === 1 ? '' : 's'} served by tensorrt_llm${names ? `: ${names}` : ''})`);
+        output.text(`${file}: valid (${result.models.length} model${result.models.length === 1 ? '' : 's'} served by tensorrt_llm${names ? `: ${names}` : ''})`);
       } else {
         for (const problem of result.problems) {
-          output.out(formatProblem(problem, file));
+          output.text(formatProblem(problem, file));
         }
       }
       if (!result.ok) process.exitCode = 1;
