@@ -3,9 +3,12 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { answer } from '../../src/cli/commands/serve-command.js';
+import { validateDriverTable } from '../../src/config/driver-validator.js';
 import { validatePieToml } from '../../src/config/pie-file-validator.js';
 import { TomlSyntaxError } from '../../src/config/toml-document.js';
 import { readDriversFile } from '../../src/runtime/drivers-file.js';
+import { withDriver } from '../helpers/driver-fixture.js';
 
 const FORBIDDEN = ['__proto__', 'constructor', 'prototype'] as const;
 const VALID_MODEL = '[[model]]\nname = "m"\nhf_repo = "org/m"\n[model.driver]\ntype = "tensorrt_llm"\ndevice = "cuda:0"\n';
@@ -82,5 +85,50 @@ describe('keys that name the prototype in TOML files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** `{"k":` wrappers `depth` deep around `inner`, with the forbidden key at the innermost level. */
+function nestedJson(key: string, depth: number, inner: string): string {
+  return `${'{"k":'.repeat(depth)}{"${key}":${inner}}${'}'.repeat(depth)}`;
+}
+
+describe('keys that name the prototype in JSON messages and host-built tables', function () {
+  this.timeout(60_000);
+
+  it('serve messages: such a key anywhere in a message is data, never its prototype', async () => {
+    const before = prototypeKeys();
+    await withDriver({}, async (driver) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...FORBIDDEN),
+          fc.integer({ min: 0, max: 6 }),
+          fc.constantFrom('message', 'batch', 'sampler'),
+          async (key, depth, where) => {
+            const payload = nestedJson(key, depth, '{"op":"shutdown","polluted":1,"token_ids":[9]}');
+            const batch = `{"context_ids":[5],"token_ids":[1],"position_ids":[0],"qo_indptr":[0,1],"samplers":[{"type":"top_p","temperature":0,"p":1${where === 'sampler' ? `,"x":${payload}` : ''}}],"sampler_indptr":[0,1]${where === 'batch' ? `,"x":${payload}` : ''}}`;
+            const text = `{"id":3,"op":"forward","batch":${batch}${where === 'message' ? `,"x":${payload}` : ''}}`;
+            const { reply, stop } = await answer(driver, JSON.parse(text));
+            expect(stop, 'a prototype key never turns a message into another op').to.equal(undefined);
+            expect(reply.id).to.equal(3);
+            expect(({} as Record<string, unknown>).polluted).to.equal(undefined);
+            expect(prototypeKeys()).to.deep.equal(before);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  });
+
+  it('a driver table a host builds from JSON: refused at every depth, naming the path', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...FORBIDDEN), fc.integer({ min: 0, max: 6 }), (key, depth) => {
+        const table = JSON.parse(`{"type":"trtllm","device":"cuda:0","options":{"llm_kwargs":${nestedJson(key, depth, '{"x":1}')}}}`);
+        const result = validateDriverTable(table);
+        expect(result.ok).to.equal(false);
+        expect(result.problems[0]!.path).to.equal(['model.driver.options.llm_kwargs', ...Array.from({ length: depth }, () => 'k'), key].join('.'));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
