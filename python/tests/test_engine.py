@@ -242,7 +242,10 @@ def test_decode_fast_path_answers_exactly_as_the_general_path():
         assert fast.histories.get(c).tokens == general.histories.get(c).tokens
         assert fast.histories.get(c).confirmed == general.histories.get(c).confirmed
     assert fast.engine_calls == general.engine_calls
-    assert fast.lookahead_hits == general.lookahead_hits > 0
+    # Whether a step finds its token made or waits for it depends on how far the engine thread got
+    # meanwhile; every step is one or the other on both paths.
+    assert fast.lookahead_hits + fast.stream_waits == general.lookahead_hits + general.stream_waits
+    assert fast.lookahead_hits > 0 and general.lookahead_hits > 0
 
 
 def test_only_plain_greedy_single_token_batches_take_the_fast_path():

@@ -12,7 +12,7 @@ from helpers import GREEDY, batch, greedy_continuation
 from pie_trtllm_runtime.loader import visible_devices
 from pie_trtllm_runtime.simulated_trtllm import LLM
 from runtime_process import PYTHON_DIR, RuntimeProcess
-from test_process_model import alive, children
+from test_process_model import alive, replica_tree
 
 
 def group_config(device, tensor_parallel_size, options=None):
@@ -35,7 +35,7 @@ def test_a_tensor_parallel_group_serves_with_a_worker_per_rank_and_reports_its_w
     runtime = RuntimeProcess(config=config)
     try:
         assert runtime.handshake[-1] == {"ready": True}, runtime.handshake
-        assert len(children(runtime.process.pid)) == 4  # tensor 2 × pipeline 2 ranks
+        assert len(replica_tree(runtime.process.pid)[1]) == 4  # tensor 2 × pipeline 2 ranks
         reply = runtime.call({"op": "forward", "batch": batch([(1, [1, 2, 3], 0, GREEDY)])})
         assert reply["results"] == [greedy_continuation([1, 2, 3], 1)]
         status = runtime.call({"op": "status"})["status"]
@@ -100,9 +100,9 @@ def test_a_killed_replica_leaves_none_of_its_workers():
     config = group_config("cuda:0,cuda:1", 2)
     runtime = RuntimeProcess(config=config)
     try:
-        workers = children(runtime.process.pid)
+        _, workers = replica_tree(runtime.process.pid)
         assert len(workers) == 2
-        os.kill(runtime.process.pid, signal.SIGKILL)  # no shutdown: the workers must notice alone
+        os.kill(runtime.process.pid, signal.SIGKILL)  # no shutdown: the MPI daemon ends them
         runtime.process.wait(timeout=10)
         deadline = time.monotonic() + 10
         while any(alive(w) for w in workers) and time.monotonic() < deadline:

@@ -1,3 +1,4 @@
+import { type ProcessEntry, signalProcesses } from './process-tree.js';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Signals a runtime's whole process group (the runtime may start workers of its own). */
@@ -56,19 +57,35 @@ export async function groupGone(pid: number | undefined): Promise<void> {
 }
 
 const live = new Set<number>();
+/** Per runtime, the processes of its replica outside its group (an MPI daemon and its workers). */
+const members = new Map<number, readonly ProcessEntry[]>();
 let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  process.once('exit', () => {
+    for (const group of live) signalGroup(group, 'SIGKILL');
+    for (const entries of members.values()) signalProcesses(entries, 'SIGKILL');
+  });
+}
 
 /** Makes sure a runtime's group is killed if this process exits without shutting it down. */
 export function trackGroup(pid: number): void {
   live.add(pid);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const group of live) signalGroup(group, 'SIGKILL');
-    });
-  }
+  hookExit();
 }
 
 export function untrackGroup(pid: number): void {
   live.delete(pid);
+}
+
+/** Makes sure these processes of a runtime's replica are killed if this process exits first. */
+export function trackMembers(runtimePid: number, entries: readonly ProcessEntry[]): void {
+  members.set(runtimePid, entries);
+  hookExit();
+}
+
+export function untrackMembers(runtimePid: number): void {
+  members.delete(runtimePid);
 }

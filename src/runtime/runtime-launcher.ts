@@ -12,6 +12,7 @@ import { LineSplitter, type LineSplitterOptions, type SplitLine } from './line-s
 import { OutputTail } from './output-tail.js';
 import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
 import { groupGone, signalGroup, trackGroup } from './process-group.js';
+import { endProcesses, processTree, signalProcesses } from './process-tree.js';
 import { RuntimeError } from './runtime-errors.js';
 import { streamsEnded } from './streams-ended.js';
 
@@ -120,8 +121,12 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
         signal?.removeEventListener('abort', abort);
         rmSync(folder, { recursive: true, force: true });
         if (error) {
+          // Its processes outside its group (an MPI daemon in a session of its own, the workers
+          // below it) are found while the runtime still holds them together, and killed with it.
+          const tree = child.pid && child.exitCode === null ? processTree(child.pid) : [];
           if (child.pid && child.exitCode === null) signalGroup(child.pid, 'SIGKILL');
-          if (gone) void gone().then(() => reject(error));
+          signalProcesses(tree, 'SIGKILL');
+          if (gone) void Promise.all([gone(), endProcesses(tree, 5000)]).then(() => reject(error));
           else reject(error);
           return;
         }

@@ -3,7 +3,8 @@ import type { Clock } from './clock.js';
 import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
-import { groupAlive, groupGone, signalGroup, untrackGroup } from './process-group.js';
+import { groupAlive, groupGone, signalGroup, trackMembers, untrackGroup, untrackMembers } from './process-group.js';
+import { endProcesses, type ProcessEntry, processTree, signalProcesses, stillRunning } from './process-tree.js';
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
@@ -25,6 +26,9 @@ export interface SupervisorPolicy {
   shutdownGraceMs: number;
 }
 
+/** How long a dead runtime's processes may take to end after SIGKILL before the replica gives up. */
+const REAP_TIMEOUT_MS = 10_000;
+
 export const defaultPolicy: SupervisorPolicy = {
   maxInFlight: 128,
   requestTimeoutMs: 120_000,
@@ -44,6 +48,8 @@ export interface ReplicaStatus {
   tokens_generated: number;
   reason?: string;
   runtime?: RuntimeStatus;
+  /** The replica's live processes: the runtime, its MPI daemon and workers. */
+  processes: { pid: number; ppid: number; command: string }[];
 }
 
 /** Refuses a policy whose delays Node's timers cannot hold (a host may bind its own): such a
@@ -69,6 +75,11 @@ export class RuntimeSupervisor {
   private crashes: number[] = [];
   private lastStatus: RuntimeStatus | undefined;
   private launching: { controller: AbortController; settled: Promise<void> } | undefined;
+  /** Every process of the live replica: the runtime and what it started, inside its process group
+   *  or not (TensorRT-LLM's MPI daemon calls setsid, and its workers hold the GPUs). */
+  private members: ProcessEntry[] = [];
+  /** Ending the processes of the runtime that exited last; settles when they are gone. */
+  private reaping: Promise<boolean> | undefined;
   private readonly lostListeners: (() => void)[] = [];
   private exited: Promise<void> | undefined;
 
@@ -163,6 +174,35 @@ export class RuntimeSupervisor {
     }));
     this.state = 'ready';
     this.reason = undefined;
+    this.members = processTree(runtime.pid);
+    trackMembers(runtime.pid, this.members);
+  }
+
+  /** Adds processes the live runtime started since they were last listed. */
+  private refreshMembers(): void {
+    const runtime = this.runtime;
+    if (!runtime) return;
+    const known = new Set(this.members.map((m) => `${m.pid}:${m.startTime}`));
+    const found = processTree(runtime.pid).filter((m) => !known.has(`${m.pid}:${m.startTime}`));
+    if (found.length === 0) return;
+    this.members = [...this.members.filter(stillRunning), ...found];
+    trackMembers(runtime.pid, this.members);
+  }
+
+  /** Ends what is left of a dead runtime's replica before anything is started in its place: a
+   *  worker that outlived its runtime still holds the GPU a replacement would load onto. */
+  private async reap(runtimePid: number, members: ProcessEntry[]): Promise<boolean> {
+    const left = await endProcesses(members, REAP_TIMEOUT_MS);
+    untrackMembers(runtimePid);
+    if (left.length === 0) return true;
+    if (this.state !== 'restarting') {
+      this.logger.error(`the runtime on ${this.device} (pid ${runtimePid}): processes ${left.map((m) => m.pid).join(', ')} did not end after SIGKILL`);
+      return false;
+    }
+    this.state = 'failed';
+    this.reason = `the runtime on ${this.device} (pid ${runtimePid}) died and its ${left.map((m) => `process ${m.pid} (${m.command.split(' ')[0] || '?'})`).join(', ')} did not end within ${REAP_TIMEOUT_MS / 1000} s of SIGKILL; not restarting onto GPUs it may still hold (end it, then restart the driver)`;
+    this.logger.error(this.reason);
+    return false;
   }
 
   private onExit(runtime: LaunchedRuntime, code: number | null, signal: NodeJS.Signals | null): void {
@@ -171,14 +211,24 @@ export class RuntimeSupervisor {
     this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} (pid ${runtime.pid}) died (${how}) while this request was in flight`));
     this.client = undefined;
     this.runtime = undefined;
-    signalGroup(runtime.pid, 'SIGKILL'); // its executor workers go with it
+    // Its group and every process it started (an MPI daemon and its workers live outside the
+    // group, and would hold the GPUs for seconds more).
+    const members = this.members;
+    this.members = [];
+    signalGroup(runtime.pid, 'SIGKILL');
+    signalProcesses(members, 'SIGKILL');
+    const reaped = this.reap(runtime.pid, members);
+    this.reaping = reaped;
     if (this.state === 'stopping' || this.state === 'stopped') return;
     for (const listener of this.lostListeners) listener();
     this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) exited (${how}); restarting`);
     this.state = 'restarting';
     this.reason = `exited (${how})`;
     // The reason for giving up quotes the runtime's last output: let its pipes deliver it first.
-    void streamsEnded([runtime.child.stdout, runtime.child.stderr]).then(() => this.restart(`exited (${how})`, runtime.output.text()));
+    void Promise.all([reaped, streamsEnded([runtime.child.stdout, runtime.child.stderr])]).then(([reaped]) => {
+      if (reaped) return this.restart(`exited (${how})`, runtime.output.text());
+      return undefined;
+    });
   }
 
   private async restart(why: string, tail: string): Promise<void> {
@@ -217,6 +267,7 @@ export class RuntimeSupervisor {
 
   async status(): Promise<ReplicaStatus> {
     if (this.state === 'ready') {
+      this.refreshMembers();
       try {
         const reply = await this.call({ op: 'status' });
         if (reply.status) this.lastStatus = reply.status;
@@ -233,6 +284,7 @@ export class RuntimeSupervisor {
       tokens_generated: this.state === 'ready' ? (this.lastStatus?.tokens_generated ?? 0) : 0,
       ...(this.reason && this.state !== 'ready' ? { reason: this.reason } : {}),
       ...(this.state === 'ready' && this.lastStatus ? { runtime: this.lastStatus } : {}),
+      processes: this.members.filter(stillRunning).map((m) => ({ pid: m.pid, ppid: m.ppid, command: m.command })),
     };
   }
 
@@ -263,6 +315,8 @@ export class RuntimeSupervisor {
         await this.clock.sleep(10);
       }
       this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} is shut down`));
+      // The runtime's exit handed its other processes to `reap`: they are gone when it is done.
+      await this.reaping;
     }
     this.runtime = undefined;
     this.client = undefined;

@@ -194,10 +194,10 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     const { launcher, s } = scripted({ maxCrashes: 2 });
     await s.start();
     const pid = s.pid;
-    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid, state: 'ready', restarts: 0, engine_calls: 3, tokens_generated: 9, runtime: { engine_calls: 3, tokens_generated: 9 } });
+    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid, state: 'ready', restarts: 0, engine_calls: 3, tokens_generated: 9, runtime: { engine_calls: 3, tokens_generated: 9 }, processes: [] });
     launcher.failures.push(failure('no GPU'));
     launcher.crashLatest();
-    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid: null, state: 'restarting', restarts: 0, engine_calls: 0, tokens_generated: 0, reason: 'exited (code 1)' });
+    expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid: null, state: 'restarting', restarts: 0, engine_calls: 0, tokens_generated: 0, reason: 'exited (code 1)', processes: [] });
   });
 
   it('tells listeners its contexts are lost when the runtime dies, not when it is shut down', async () => {
