@@ -24,6 +24,22 @@ describe('cli: doctor', function () {
     expect(run.stdout).to.contain('✗ The driver cannot start here');
   });
 
+  it('names a process that already holds a configured GPU, from nvidia-smi, as a warning', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'pie-smi-'));
+    // GPU 0 at bus 00000000:1B:00.0 is used by pid 906; GPU 1 by pid 907 (not configured).
+    writeFileSync(join(bin, 'nvidia-smi'), `#!/bin/sh
+case "$*" in
+  *query-gpu*) printf '0, 00000000:1B:00.0\\n1, 00000000:2C:00.0\\n' ;;
+  *query-compute-apps*) printf '00000000:1B:00.0, 906, python3, 3590\\n00000000:2C:00.0, 907, python3, 100\\n' ;;
+esac
+`, { mode: 0o755 });
+    const run = await runCli(['doctor', '--config', example], { env: { PIE_HOME: tempHome(), PIE_PYTHON: join(fixtures, 'interpreters', 'ready-python'), PATH: `${bin}:${systemPath}` } });
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.contain('! gpu users cuda:0 pid 906 (python3, 3590 MiB)');
+    expect(run.stdout).to.contain('hint: a process that belongs to no running replica holds memory on cuda:0; a model loading there may run out of memory. Wait for it to end, or end it: kill 906');
+    expect(run.stdout).to.not.contain('907');
+  });
+
   it('with an interpreter whose probe reports everything present exits 0', async () => {
     const run = await runCli(['doctor', '--config', example], { env: { PIE_HOME: tempHome(), PIE_PYTHON: join(fixtures, 'interpreters', 'ready-python') } });
     expect(run.code, run.stdout).to.equal(0);

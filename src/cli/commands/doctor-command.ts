@@ -7,6 +7,7 @@ import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { type Check, interpreterCheck, interpreterFailure, probeChecks, usesRay } from '../doctor/doctor-checks.js';
 import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
+import { gpuUserChecks, gpuUsers } from '../doctor/gpu-users.js';
 import { createModelDriver } from '../local-host.js';
 import { selectModel } from '../model-selection.js';
 import { disposeOnSignal } from '../signal-cleanup.js';
@@ -87,6 +88,8 @@ export function registerDoctorCommand(program: Command, output: Output): void {
           checks.push({ name: 'runtime', status: 'fail', value: (error as Error).message, hint: 'run the interpreter by hand to see why, or create a fresh environment with `pie-trtllm install`' });
         }
       }
+      const users = model && !usesRay(model) ? gpuUsers() : undefined;
+      if (users && model) checks.push(...gpuUserChecks(model.driver.device, users));
       // A simulated run can be tried in a second: "ready" is said only of a runtime that started.
       if (options.simulate && model && options.config && !checks.some((c) => c.status === 'fail')) {
         checks.push(await simulatedStartCheck(options.config, model, output, Boolean(options.json)));
