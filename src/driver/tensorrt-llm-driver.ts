@@ -42,6 +42,7 @@ export class TensorRtLlmDriver {
   private started: Promise<CapabilityReport> | undefined;
   /** Per context, the id of the latest message sent that touched it (ids count up in send order). */
   private readonly lastSent = new Map<number, number>();
+  private disposed: Promise<void> | undefined;
 
   constructor(
     @inject(Tokens.RequestGate) private readonly gate: RequestGate,
@@ -198,8 +199,12 @@ export class TensorRtLlmDriver {
     return this.pool.status();
   }
 
-  async dispose(): Promise<void> {
-    this.logger.info('shutting down the runtimes');
-    await this.pool.shutdown();
+  /** Once: the handle disposes the driver, then its container disposes what it resolved again. */
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      this.logger.info('shutting down the runtimes');
+      await this.pool.shutdown();
+    })();
+    return this.disposed;
   }
 }
