@@ -162,3 +162,20 @@ def test_a_launch_config_nested_past_the_decoder_depth_is_config_invalid(tmp_pat
         assert error.code == CONFIG_INVALID and "cannot read the launch config" in error.message
     else:
         raise AssertionError("a config deeper than the JSON decoder can read was accepted")
+
+
+def test_a_python_below_3_10_gets_one_handshake_line_not_a_traceback():
+    from pie_trtllm_runtime.__main__ import unsupported_python
+
+    assert unsupported_python((3, 10, 0)) is None and unsupported_python((3, 12, 3)) is None
+    assert unsupported_python((3, 9, 18)).startswith("Python 3.9 runs the runtime, but TensorRT-LLM 1.2.1")
+    read_end, write_end = os.pipe()
+    pretend = "import sys, runpy; sys.version_info = (3, 9, 18, 'final', 0); runpy.run_module('pie_trtllm_runtime', run_name='__main__')"
+    process = subprocess.run([sys.executable, "-c", pretend, "--config", "x", "--handshake-fd", str(write_end)], pass_fds=(write_end,),
+                             cwd=PYTHON_DIR, capture_output=True, text=True, timeout=30)
+    os.close(write_end)
+    line = os.read(read_end, 65536).decode()
+    os.close(read_end)
+    assert process.returncode == 1 and "Traceback" not in process.stderr
+    assert json.loads(line)["error"]["code"] == "ENGINE_IMPORT_FAILED"
+    assert "need Python 3.10 to 3.12" in json.loads(line)["error"]["message"]

@@ -40,7 +40,8 @@ try {
     else fail('USAGE', error.message.replace(/^error: /, ''), 2);
   } else if (error instanceof CliError) {
     processOutput.err(`error: ${error.message}`);
-    fail(error.exitCode === 2 ? 'USAGE' : 'FAILED', error.message, error.exitCode);
+    if (error.reported) process.exitCode = error.exitCode;
+    else fail(error.code ?? (error.exitCode === 2 ? 'USAGE' : 'FAILED'), error.message, error.exitCode);
   } else {
     const err = error as Error & { code?: string };
     processOutput.err(`error: ${err.code ? `[${err.code}] ` : ''}${err.message}`);

@@ -15,7 +15,9 @@ export const processOutput: Output = {
   out: (line) => process.stdout.write(`${line}\n`),
   text: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
   // Messages quote names and paths from configurations: shown terminal-safe.
-  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
+  // A message of several lines (a problem list, a runtime's last output) keeps its lines; each is
+  // made terminal-safe on its own.
+  err: (line) => process.stderr.write(`${line.split('\n').map(terminalSafe).join('\n')}\n`),
   get interactive() {
     return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
   },

@@ -16,6 +16,8 @@ export class RuntimeError extends Error {
     message: string,
     /** The last lines the runtime wrote, when it wrote any. */
     readonly outputTail = '',
+    /** The runtime's own start-up code (ENGINE_IMPORT_FAILED, MODEL_NOT_FOUND, ...), when it said one. */
+    readonly startCode?: string,
   ) {
     super(outputTail ? `${message}\n--- last runtime output ---\n${outputTail}` : message);
     this.name = 'RuntimeError';

@@ -171,7 +171,12 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
           finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} wrote a handshake line that is not JSON: ${line.slice(0, 200)}`, output.text()));
           return;
         }
-        if (message.error) finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} could not start: ${message.error.code}: ${message.error.message}`, output.text()));
+        if (message.error) {
+          // The runtime also logs its error: the tail leaves that line out instead of repeating it.
+          const said = message.error.message;
+          const tail = output.text().split('\n').filter((tailLine) => !tailLine.includes(said)).join('\n').trim();
+          finish(new RuntimeError('RUNTIME_START_FAILED', `runtime on ${spec.device} could not start: ${message.error.code}: ${said}`, tail, message.error.code));
+        }
         else if (message.capabilities) {
           capabilities = message.capabilities;
           if (message.engine) engine = message.engine;

@@ -229,10 +229,23 @@ describe('cli: generate', function () {
     }
   });
 
+  it('--simulate=auto without any Python says there is nothing to fall back to, in one error and before any load', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'pie-nopath-'));
+    const run = await runCli(['generate', '--config', example, '--simulate=auto', '--prompt-tokens', '1', '--max-tokens', '1'], { env: { PATH: empty, PIE_HOME: tempHome(), PIE_PYTHON: '', VIRTUAL_ENV: '' } });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.not.contain('using the simulated TensorRT-LLM');
+    expect(run.stderr.trim().split('\n')).to.have.length(1);
+    expect(run.stderr).to.match(/^error: no Python interpreter found .*; the simulated TensorRT-LLM runs in that Python runtime too, so there is nothing to fall back to/);
+  });
+
   it('refuses a seed under TensorRT-LLM 1.2.1\'s default sampler, naming the fix, and samples without one', async () => {
+    // Refused before the model loads: no loading line, no tokens line.
     const refused = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '2', '--temperature', '0.8', '--seed', '7']);
-    expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/UNSUPPORTED_SAMPLER: seed 7 asks for reproducible sampling.*sampler_type = "TRTLLMSampler"/);
+    expect(refused.code).to.equal(2);
+    expect(refused.stdout).to.equal('');
+    expect(refused.stderr).to.equal('error: --seed 7 asks for reproducible sampling, but TensorRT-LLM 1.2.1\'s TorchSampler (llm_kwargs.sampler_type = "auto") draws every request from one shared generator; drop --seed, or set llm_kwargs.sampler_type = "TRTLLMSampler" in [model.driver.options]\n');
+    const json = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '2', '--temperature', '0.8', '--seed', '7', '--json']);
+    expect(JSON.parse(json.stdout).error.code).to.equal('UNSUPPORTED_SAMPLER');
     const unseeded = await runCli(['generate', '--config', example, '--simulate', '--prompt-tokens', '3,4', '--max-tokens', '3', '--temperature', '0.8', '--json']);
     expect(unseeded.code, unseeded.stderr).to.equal(0);
     expect(JSON.parse(unseeded.stdout).tokens).to.have.length(3);

@@ -4,7 +4,7 @@ import type { DriverHandle } from '../../plugin/driver-handle.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, tokenList } from '../argument-parsers.js';
-import { CliError } from '../cli-error.js';
+import { CliError, startFailureCode } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
 import { disposeOnSignal } from '../signal-cleanup.js';
 import { type SelectedModel, selectModel } from '../model-selection.js';
@@ -35,15 +35,18 @@ async function chooseEngine(mode: boolean | string | undefined, model: SelectedM
   if (mode === true || mode === 'true') return true;
   if (mode !== 'auto') throw new CliError(`--simulate takes no value or "auto", found ${JSON.stringify(mode)}`, 2);
   const options = model.table.options as { venv?: string; python?: string } | undefined;
-  let reason: string;
+  // The simulated engine runs in the same Python runtime: without an interpreter that runs it,
+  // there is nothing to fall back to.
+  let python: string;
+  let probe;
   try {
-    const interpreter = new InterpreterResolver().resolve({ venv: options?.venv, python: options?.python });
-    const probe = await probeInterpreter(interpreter.python);
-    if (probe.tensorrt_llm.ok) return false;
-    reason = `tensorrt_llm does not import with ${interpreter.python} (${(probe.tensorrt_llm.error ?? '').split('\n')[0]})`;
+    python = new InterpreterResolver().resolve({ venv: options?.venv, python: options?.python }).python;
+    probe = await probeInterpreter(python);
   } catch (error) {
-    reason = (error as Error).message.split('\n')[0]!;
+    throw new CliError(`${(error as Error).message.split('\n')[0]}; the simulated TensorRT-LLM runs in that Python runtime too, so there is nothing to fall back to (run \`pie-trtllm doctor\`)`, 1, { code: (error as { code?: string }).code });
   }
+  if (probe.tensorrt_llm.ok) return false;
+  const reason = `tensorrt_llm does not import with ${python} (${(probe.tensorrt_llm.error ?? '').split('\n')[0]})`;
   if (!quiet) output.err(`! ${reason}; using the simulated TensorRT-LLM (run \`pie-trtllm doctor\` to set up the real one)`);
   return true;
 }
@@ -100,6 +103,15 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       const { registry, report } = await discoveredHost();
       for (const skipped of report.skipped) if (!quiet) output.err(`! skipped plugin ${skipped.package}: ${skipped.reason}`);
       const model = selectModel(options.config, options.model);
+      // What the configuration already says cannot be honoured is refused before a model loads.
+      const samplerType = model.driver.options.llm_kwargs.sampler_type ?? 'auto';
+      if (temperature > 0 && seed !== undefined && seed !== 0 && samplerType !== 'TRTLLMSampler') {
+        throw new CliError(
+          `--seed ${seed} asks for reproducible sampling, but TensorRT-LLM 1.2.1's TorchSampler (llm_kwargs.sampler_type = ${JSON.stringify(samplerType)}) draws every request from one shared generator; drop --seed, or set llm_kwargs.sampler_type = "TRTLLMSampler" in [model.driver.options]`,
+          2,
+          { code: 'UNSUPPORTED_SAMPLER' },
+        );
+      }
       const simulate = await chooseEngine(options.simulate, model, output, quiet);
       const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
       disposeOnSignal(driver);
@@ -112,7 +124,7 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       } catch (error) {
         progress.finish(false);
         await driver.dispose();
-        throw new CliError(`cannot start the driver: ${(error as Error).message}`, 1);
+        throw new CliError(`cannot start the driver: ${(error as Error).message}`, 1, { code: startFailureCode(error) });
       }
       let streamed = false;
       try {

@@ -4,7 +4,7 @@ import { MalformedBatchError } from '../../capabilities/request-gate.js';
 import { shownValue } from '../../capabilities/shown-value.js';
 import type { DriverHandle } from '../../plugin/driver-handle.js';
 import { boundedLines } from '../../runtime/line-splitter.js';
-import { CliError } from '../cli-error.js';
+import { CliError, startFailureCode } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
 import { selectModel } from '../model-selection.js';
 import { disposeOnSignal, exitOnSignalWith } from '../signal-cleanup.js';
@@ -82,7 +82,7 @@ export function registerServeCommand(program: Command, output: Output): void {
         await driver.start();
       } catch (caught) {
         await driver.dispose();
-        throw new CliError(`cannot start the driver: ${(caught as Error).message}`, 1);
+        throw new CliError(`cannot start the driver: ${(caught as Error).message}`, 1, { code: startFailureCode(caught) });
       }
       output.err(`[pie-trtllm] serving ${model.name} on ${driver.capabilities().replicas.map((r) => r.device).join(', ')} (${driver.engine()?.name} ${driver.engine()?.version})`);
       await serveLines(driver, output);

@@ -18,7 +18,7 @@ export function registerValidateCommand(program: Command, output: Output): void 
       } catch (error) {
         if (error instanceof TomlSyntaxError || error instanceof ConfigFileError) {
           if (options.json) printJson(output, { file, valid: false, error: { code: error.code, message: error.message } });
-          throw new CliError(error.message, 2);
+          throw new CliError(error.message, 2, { code: error.code, reported: Boolean(options.json) });
         }
         throw error;
       }
