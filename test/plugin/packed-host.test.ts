@@ -121,6 +121,15 @@ describe('a fresh host project that installs the packed package', function () {
       expect(() => readFileSync(join(root, file)), file).not.to.throw();
     }
     expect(() => readFileSync(join(root, 'dist', 'test', 'helpers', 'run-cli.js'))).to.throw();
+    // Every source map's sources are shipped, so a stack trace can be mapped back.
+    const maps = readdirSync(join(root, 'dist', 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.js.map'));
+    expect(maps.length).to.be.above(50);
+    for (const map of maps) {
+      const { sources } = JSON.parse(readFileSync(join(root, 'dist', 'src', map), 'utf8')) as { sources: string[] };
+      for (const source of sources) expect(() => readFileSync(join(root, 'dist', 'src', map, '..', source)), `${map} → ${source}`).not.to.throw();
+    }
+    // Installing the tarball runs no build: no prepare script is shipped.
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.prepare).to.equal(undefined);
   });
 
   it('generates tokens with the installed CLI, discovering the plugin from the host package', async () => {
