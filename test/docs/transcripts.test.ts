@@ -49,7 +49,7 @@ describe('documented transcripts match what the commands print', function () {
   });
 
   it('docs/plugin-authors.md: conformance on a plugin without the pie-driver keyword', async () => {
-    const lines = transcript('docs/plugin-authors.md', 'npx pie-trtllm conformance ./my-plugin');
+    const lines = transcript('docs/plugin-authors.md', 'npx --no-install pie-trtllm conformance ./my-plugin');
     const folder = mkdtempSync(join(tmpdir(), 'pie-doc-kit-'));
     const plugin = join(folder, 'my-plugin');
     mkdirSync(plugin);
