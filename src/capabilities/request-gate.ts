@@ -3,6 +3,10 @@ import { rejection } from './forward-types.js';
 import type { ReplayTracker } from './replay-tracker.js';
 import { shownValue } from './shown-value.js';
 
+/** `n` and the noun, singular for one: "1 entry", "3 entries". */
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const entries = (n: number) => counted(n, 'entry', 'entries');
+
 /** The batch as a whole cannot be read: no request count can be derived from it. */
 export class MalformedBatchError extends Error {
   readonly code = 'INVALID_REQUEST';
@@ -61,12 +65,12 @@ function isSafeCount(value: unknown): value is number {
 function indptr(batch: Batch, key: string, size: number, total?: number, fromZero = true): number[] | undefined {
   const value = batch[key];
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value) || value.length !== size + 1) throw new Error(`\`${key}\` must have ${size + 1} entries (requests + 1)`);
+  if (!Array.isArray(value) || value.length !== size + 1) throw new Error(`\`${key}\` must have ${entries(size + 1)} (requests + 1)`);
   for (let i = 0; i < value.length; i++) {
     if (!isCount(value[i]) || (i > 0 && value[i] < value[i - 1])) throw new Error(`\`${key}\` must be non-decreasing non-negative integers`);
   }
   if (fromZero && value[0] !== 0) throw new Error(`\`${key}\` must start at 0`);
-  if (total !== undefined && value[size] !== total) throw new Error(`\`${key}\` ends at ${value[size]} but there are ${total} entries`);
+  if (total !== undefined && value[size] !== total) throw new Error(`\`${key}\` ends at ${value[size]} but there ${total === 1 ? 'is' : 'are'} ${entries(total)}`);
   return value as number[];
 }
 
@@ -197,7 +201,7 @@ export class RequestGate {
     const tokens = batch.token_ids;
     const positions = batch.position_ids;
     if (!Array.isArray(tokens) || !Array.isArray(positions)) throw new Error('the batch needs `token_ids` and `position_ids`');
-    if (positions.length !== tokens.length) throw new Error(`\`position_ids\` has ${positions.length} entries but \`token_ids\` has ${tokens.length}`);
+    if (positions.length !== tokens.length) throw new Error(`\`position_ids\` has ${entries(positions.length)} but \`token_ids\` has ${tokens.length}`);
     const qo = indptr(batch, 'qo_indptr', size, tokens.length);
     if (!qo) throw new Error('the batch needs `qo_indptr`');
     const adapters = batch.adapter_bindings;
@@ -234,7 +238,7 @@ export class RequestGate {
       const [rows, ptr] = p.masks;
       const from = ptr[r]!;
       const count = ptr[r + 1]! - from;
-      if (count > 0 && count !== end - start) return rejection('INVALID_REQUEST', `${count} mask rows for ${end - start} tokens`);
+      if (count > 0 && count !== end - start) return rejection('INVALID_REQUEST', `${counted(count, 'mask row')} for ${counted(end - start, 'token')}`);
       for (let i = 0; i < count; i++) {
         const problem = maskRowProblem(rows[from + i], p.positions[start + i] as number);
         if (problem) return problem;
@@ -260,7 +264,7 @@ export class RequestGate {
     if (p.indices) {
       const [values, ptr] = p.indices;
       const n = ptr[r + 1]! - ptr[r]!;
-      if (n !== count) return rejection('INVALID_REQUEST', `${n} sampling indices for ${count} samplers`);
+      if (n !== count) return rejection('INVALID_REQUEST', `${counted(n, 'sampling index', 'sampling indices')} for ${counted(count, 'sampler')}`);
       if (count === 1 && values[ptr[r]!] !== end - start - 1) {
         return rejection('UNSUPPORTED_SAMPLER_LAYOUT', `sample index ${shownValue(values[ptr[r]!])} is not the request's last token (${end - start - 1}); TensorRT-LLM samples after the tail only`);
       }

@@ -7,7 +7,7 @@ export interface Output {
   /** A line for people on stdout: names and paths from configurations are shown terminal-safe. */
   text(line: string): void;
   err(line: string): void;
-  /** True when stderr is a terminal and NO_COLOR is unset: progress may redraw lines. */
+  /** True when stderr is a terminal that can redraw (not TERM=dumb) and NO_COLOR is unset. */
   readonly interactive: boolean;
 }
 
@@ -19,7 +19,7 @@ export const processOutput: Output = {
   // made terminal-safe on its own.
   err: (line) => process.stderr.write(`${line.split('\n').map(terminalSafe).join('\n')}\n`),
   get interactive() {
-    return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR;
+    return Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   },
 };
 

@@ -99,7 +99,9 @@ function crossModelProblems(models: ModelTable[]): ConfigProblem[] {
       const owner = devices.get(d);
       const label = typeof model.name === 'string' ? model.name : `model[${index}]`;
       if (owner !== undefined && owner.index !== index) {
-        problems.push({ path: `model[${index}].driver.device`, message: `device ${JSON.stringify(d)} claimed by both model ${JSON.stringify(owner.label)} and ${JSON.stringify(label)}; give each model its own devices` });
+        // Two models of one name (itself a problem) are told apart by index.
+        const both = owner.label === label ? `model[${owner.index}] and model[${index}] (both named ${JSON.stringify(label)})` : `model ${JSON.stringify(owner.label)} and ${JSON.stringify(label)}`;
+        problems.push({ path: `model[${index}].driver.device`, message: `device ${JSON.stringify(d)} claimed by both ${both}; give each model its own devices` });
       } else devices.set(d, { index, label });
     }
   });

@@ -141,7 +141,7 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
         });
       };
       const timer = setTimeout(
-        () => finish(new RuntimeError('HANDSHAKE_TIMEOUT', `runtime on ${spec.device} did not become ready within ${spec.readyTimeoutMs} ms (raise the ready timeout for large models)`, output.text())),
+        () => finish(new RuntimeError('HANDSHAKE_TIMEOUT', `runtime on ${spec.device} did not become ready within ${spec.readyTimeoutMs} ms (for a large model raise it: --ready-timeout SECONDS or PIE_TRTLLM_READY_TIMEOUT_S on the command line, readyTimeoutMs in create())`, output.text())),
         spec.readyTimeoutMs,
       );
       // Cancelled: rejects only once every process of the group is gone, so a caller that

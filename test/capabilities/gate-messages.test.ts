@@ -29,12 +29,12 @@ describe('request gate messages: each names what is wrong and where', () => {
     const limited = gate();
     limited.setLimits({ maxRequests: 10, maxTokens: 10, maxModelLen: 8 });
     expect(message(limited.classify(batchOf([[1, [1], 8, GREEDY]])).results[0])).to.equal("INVALID_REQUEST: position 8 is past the model's length (max_model_len 8)");
-    expect(first({ ...batchOf([[1, [1, 2], 0, GREEDY]]), sampling_indices: [1, 1], sampling_indptr: [0, 2] })).to.equal('INVALID_REQUEST: 2 sampling indices for 1 samplers');
+    expect(first({ ...batchOf([[1, [1, 2], 0, GREEDY]]), sampling_indices: [1, 1], sampling_indptr: [0, 2] })).to.equal('INVALID_REQUEST: 2 sampling indices for 1 sampler');
     expect(first(batchOf([[1, [1], 0, GREEDY]], { adapter_bindings: [{ adapter_id: 'x' }] }))).to.equal('INVALID_REQUEST: adapter binding {"adapter_id": "x"} has no integer adapter_id');
     expect(first(batchOf([[1, [], 0, GREEDY]]))).to.equal('INVALID_REQUEST: a request with a sampler needs at least one token');
-    expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { masks: [[0, 1]], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: 1 mask rows for 2 tokens');
+    expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { masks: [[0, 1]], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: 1 mask row for 2 tokens');
     const second = gate().classify(batchOf([[1, [1], 0, GREEDY], [2, [1, 2, 3], 0, GREEDY]], { masks: [[0, 1], [0, 1]], mask_indptr: [0, 1, 2] })).results[1];
-    expect(message(second), 'a request not at the start of the batch').to.equal('INVALID_REQUEST: 1 mask rows for 3 tokens');
+    expect(message(second), 'a request not at the start of the batch').to.equal('INVALID_REQUEST: 1 mask row for 3 tokens');
     expect(first(batchOf([[1, [1], 0, GREEDY]], { masks: [['x']], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: a mask row must be a list of non-negative run lengths');
   });
 
@@ -42,6 +42,8 @@ describe('request gate messages: each names what is wrong and where', () => {
     const base = batchOf([[1, [1], 0, GREEDY], [2, [2], 0, GREEDY]]) as unknown as Record<string, unknown>;
     const all = (batch: Record<string, unknown>) => gate().classify(batch).results.map(message);
     expect(all({ ...base, qo_indptr: [0, 1] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must have 3 entries (requests + 1)'));
+    // One request: one entry, not "1 entries".
+    expect(all({ ...base, context_ids: [1], qo_indptr: [0, 1], token_ids: [1, 2], position_ids: [0] })[0]).to.equal('INVALID_REQUEST: `position_ids` has 1 entry but `token_ids` has 2');
     expect(all({ ...base, qo_indptr: [1, 1, 2] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must start at 0'));
     expect(all({ ...base, qo_indptr: [0, 1, 3] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` ends at 3 but there are 2 entries'));
     expect(all({ ...base, qo_indptr: undefined })).to.deep.equal(Array(2).fill('INVALID_REQUEST: the batch needs `qo_indptr`'));

@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { processOutput } from '../../src/cli/output.js';
 import { cliPath, repoRoot } from '../helpers/package-paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -94,5 +95,26 @@ describe('cli: hostile files and streams', function () {
     const ready = await runCli(['doctor', '--simulate', '--config', example], { env: { PIE_HOME: scratch() } });
     expect(ready.code).to.equal(0);
     expect(ready.stdout).to.match(/✓ simulated start +qwen3-0\.6b started on cuda:0 and stopped/);
+  });
+
+  it('draws no progress escapes on a terminal that cannot redraw (TERM=dumb) or with NO_COLOR', () => {
+    const saved = { tty: process.stderr.isTTY, term: process.env.TERM, noColor: process.env.NO_COLOR };
+    try {
+      Object.defineProperty(process.stderr, 'isTTY', { value: true, configurable: true });
+      delete process.env.NO_COLOR;
+      process.env.TERM = 'xterm-256color';
+      expect(processOutput.interactive).to.equal(true);
+      process.env.TERM = 'dumb';
+      expect(processOutput.interactive).to.equal(false);
+      process.env.TERM = 'xterm-256color';
+      process.env.NO_COLOR = '1';
+      expect(processOutput.interactive).to.equal(false);
+    } finally {
+      Object.defineProperty(process.stderr, 'isTTY', { value: saved.tty, configurable: true });
+      for (const [key, value] of [['TERM', saved.term], ['NO_COLOR', saved.noColor]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

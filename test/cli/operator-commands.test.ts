@@ -161,6 +161,7 @@ describe('cli: set, unset, show', function () {
     expect(run.stdout).to.contain(`source: ${file} [driver.tensorrt_llm].python`);
     run = await runCli(['set', 'venv', '/opt/trt'], { env });
     expect(run.stderr).to.contain('/opt/trt/bin/python does not exist yet');
+    expect(run.stderr, 'the python it replaced is named').to.contain(`! removed python = ${python}: venv and python exclude each other`);
     expect(run.code, 'a venv set before it is installed is written, with a warning').to.equal(0);
     expect(run.stdout.split('\n').filter((l) => l.startsWith('python:')), 'one python: line').to.have.length(1);
     expect(run.stdout).to.contain('set:    venv = /opt/trt ([driver.tensorrt_llm])');
@@ -172,6 +173,15 @@ describe('cli: set, unset, show', function () {
     expect(run.stdout).to.contain('python: NOT RESOLVED');
     expect(run.stdout).to.contain('[python].venv (/opt/py)');
     expect(run.code).to.equal(1);
+  });
+
+  it('refuses an interpreter given as a venv, naming set python', async () => {
+    const home = tempHome();
+    const python = join(fixtures, 'interpreters', 'ready-python');
+    const run = await runCli(['set', 'venv', python], { env: { PIE_HOME: home } });
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain(`error: ${python} is a file, not a virtual environment's folder; for an interpreter use \`pie-trtllm set python ${python}\``);
+    expect(existsSync(join(home, 'drivers.toml'))).to.equal(false);
   });
 
   it('refuses a key other than venv or python', async () => {

@@ -300,7 +300,7 @@ describe('configuration messages: paths, lines and errors', () => {
       [13, 'model[1].driver.device'],
       [14, 'model[1].driver.random_seed'],
     ]);
-    expect(result.problems[2]!.message).to.equal('device "cuda:0" claimed by both model "one" and "one"; give each model its own devices');
+    expect(result.problems[2]!.message).to.equal('device "cuda:0" claimed by both model[0] and model[1] (both named "one"); give each model its own devices');
   });
 
   it('warns about a driver type two edits or fewer from ours, in any case, and not three', () => {

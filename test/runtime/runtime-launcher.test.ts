@@ -129,7 +129,7 @@ exec sleep 30`);
     const pidFile = join(root, 'slow.pid');
     const python = fakePython(`sleep 30 & echo $! > ${pidFile}; echo 'still loading'; wait`);
     const outcome = await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python, { readyTimeoutMs: 1000 })));
-    expect(outcome).to.equal('HANDSHAKE_TIMEOUT: runtime on cuda:7 did not become ready within 1000 ms (raise the ready timeout for large models)\n--- last runtime output ---\nstill loading');
+    expect(outcome).to.equal('HANDSHAKE_TIMEOUT: runtime on cuda:7 did not become ready within 1000 ms (for a large model raise it: --ready-timeout SECONDS or PIE_TRTLLM_READY_TIMEOUT_S on the command line, readyTimeoutMs in create())\n--- last runtime output ---\nstill loading');
     expect(await ended(Number(readFileSync(pidFile, 'utf8'))), 'the runtime\'s own child was killed with it').to.equal(true);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readConfigText } from '../../config/config-file-reader.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -78,9 +78,15 @@ export function registerInterpreterCommands(program: Command, output: Output): v
         throw new CliError(`${which} path ${terminalSafe(JSON.stringify(path))} holds a control character; drivers.toml cannot hold it and no interpreter lives there. Give the real path`, 1);
       }
       const value = resolve(path);
+      if (which === 'venv' && existsSync(value) && !statSync(value).isDirectory()) {
+        throw new CliError(`${value} is a file, not a virtual environment's folder; for an interpreter use \`pie-trtllm set python ${value}\`, or give the venv folder (the one holding bin/python)`, 2);
+      }
       const file = driversFilePath();
+      const other = which === 'venv' ? 'python' : 'venv';
+      const replaced = readDriversFile(file).driver[other];
       writeAtomically(file, setInterpreterSetting(readText(file), which, value, file));
       output.text(`Set [driver.tensorrt_llm].${which} in ${file}`);
+      if (replaced) output.err(`! removed ${other} = ${replaced}: venv and python exclude each other`);
       const python = which === 'venv' ? join(value, 'bin', 'python') : value;
       // The setting is written either way: a venv is often set before it is installed.
       if (!existsSync(python)) output.err(`! ${python} does not exist yet; create it with \`pie-trtllm install ${which === 'venv' ? value : 'PATH'}\``);
