@@ -175,6 +175,17 @@ describe('cli: set, unset, show', function () {
     expect(run.code).to.equal(1);
   });
 
+  it('show --json: the settings and the interpreter they resolve to, or why none does', async () => {
+    const home = tempHome();
+    const python = join(fixtures, 'interpreters', 'ready-python');
+    expect((await runCli(['set', 'python', python], { env: { PIE_HOME: home } })).code).to.equal(0);
+    const run = await runCli(['show', '--json'], { env: { PIE_HOME: home } });
+    expect(JSON.parse(run.stdout)).to.deep.equal({ ok: true, file: join(home, 'drivers.toml'), exists: true, set: { python }, python, source: `${join(home, 'drivers.toml')} [driver.tensorrt_llm].python` });
+    const none = await runCli(['show', '--json'], { env: { PIE_HOME: tempHome(), PATH: mkdtempSync(join(tmpdir(), 'pie-nopath-')), PIE_PYTHON: '', VIRTUAL_ENV: '' } });
+    expect(none.code).to.equal(1);
+    expect(JSON.parse(none.stdout)).to.include({ ok: false, python: null });
+  });
+
   it('refuses an interpreter given as a venv, naming set python', async () => {
     const home = tempHome();
     const python = join(fixtures, 'interpreters', 'ready-python');

@@ -27,6 +27,15 @@ describe('cli: conformance', function () {
     expect(run.stdout + run.stderr).not.to.match(/\n\s+at |AssertionError|\+ expected/);
   });
 
+  it('with --json prints one JSON report with the same verdicts as the lines', async () => {
+    const run = await runCli(['conformance', '--json', join(fixtures, 'plugins', 'sloppy-plugin')]);
+    expect(run.code).to.equal(1);
+    const report = JSON.parse(run.stdout);
+    expect([report.ok, report.passed + report.failed + report.skipped, report.failed, report.skipped]).to.deep.equal([false, 12, 3, 4]);
+    expect(report.checks).to.deep.include({ name: 'starts and reports capabilities', status: 'skipped', reason: 'skipped: supports.start is false (this machine cannot start the driver)' });
+    expect(report.checks.find((c: { status: string }) => c.status === 'failed').reason).to.match(/^expected .+, found .+; fix: .+/);
+  });
+
   it('stops the checks that need register when it is missing, instead of failing each of them', async () => {
     const run = await runCli(['conformance', join(fixtures, 'plugins', 'no-register-plugin')]);
     expect(run.code).to.equal(1);

@@ -13,12 +13,14 @@ export function registerConformanceCommand(program: Command, _output: Output): v
     .command('conformance')
     .description('run the driver plugin conformance kit against the plugin package in DIR (default: the current package), on Node\'s built-in test runner: one line per check; exit 0 only if it passes')
     .argument('[dir]', 'the plugin package folder', '.')
-    .action(async (dir: string) => {
+    .option('--json', 'print one JSON report at the end: ok, the counts, and each check with its status and reason')
+    .action(async (dir: string, options: { json?: boolean }) => {
       const packageDir = resolve(dir);
       if (!existsSync(join(packageDir, 'package.json'))) throw new CliError(`${packageDir} has no package.json; point conformance at a plugin package folder`, 2);
       // A child `node --test`: the kit's checks run in a process of their own, reported one line each.
       const code = await new Promise<number>((done, fail) => {
-        const child = spawn(process.execPath, ['--test', `--test-reporter=${join(kitDir, 'line-reporter.js')}`, join(kitDir, 'node-test-entry.js')], {
+        const reporter = join(kitDir, options.json ? 'json-reporter.js' : 'line-reporter.js');
+        const child = spawn(process.execPath, ['--test', `--test-reporter=${reporter}`, join(kitDir, 'node-test-entry.js')], {
           env: { ...process.env, PIE_CONFORMANCE_DIR: packageDir },
           stdio: ['ignore', 'inherit', 'inherit'],
         });

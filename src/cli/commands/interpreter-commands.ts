@@ -46,23 +46,36 @@ function interpreterKey(value: string): InterpreterKey {
   return value;
 }
 
-function show(output: Output): boolean {
+/** The settings of this driver in drivers.toml and the one interpreter they resolve to. */
+function interpreterReport() {
   const file = driversFilePath();
   const settings = readDriversFile(file);
-  output.text('driver: tensorrt_llm');
-  output.text(`file:   ${file}${existsSync(file) ? '' : ' (not created yet)'}`);
-  // The settings, then the one interpreter they resolve to (a single `python:` line).
-  for (const key of ['venv', 'python'] as const) if (settings.driver[key]) output.text(`set:    ${key} = ${settings.driver[key]} ([driver.tensorrt_llm])`);
   try {
     const interpreter = new InterpreterResolver().resolve({});
-    output.text(`python: ${interpreter.python}`);
-    output.text(`source: ${interpreter.source}`);
-    return true;
+    return { file, exists: existsSync(file), set: settings.driver, python: interpreter.python, source: interpreter.source };
   } catch (error) {
+    return { file, exists: existsSync(file), set: settings.driver, python: null, reason: (error as Error).message };
+  }
+}
+
+function show(output: Output, json = false): boolean {
+  const report = interpreterReport();
+  if (json) {
+    output.out(JSON.stringify({ ok: report.python !== null, ...report }));
+    return report.python !== null;
+  }
+  output.text('driver: tensorrt_llm');
+  output.text(`file:   ${report.file}${report.exists ? '' : ' (not created yet)'}`);
+  // The settings, then the one interpreter they resolve to (a single `python:` line).
+  for (const key of ['venv', 'python'] as const) if (report.set[key]) output.text(`set:    ${key} = ${report.set[key]} ([driver.tensorrt_llm])`);
+  if (report.python === null) {
     output.text('python: NOT RESOLVED');
-    output.text(`reason: ${(error as Error).message}`);
+    output.text(`reason: ${report.reason}`);
     return false;
   }
+  output.text(`python: ${report.python}`);
+  output.text(`source: ${report.source}`);
+  return true;
 }
 
 export function registerInterpreterCommands(program: Command, output: Output): void {
@@ -107,7 +120,8 @@ export function registerInterpreterCommands(program: Command, output: Output): v
   program
     .command('show')
     .description('show the interpreter this driver would use and where that choice comes from')
-    .action(() => {
-      if (!show(output)) process.exitCode = 1;
+    .option('--json', 'print the settings and the interpreter as one JSON object')
+    .action((options: { json?: boolean }) => {
+      if (!show(output, Boolean(options.json))) process.exitCode = 1;
     });
 }

@@ -3,36 +3,24 @@
  * why it was skipped), then one summary line. A failed check's line says what was expected, what
  * came and the fix, as the kit's ConformanceFailure does.
  */
-interface TestEventData {
-  name: string;
-  nesting: number;
-  skip?: string | boolean;
-  details?: { type?: string; error?: Error & { cause?: unknown } };
-}
+import { type CheckEvent, checkOutcome } from './check-outcome.js';
 
-function reason(error: (Error & { cause?: unknown }) | undefined): string {
-  const cause = error?.cause instanceof Error ? error.cause : error;
-  return (cause?.message ?? 'failed').split('\n')[0]!;
-}
-
-export default async function* lineReporter(source: AsyncIterable<{ type: string; data: TestEventData }>): AsyncGenerator<string> {
+export default async function* lineReporter(source: AsyncIterable<CheckEvent>): AsyncGenerator<string> {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   for await (const event of source) {
-    const data = event.data;
-    if (data?.details?.type === 'suite') continue; // describe blocks: their checks speak for them
-    if (event.type === 'test:pass') {
-      if (data.skip !== undefined && data.skip !== false) {
-        skipped++;
-        yield `- ${data.name}${typeof data.skip === 'string' ? ` (${data.skip})` : ''}\n`;
-      } else {
-        passed++;
-        yield `✓ ${data.name}\n`;
-      }
-    } else if (event.type === 'test:fail') {
+    const outcome = checkOutcome(event);
+    if (!outcome) continue;
+    if (outcome.status === 'skipped') {
+      skipped++;
+      yield `- ${outcome.name}${outcome.reason !== undefined ? ` (${outcome.reason})` : ''}\n`;
+    } else if (outcome.status === 'passed') {
+      passed++;
+      yield `✓ ${outcome.name}\n`;
+    } else {
       failed++;
-      yield `✗ ${data.name}: ${reason(data.details?.error)}\n`;
+      yield `✗ ${outcome.name}: ${outcome.reason}\n`;
     }
   }
   const total = passed + failed + skipped;
