@@ -27,6 +27,34 @@ describe('cli: conformance', function () {
     expect(run.stdout + run.stderr).not.to.match(/\n\s+at |AssertionError|\+ expected/);
   });
 
+  it('cannot be fooled by a register() that registers nothing: the driver checks skip saying so, the registration check fails', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'empty-register-plugin')]);
+    expect(run.code).to.equal(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('✓ '))).to.have.length(3); // the three manifest checks only
+    expect(lines).to.include('✗ registers at least one driver into a fresh child container and leaves the global container untouched: expected at least one driver registered, found none; fix: call registry.register(descriptor, owner) in register(container)');
+    const skipped = lines.filter((l) => l.startsWith('- '));
+    expect(skipped).to.have.length(8);
+    expect(skipped.every((l) => l.endsWith('(skipped: register(container) registered no driver (see the registration check))'))).to.equal(true);
+    expect(run.stdout).to.not.contain('supports.start is false');
+  });
+
+  it('cannot be fooled by status(): a process the driver started and did not end is found and named', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'leaky-plugin')]);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('✗ dispose leaves no process behind'));
+    const leaked = /found pid (\d+) \(sleep 60\)/.exec(line ?? '');
+    if (leaked) {
+      try {
+        process.kill(Number(leaked[1]), 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
+    expect(run.code).to.equal(1);
+    expect(line).to.match(/^✗ dispose leaves no process behind: expected no process started by the driver left after dispose\(\), found pid \d+ \(sleep 60\); fix: stop every process the driver started \(status\(\) need not list them\), then force them$/);
+    expect(run.stdout.trim().split('\n').at(-1)).to.equal('✗ 1 of 12 conformance checks failed');
+  });
+
   it('with --json prints one JSON report with the same verdicts as the lines', async () => {
     const run = await runCli(['conformance', '--json', join(fixtures, 'plugins', 'sloppy-plugin')]);
     expect(run.code).to.equal(1);

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { type ProcessEntry, processTree } from '../../runtime/process-tree.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { container as globalContainer } from 'tsyringe';
@@ -98,11 +99,28 @@ function undocumented(schema: SchemaNode, at: string, out: string[]): string[] {
 export function defineDriverConformance(options: ConformanceOptions): void {
   const { describe, it, before, after } = options.framework ?? frameworkFromGlobals();
   const loaded: Loaded = { pkg: {} };
+  /** How many drivers the first register() call registered (later checks need not call it again to know). */
+  let registeredCount: number | undefined;
   /** Why the registration-dependent checks cannot run, or undefined when they can. */
   const notRegistrable = (): string | undefined => {
     if (!loaded.plugin) return `the plugin module did not load${loaded.loadError ? ` (${loaded.loadError.message.split('\n')[0]})` : ''}`;
     if (typeof loaded.plugin.register !== 'function') return 'the plugin module has no register(container) function';
     return undefined;
+  };
+  /** Checks of the registered drivers skip when register() registered none: a loop over no
+   *  descriptors would pass having checked nothing. */
+  const noDrivers = (test: { skip(reason?: string): void }): boolean => {
+    if (cannotRegister(test)) return true;
+    let count = registeredCount;
+    if (count === undefined) {
+      try {
+        count = descriptors().length;
+      } catch {
+        return false; // the check itself reports the throw
+      }
+    }
+    if (count === 0) test.skip('skipped: register(container) registered no driver (see the registration check)');
+    return count === 0;
   };
   /** Checks that need a registered driver skip, with the reason, when registration is impossible.
    *  True when skipped: the check returns at once (node:test's skip does not stop the function). */
@@ -118,7 +136,9 @@ export function defineDriverConformance(options: ConformanceOptions): void {
     } catch (error) {
       throw new ConformanceFailure('register(container) to register a driver', `it threw ${(error as Error).message}`, 'register must only resolve the registry token and call registry.register(descriptor, owner)');
     }
-    return registry.list().map((entry) => registry.resolve(entry.type));
+    const found = registry.list().map((entry) => registry.resolve(entry.type));
+    registeredCount ??= found.length;
+    return found;
   };
 
   describe(`Pie driver plugin conformance: ${options.packageDir}`, () => {
@@ -161,7 +181,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
         expectThat(!globalContainer.isRegistered(DRIVER_REGISTRY), 'the global container left alone', () => 'a registry registered in it', 'register only into the container register() is given, never the global one');
       });
       it('can register again into another fresh container', function () {
-        if (cannotRegister(this)) return;
+        if (noDrivers(this)) return;
         const first = descriptors().map((d) => d.type);
         const second = descriptors().map((d) => d.type);
         expectThat(shown(first) === shown(second), `the same drivers again (${shown(first)})`, () => shown(second), 'keep no state between register calls: a host may create several containers');
@@ -170,7 +190,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
 
     describe('descriptor', () => {
       it('has a type, aliases, schema, validate, create, examples and supports', function () {
-        if (cannotRegister(this)) return;
+        if (noDrivers(this)) return;
         for (const d of descriptors()) {
           const name = typeof d.type === 'string' ? d.type : 'the descriptor';
           expectThat(typeof d.type === 'string', 'type, a string', () => shown(d.type), 'give the descriptor its canonical driver type');
@@ -186,7 +206,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
         }
       });
       it('its schema compiles under Ajv strict mode as draft-07 and documents every property', function () {
-        if (cannotRegister(this)) return;
+        if (noDrivers(this)) return;
         for (const d of descriptors()) {
           expectThat(d.schema && typeof d.schema === 'object', `${d.type}: a schema`, () => shown(d.schema), 'give the descriptor its JSON Schema');
           expectThat(d.schema.$schema === 'http://json-schema.org/draft-07/schema#', `${d.type}: $schema draft-07`, () => shown(d.schema.$schema), 'set "$schema": "http://json-schema.org/draft-07/schema#"');
@@ -200,7 +220,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
         }
       });
       it('validate rejects garbage with problems that name a path, and accepts its own examples', function () {
-        if (cannotRegister(this)) return;
+        if (noDrivers(this)) return;
         for (const d of descriptors()) {
           for (const garbage of [null, 42, 'x', [], { type: d.type, no_such_key_anywhere: true }]) {
             const result = d.validate(garbage);
@@ -224,9 +244,10 @@ export function defineDriverConformance(options: ConformanceOptions): void {
       let instance: DriverInstance | undefined;
       let descriptor: DriverDescriptor | undefined;
       const pids: number[] = [];
+      const before: ProcessEntry[] = [];
       /** True when the driver cannot be started here: the check is skipped, with why. */
       const cannotStart = (test: { skip(reason?: string): void }): boolean => {
-        if (cannotRegister(test)) return true;
+        if (noDrivers(test)) return true;
         descriptor ??= descriptors()[0];
         if (descriptor?.supports?.start) return false;
         test.skip('skipped: supports.start is false (this machine cannot start the driver)');
@@ -244,6 +265,8 @@ export function defineDriverConformance(options: ConformanceOptions): void {
       it('starts and reports capabilities', async function () {
         if (cannotStart(this)) return;
         this.timeout?.(options.startTimeoutMs ?? 60_000);
+        // Every process below this one before the start: what dispose must leave is exactly these.
+        before.push(...processTree(process.pid).filter((p) => p.pid !== process.pid));
         instance = descriptor!.create({ model: { name: 'conformance', hf_repo: 'conformance/model' }, table: descriptor!.examples[0], ...descriptor!.supports.conformance });
         const caps = (await instance.start()) as unknown as Record<string, unknown>;
         for (const key of ['max_forward_tokens', 'max_forward_requests', 'total_pages', 'kv_page_size', 'vocab_size']) {
@@ -285,6 +308,12 @@ export function defineDriverConformance(options: ConformanceOptions): void {
           }
           expectThat(!alive, `process ${pid} ended by dispose()`, () => 'still running', 'stop every process the driver started, then force them');
         }
+        // Not only the pids status() chose to report: every process this one started since.
+        const known = new Set(before.map((p) => `${p.pid}:${p.startTime}`));
+        const startedSince = () => processTree(process.pid).filter((p) => p.pid !== process.pid && !known.has(`${p.pid}:${p.startTime}`));
+        for (let i = 0; i < 100 && startedSince().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+        const left = startedSince();
+        expectThat(left.length === 0, 'no process started by the driver left after dispose()', () => left.map((p) => `pid ${p.pid} (${p.command.slice(0, 60)})`).join(', '), 'stop every process the driver started (status() need not list them), then force them');
       });
     });
   });
