@@ -160,6 +160,23 @@ describe('a fresh host project that installs the packed package', function () {
     expect(JSON.parse(stdout)).to.deep.equal([{ tokens: greedyContinuation([1, 2], 1) }]);
   });
 
+  it('compiles a host whose tsconfig names no types (the TypeScript 6+ default), and a classic CommonJS host (node10 resolution) that imports the subpaths', async () => {
+    const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const compile = (config: string) => run(process.execPath, [tsc, '-p', config], { cwd: host }).then(() => '', (e: { stdout: string }) => e.stdout || 'failed');
+    writeFileSync(join(host, 'no-types.mts'), "import { plugin, ReferenceDriverRegistry } from 'pie-driver-tensorrt-llm';\nimport { discoverPlugins } from 'pie-driver-tensorrt-llm/discovery';\nexport const used = [plugin, ReferenceDriverRegistry, discoverPlugins];\n");
+    writeFileSync(join(host, 'tsconfig.no-types.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: [] },
+      files: ['no-types.mts'],
+    }));
+    expect(await compile('tsconfig.no-types.json'), 'types: []').to.equal('');
+    writeFileSync(join(host, 'classic.ts'), "import { plugin } from 'pie-driver-tensorrt-llm';\nimport { discoverPlugins } from 'pie-driver-tensorrt-llm/discovery';\nimport { defineDriverConformance } from 'pie-driver-tensorrt-llm/conformance';\nexport const used = [plugin, discoverPlugins, defineDriverConformance];\n");
+    writeFileSync(join(host, 'tsconfig.classic.json'), JSON.stringify({
+      compilerOptions: { module: 'commonjs', moduleResolution: 'node10', target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, esModuleInterop: true, ignoreDeprecations: '5.0' },
+      files: ['classic.ts'],
+    }));
+    expect(await compile('tsconfig.classic.json'), 'module commonjs, node10 resolution').to.equal('');
+  });
+
   it('runs the conformance kit with only the tarball installed on a plugin written from the docs, passing and failing with named reasons', async () => {
     const pluginDir = join(host, 'plugin-from-docs');
     mkdirSync(pluginDir);
