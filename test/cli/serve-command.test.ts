@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { MAX_REQUEST_LINE_BYTES } from '../../src/cli/commands/serve-command.js';
@@ -52,6 +53,24 @@ describe('cli: serve --stdio (simulated)', function () {
     // Still serving, and closing stdin ends it.
     expect((await serve.call({ id: 7, op: 'forward', batch: batchOf([[3, [4, 5], 0, GREEDY]]) })).results).to.deep.equal([{ tokens: greedyContinuation([4, 5], 1) }]);
     serve.endInput();
+    expect(await serve.exited).to.equal(0);
+  });
+
+  it('answers the session docs/hosts.md shows, line by line, with the replies it shows', async () => {
+    const doc = readFileSync(join(repoRoot, 'docs', 'hosts.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## `serve --stdio`'));
+    const rows = [...section.matchAll(/^\| `(\{"id":\d+,"op":[^`]+\})` \| `(\{[^`]+\})`/gm)].map((m) => ({ request: m[1]!, reply: m[2]! }));
+    expect(rows.map((r) => JSON.parse(r.request).op)).to.deep.equal(['capabilities', 'forward', 'fork', 'release', 'status', 'shutdown']);
+    const serve = new ServeSession(['--config', example, '--simulate']);
+    for (const { request, reply } of rows) {
+      serve.send(request);
+      const got = await serve.next();
+      // The documented reply's keys, with "..." standing for content: the same keys come back.
+      const shown = reply.replace(/\.\.\./g, '').replace(/\{"device"[^\]]*\}/, '{}');
+      const keys = Object.keys(JSON.parse(shown.replace(/\[\{"tokens":\[\]\}\]/, '[]').replace(/\{\}/g, '{}')));
+      expect(Object.keys(got), request).to.deep.equal(keys);
+      expect(got.error, request).to.equal(undefined);
+    }
     expect(await serve.exited).to.equal(0);
   });
 
