@@ -288,6 +288,9 @@ describe('cli: generate', function () {
     expect(plain.code).to.equal(1);
     expect(plain.stderr).to.match(/package\.json cannot be read as JSON/);
     expect(plain.stderr).not.to.match(/\n\s+at /);
+    // A listing says where it looked: devDependencies are not searched.
+    const here = await runCli(['list'], { cwd: repoRoot });
+    expect(here.stderr).to.contain(`(searched: the dependencies and optionalDependencies of the package in ${repoRoot}, and the package itself; devDependencies are not searched)`);
     const doctor = await runCli(['doctor', '--model', 'm']);
     expect(doctor.code).to.equal(2);
     expect(doctor.stderr).to.contain('--model picks a [[model]] of a pie.toml: give the file with --config FILE');

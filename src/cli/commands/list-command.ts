@@ -20,6 +20,8 @@ export function registerListCommand(program: Command, output: Output): void {
         }
         for (const s of report.skipped) output.text(`! skipped ${s.package}: ${s.reason}`);
         for (const c of report.conflicts) output.text(`✗ conflict ${c.package}: ${c.reason}`);
+        // A host runs with its dependencies; a plugin kept in devDependencies would not be there.
+        output.err('(searched: the dependencies and optionalDependencies of the package in ' + options.dir + ', and the package itself; devDependencies are not searched)');
       }
       if (report.conflicts.length > 0) process.exitCode = 1;
     });
