@@ -83,7 +83,7 @@ driver = { type = "trtllm", device = ["cuda:0"] }
     const lines = result.problems.map((p) => `${p.path}: ${p.message}`);
     expect(lines).to.have.length(2);
     expect(lines[0]).to.match(/^model\[1\]\.name: duplicate model name "a"/);
-    expect(lines[1]).to.match(/^model\[1\]\.driver\.device: device "cuda:0" claimed by both model "a" and "a"/);
+    expect(lines[1]).to.match(/^model\[1\]\.driver\.device: device "cuda:0" claimed by both model\[0\] and model\[1\] \(both named "a"\)/);
     expect(result.problems[0]!.line).to.equal(8);
   });
 
