@@ -91,7 +91,8 @@ describe('a fresh host project that installs the packed package', function () {
     const tarball = join(host, stdout.trim().split('\n').pop()!);
     writeFileSync(join(host, 'package.json'), JSON.stringify({
       name: 'fresh-host', version: '1.0.0', private: true, type: 'module',
-      dependencies: { 'pie-driver-tensorrt-llm': `file:${tarball}`, tsyringe: '^4.10.0', 'reflect-metadata': '^0.2.2', '@types/node': '20.19' },
+      // TypeScript 7 (the newest major) beside it: hosts compile with what their authors use now.
+      dependencies: { 'pie-driver-tensorrt-llm': `file:${tarball}`, tsyringe: '^4.10.0', 'reflect-metadata': '^0.2.2', '@types/node': '20.19', typescript: '^7.0.2' },
     }));
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: host });
     // Broken neighbours beside it, declared like any dependency.
@@ -175,6 +176,23 @@ describe('a fresh host project that installs the packed package', function () {
       files: ['classic.ts'],
     }));
     expect(await compile('tsconfig.classic.json'), 'module commonjs, node10 resolution').to.equal('');
+  });
+
+  it('compiles ESM and CommonJS hosts with the newest TypeScript (7), skipLibCheck off, with and without listed types', async () => {
+    const tsc7 = join(host, 'node_modules', '.bin', 'tsc');
+    expect((await run(tsc7, ['--version'], { cwd: host })).stdout).to.match(/^Version 7\./);
+    writeFileSync(join(host, 'ts7-host.cts'), "import 'reflect-metadata';\nimport { container } from 'tsyringe';\nimport { plugin, ReferenceDriverRegistry, DRIVER_REGISTRY } from 'pie-driver-tensorrt-llm';\nconst child = container.createChildContainer();\nconst registry = new ReferenceDriverRegistry();\nchild.register(DRIVER_REGISTRY, { useValue: registry });\nplugin.register(child);\nconsole.log(JSON.stringify(registry.list().map((d) => d.type)));\n");
+    writeFileSync(join(host, 'ts7-host.mts'), "import { discoverPlugins } from 'pie-driver-tensorrt-llm/discovery';\nimport { defineDriverConformance } from 'pie-driver-tensorrt-llm/conformance';\nexport const used = [discoverPlugins, defineDriverConformance];\n");
+    for (const types of [undefined, ['node']]) {
+      writeFileSync(join(host, 'tsconfig.ts7.json'), JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, outDir: 'out7', ...(types ? { types } : {}) },
+        files: ['ts7-host.cts', 'ts7-host.mts'],
+      }));
+      const compiled = await run(tsc7, ['-p', 'tsconfig.ts7.json'], { cwd: host }).then(() => '', (e: { stdout: string }) => e.stdout || 'failed');
+      expect(compiled, `TypeScript 7, types ${JSON.stringify(types ?? 'not listed')}`).to.equal('');
+    }
+    const { stdout } = await run(process.execPath, [join(host, 'out7', 'ts7-host.cjs')], { cwd: host });
+    expect(JSON.parse(stdout)).to.deep.equal(['tensorrt_llm']);
   });
 
   it('runs the conformance kit with only the tarball installed on a plugin written from the docs, passing and failing with named reasons', async () => {
