@@ -67,9 +67,13 @@ export function setInterpreterSetting(text: string, key: InterpreterKey, value: 
   const edits: Edit[] = [];
   const existing = table.body.find((kv) => keyOf(kv) === key);
   const replaced = table.body.find((kv) => keyOf(kv) === other);
-  const target = existing ?? replaced;
-  if (target) edits.push({ start: target.range[0], end: target.range[1], text: entry });
-  else {
+  if (existing) edits.push({ start: existing.range[0], end: existing.range[1], text: entry });
+  else if (replaced) {
+    // The other key's whole line goes, its comment with it: a comment about a venv does not
+    // describe the interpreter that replaces it.
+    const span = lineSpan(text, replaced);
+    edits.push({ ...span, text: `${entry}\n` });
+  } else {
     // After the line of the table's last entry (or of its header): a comment ending that line stays on it.
     const { end } = lineSpan(text, table.body.at(-1) ?? table.key);
     edits.push({ start: end, end, text: text[end - 1] === '\n' ? `${entry}\n` : `\n${entry}\n` });

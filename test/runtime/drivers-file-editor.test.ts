@@ -34,6 +34,8 @@ describe('drivers.toml editing', () => {
       expect(setInterpreterSetting('[driver.tensorrt_llm]\npython = "/p"\n', 'venv', '/v')).to.equal('[driver.tensorrt_llm]\nvenv = "/v"\n');
       expect(setInterpreterSetting('[driver.tensorrt_llm]\nvenv = "/v"\npython = "/old" # keep\n', 'python', '/new')).to.equal('[driver.tensorrt_llm]\npython = "/new" # keep\n');
       expect(setInterpreterSetting('[driver.tensorrt_llm]\npython = "/old"\nvenv = "/v"\nother = 2\n', 'python', '/new')).to.equal('[driver.tensorrt_llm]\npython = "/new"\nother = 2\n');
+      // The replaced key's comment spoke of it, not of what replaces it: it goes with its line.
+      expect(setInterpreterSetting('[driver.tensorrt_llm]\nvenv = "/v" # the CUDA 13 venv\nother = 2\n', 'python', '/p')).to.equal('[driver.tensorrt_llm]\npython = "/p"\nother = 2\n');
     });
 
     it('matches quoted keys, and writes the value as a TOML string whatever it holds', () => {
