@@ -14,6 +14,15 @@ export interface ProbeReport {
   ray?: { ok: boolean; version?: string; error?: string };
 }
 
+/** What a failed probe said, in one line: a pyenv shim's own error line when there is one (its
+ *  message ends in advice whose last lines alone read as a fragment), else the last two lines. */
+function lastWords(output: string): string {
+  const lines = output.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  const shim = lines.find((line) => line.startsWith('pyenv: '));
+  if (shim) return `${shim}${lines.some((line) => line.startsWith('The `')) ? ' (installed in another pyenv version; `pyenv versions` lists them)' : ''}`;
+  return lines.slice(-2).join(' | ') || 'no output';
+}
+
 export class ProbeError extends Error {
   readonly code = 'PROBE_FAILED';
 }
@@ -34,7 +43,7 @@ export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJ
           /* reported below */
         }
         const why = error ? (error.killed ? `timed out after ${timeoutMs / 1000} s` : `exited with ${error.code ?? error.signal}`) : 'printed no JSON';
-        reject(new ProbeError(`${python} -m pie_trtllm_runtime --probe ${why}: ${(stderr || stdout).trim().split('\n').slice(-2).join(' | ') || 'no output'}`));
+        reject(new ProbeError(`${python} -m pie_trtllm_runtime --probe ${why}: ${lastWords(stderr || stdout)}`));
       },
     );
   });

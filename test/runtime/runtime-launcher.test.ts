@@ -193,6 +193,18 @@ describe('probeInterpreter with stand-in interpreters', function () {
     expect(await failure(chatty)).to.equal(`PROBE_FAILED: ${chatty} -m pie_trtllm_runtime --probe printed no JSON: not json`);
     const silent = fakePython('exit 0');
     expect(await failure(silent)).to.equal(`PROBE_FAILED: ${silent} -m pie_trtllm_runtime --probe printed no JSON: no output`);
+    // A pyenv shim for a version that is not selected: its error line, not its closing advice.
+    const shim = fakePython(`cat >&2 <<'EOT'
+pyenv: python3.12: command not found
+
+The \`python3.12' command exists in these Python versions:
+  3.12.1
+
+Note: See 'pyenv help global' for tips on allowing both
+      python2 and python3 to be found.
+EOT
+exit 127`);
+    expect(await failure(shim)).to.equal(`PROBE_FAILED: ${shim} -m pie_trtllm_runtime --probe exited with 127: pyenv: python3.12: command not found (installed in another pyenv version; \`pyenv versions\` lists them)`);
     const slow = fakePython('exec sleep 30');
     expect(await failure(slow, 300)).to.equal(`PROBE_FAILED: ${slow} -m pie_trtllm_runtime --probe timed out after 0.3 s: no output`);
   });
