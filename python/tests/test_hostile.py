@@ -99,6 +99,41 @@ def test_an_oversized_frame_is_dropped_and_the_stream_stays_in_step(monkeypatch)
     os.close(read_end)
 
 
+@pytest.mark.parametrize("size, oversized", [(63, False), (64, False), (65, True)])
+def test_a_frame_of_exactly_the_limit_is_read_and_one_byte_more_is_dropped(monkeypatch, size, oversized):
+    # The host takes the same sizes (frame-codec.ts: a frame above MAX_FRAME_BYTES is refused).
+    monkeypatch.setattr(framing, "MAX_FRAME_BYTES", 64)
+    read_end, write_end = os.pipe()
+    FrameWriter(write_end).write_bytes(b"x" * size)
+    os.close(write_end)
+    reader = FrameReader(read_end)
+    frame = reader.read_frame()
+    if oversized:
+        assert isinstance(frame, OversizedFrame) and frame.length == size
+    else:
+        assert frame == b"x" * size
+    assert reader.read_frame() is None
+    os.close(read_end)
+
+
+@pytest.mark.parametrize("tail, ends_cleanly", [(b"", True), (b"\x05\x00", False)])
+def test_an_empty_frame_is_a_frame_and_a_stream_cut_inside_a_header_is_an_error(tail, ends_cleanly):
+    # An empty frame is its 4-byte header alone: read at exactly 4 bytes, not waited on for more.
+    read_end, write_end = os.pipe()
+    FrameWriter(write_end).write_bytes(b"")
+    if tail:
+        os.write(write_end, tail)
+    os.close(write_end)
+    reader = FrameReader(read_end)
+    assert reader.read_frame() == b""
+    if ends_cleanly:
+        assert reader.read_frame() is None
+    else:
+        with pytest.raises(framing.FrameError):
+            reader.read_frame()
+    os.close(read_end)
+
+
 REPLY = {"id": 3, "tokens": [1, 2, 3, 4]}
 REPLY_BYTES = len(b'{"id":3,"tokens":[1,2,3,4]}')  # the compact JSON the runtime writes
 
