@@ -27,13 +27,13 @@ PYTHON = os.path.join(ROOT, "python")
 
 # The runtime's check modules and the tests that cover each (run with -x: the first failure kills).
 TARGETS = {
-    "batch": ["tests/test_batch.py", "tests/test_hostile.py", "tests/test_samplers.py"],
-    "history": ["tests/test_history.py", "tests/test_hostile.py", "tests/test_replay_reference.py"],
+    "batch": ["tests/test_batch.py", "tests/test_hostile.py", "tests/test_samplers.py", "tests/test_check_boundaries.py"],
+    "history": ["tests/test_history.py", "tests/test_hostile.py", "tests/test_replay_reference.py", "tests/test_check_boundaries.py"],
     "sampler_support": ["tests/test_samplers.py"],
-    "model_info": ["tests/test_model_info.py"],
+    "model_info": ["tests/test_model_info.py", "tests/test_check_boundaries.py"],
     "framing": ["tests/test_hostile.py", "tests/test_launch.py"],
     "packing": ["tests/test_batch.py", "tests/test_hostile.py"],
-    "sampling": ["tests/test_samplers.py", "tests/test_engine.py"],
+    "sampling": ["tests/test_samplers.py", "tests/test_engine.py", "tests/test_check_boundaries.py"],
 }
 
 SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,

@@ -1,0 +1,139 @@
+"""Each check of the runtime at its boundary, one before and one past it. Expected values come
+from the design (DESIGN §3.5, the wire contract) or TensorRT-LLM 1.2.1's source, not from the code
+under test. Found by scripts/python-mutation.py: each test here kills mutants that survived it."""
+
+import pytest
+
+from pie_trtllm_runtime import codes
+from pie_trtllm_runtime.batch import decode_columns
+from pie_trtllm_runtime.history import Context
+from pie_trtllm_runtime.sampling import parse_sampler
+
+GREEDY = {"type": "top_p", "temperature": 0, "p": 1}
+
+
+def refusal(function, *args):
+    with pytest.raises(codes.RequestError) as raised:
+        function(*args)
+    return raised.value.code, raised.value.message
+
+
+# --- sampler parameters: top_p and min_p's p lies in [0, 1], temperature in [0, inf), k >= 0 ---
+
+@pytest.mark.parametrize("p, accepted", [(-1e-9, False), (0, True), (1e-9, True), (1, True), (1 + 1e-9, False)])
+def test_p_is_taken_from_0_to_1_inclusive(p, accepted):
+    sampler = {"type": "top_p", "temperature": 0.5, "p": p}
+    if accepted:
+        assert parse_sampler(sampler).top_p == p
+    else:
+        assert refusal(parse_sampler, sampler) == (codes.INVALID_REQUEST, "sampler top_p: p = %r is outside [0, 1]" % p)
+
+
+def test_temperature_has_no_upper_bound_and_says_so():
+    assert parse_sampler({"type": "multinomial", "temperature": 1e6, "seed": 0}).temperature == 1e6
+    assert refusal(parse_sampler, {"type": "multinomial", "temperature": -1, "seed": 0}) == (
+        codes.INVALID_REQUEST, "sampler multinomial: temperature = -1 is outside [0, inf]")
+
+
+@pytest.mark.parametrize("k, accepted", [(-1, False), (0, True), (1, True)])
+def test_k_is_a_non_negative_integer(k, accepted):
+    sampler = {"type": "top_k", "temperature": 0.5, "k": k}
+    if accepted:
+        assert parse_sampler(sampler).top_k == k
+    else:
+        assert refusal(parse_sampler, sampler) == (codes.INVALID_REQUEST, "sampler top_k needs an integer 'k' >= 0, found -1")
+
+
+def test_a_sampler_passes_to_tensorrt_llm_only_the_fields_it_has():
+    # SamplingParams gets top_k only from samplers with a k, top_p only from those with a p.
+    assert parse_sampler({"type": "top_k", "temperature": 0.5, "k": 3}).sampling_kwargs() == {"temperature": 0.5, "top_k": 3}
+    assert parse_sampler({"type": "top_p", "temperature": 0.5, "p": 0.9}).sampling_kwargs() == {"temperature": 0.5, "top_p": 0.9}
+    assert parse_sampler({"type": "top_k_top_p", "temperature": 0.5, "k": 3, "p": 0.9}).sampling_kwargs() == {"temperature": 0.5, "top_k": 3, "top_p": 0.9}
+
+
+# --- max_history_tokens: a history of exactly the bound is kept whole; one more drops the oldest ---
+
+@pytest.mark.parametrize("length, dropped", [(4, 0), (5, 0), (6, 1)])
+def test_a_history_is_trimmed_only_past_max_history_tokens(length, dropped):
+    context = Context(1, list(range(length)))
+    context.trim(5)
+    assert context.offset == dropped
+    assert context.tokens == list(range(length))[dropped:]
+
+
+def test_a_trimmed_history_takes_a_replay_from_0_and_refuses_one_from_inside_the_trimmed_part():
+    context = Context(1, [10, 11, 12, 13, 14, 15])
+    context.trim(4)  # positions 0 and 1 dropped: offset 2
+    assert refusal(context.merge, [1, 2], [11, 12])[0] == codes.MISSING_REPLAY_PREFIX
+    context.merge([0, 1, 2], [20, 21, 22])  # a replay from position 0 rebuilds the history
+    assert (context.offset, context.tokens, context.confirmed) == (0, [20, 21, 22], 3)
+
+
+# --- the decode fast path takes only plain greedy decode steps in the driver's layout ---
+
+def _plain(size=2):
+    return {"context_ids": list(range(1, size + 1)), "token_ids": [5] * size, "position_ids": [3] * size,
+            "qo_indptr": list(range(size + 1)), "sampler_table": [GREEDY], "sampler_index": [0] * size}
+
+
+@pytest.mark.parametrize("change", [
+    {"token_ids": [5]},                       # fewer tokens than requests
+    {"position_ids": [3, 3, 3]},              # more positions than requests
+    {"sampler_index": [0]},                   # an index short
+    {"sampler_table": [GREEDY, GREEDY]},      # two samplers
+    {"qo_indptr": [0, 1, 1]},                 # not one token per request
+    {"sampler_index": [1, 0]},                # an index past the one sampler
+    {"sampler_index": [0, 1]},
+    {"context_ids": [1, 1]},                  # one context twice: in order, on the general path
+    {"context_ids": [-1, 2]},                 # not a count
+    {"token_ids": [5, -5]},
+    {"position_ids": [3, 2.5]},
+    {"context_ids": "ab"},                    # not a list
+    {"extra": 1},                             # a field the fast path does not know
+])
+def test_the_decode_fast_path_declines_every_other_shape(change):
+    assert decode_columns(_plain()) is not None
+    assert decode_columns(dict(_plain(), **change)) is None
+    # Empty: no request at all.
+    assert decode_columns(dict(_plain(), context_ids=[], token_ids=[], position_ids=[], qo_indptr=[0], sampler_index=[])) is None
+
+
+# --- where a model's config comes from (huggingface_hub's cache layout) and its fallbacks ---
+
+def _snapshot(root, repo, config):
+    import json
+    import os
+
+    folder = os.path.join(root, "models--" + repo.replace("/", "--"), "snapshots", "abc123")
+    os.makedirs(folder)
+    with open(os.path.join(folder, "config.json"), "w") as handle:
+        json.dump(config, handle)
+    return folder
+
+
+def test_a_hub_id_is_found_under_hf_home_and_only_an_owner_name_id_is_looked_up(tmp_path, monkeypatch):
+    from pie_trtllm_runtime.model_info import resolve_snapshot
+
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    folder = _snapshot(str(tmp_path / "hub"), "org/model", {"vocab_size": 10})
+    assert resolve_snapshot("org/model") == folder
+    _snapshot(str(tmp_path / "hub"), "a/b/c", {"vocab_size": 10})  # two slashes: not a hub id
+    with pytest.raises(codes.StartupError) as raised:
+        resolve_snapshot("a/b/c")
+    assert raised.value.code == codes.MODEL_NOT_FOUND and str(tmp_path / "hub") in raised.value.message
+
+
+def test_the_end_id_falls_back_to_generation_config_and_the_architecture_to_model_type(tmp_path):
+    import json
+
+    from pie_trtllm_runtime.model_info import read_model_info
+
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "mistral", "vocab_size": 10}))
+    (tmp_path / "generation_config.json").write_text(json.dumps({"eos_token_id": [7, 8]}))
+    model = read_model_info(str(tmp_path))
+    assert (model.arch_name, model.end_id, model.pad_id) == ("mistral", 7, 7)
+    # An end id in config.json wins over generation_config.json; a boolean is not an id.
+    (tmp_path / "config.json").write_text(json.dumps({"architectures": ["MistralForCausalLM"], "vocab_size": 10, "eos_token_id": 3, "pad_token_id": True}))
+    model = read_model_info(str(tmp_path))
+    assert (model.arch_name, model.end_id, model.pad_id) == ("MistralForCausalLM", 3, 3)
