@@ -137,3 +137,43 @@ def test_the_end_id_falls_back_to_generation_config_and_the_architecture_to_mode
     (tmp_path / "config.json").write_text(json.dumps({"architectures": ["MistralForCausalLM"], "vocab_size": 10, "eos_token_id": 3, "pad_token_id": True}))
     model = read_model_info(str(tmp_path))
     assert (model.arch_name, model.end_id, model.pad_id) == ("MistralForCausalLM", 3, 3)
+
+
+# --- the batch's own structure, and what each request's error says (the wire contract) ---
+
+def _batch(**change):
+    base = {"context_ids": [1], "token_ids": [4, 5], "position_ids": [0, 1], "qo_indptr": [0, 2], "sampler_table": [GREEDY], "sampler_index": [0]}
+    return dict(base, **change)
+
+
+@pytest.mark.parametrize("index, accepted", [([-2], False), ([-1], True), ([0], True), ([1], False)])
+def test_a_sampler_index_is_minus_one_or_inside_the_table_and_not_at_its_length(index, accepted):
+    from pie_trtllm_runtime.batch import parse_batch
+    from pie_trtllm_runtime.batch_error import BatchError
+
+    if accepted:
+        (request,) = parse_batch(_batch(sampler_index=index))
+        assert not isinstance(request, codes.RequestError)
+    else:
+        with pytest.raises(BatchError) as raised:
+            parse_batch(_batch(sampler_index=index))
+        assert str(raised.value) == "'sampler_index' entries must be -1 or an index into 'sampler_table'"
+
+
+def test_structure_and_request_errors_name_the_numbers_the_contract_gives():
+    from pie_trtllm_runtime.batch import parse_batch
+    from pie_trtllm_runtime.batch_error import BatchError
+
+    with pytest.raises(BatchError) as raised:
+        parse_batch(_batch(qo_indptr=[0, 1, 2]))
+    assert str(raised.value) == "'qo_indptr' must have 2 entries (requests + 1)"
+    (mask,) = parse_batch(_batch(masks=[[0, 1], [0, 1]], mask_indptr=[0, 2]))
+    assert (mask.code, mask.message) == (codes.INVALID_REQUEST, "the mask row for position 1 covers 1 keys, not 2")
+    plain = {k: v for k, v in _batch().items() if k not in ("sampler_table", "sampler_index")}
+    (late,) = parse_batch(dict(plain, samplers=[GREEDY], sampler_indptr=[0, 1], sampling_indices=[0], sampling_indptr=[0, 1]))
+    assert late.code == codes.UNSUPPORTED_SAMPLER_LAYOUT
+    assert late.message.startswith("sample index 0 is not the request's last token (1);")
+
+
+def test_context_id_zero_and_position_zero_are_counts_on_the_decode_fast_path():
+    assert decode_columns(dict(_plain(), context_ids=[0, 1], position_ids=[0, 0])) is not None
