@@ -63,12 +63,12 @@ class Sampler:
         return kwargs
 
 
-def _number(sampler, key, low, high, low_open=False):
+def _number(sampler, key, low, high):
     value = sampler.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise RequestError(INVALID_REQUEST, "sampler %s needs a numeric %r, found %s" % (sampler.get("type"), key, shown(value)))
-    if value < low or (low_open and value == low) or (high is not None and value > high):
-        bounds = "%s%s, %s]" % ("(" if low_open else "[", low, high if high is not None else "inf")
+    if value < low or (high is not None and value > high):
+        bounds = "[%s, %s]" % (low, high if high is not None else "inf")
         raise RequestError(INVALID_REQUEST, "sampler %s: %s = %r is outside %s" % (sampler.get("type"), key, value, bounds))
     return value
 

@@ -177,3 +177,9 @@ def test_structure_and_request_errors_name_the_numbers_the_contract_gives():
 
 def test_context_id_zero_and_position_zero_are_counts_on_the_decode_fast_path():
     assert decode_columns(dict(_plain(), context_ids=[0, 1], position_ids=[0, 0])) is not None
+
+
+@pytest.mark.parametrize("value", [True, "0.5", float("nan"), float("inf"), None])
+def test_a_sampler_number_is_a_finite_number_not_a_boolean(value):
+    code, message = refusal(parse_sampler, {"type": "top_p", "temperature": value, "p": 1})
+    assert code == codes.INVALID_REQUEST and message.startswith("sampler top_p needs a numeric 'temperature', found ")
