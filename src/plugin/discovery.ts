@@ -123,7 +123,10 @@ async function loadCandidate(label: string, dir: string, registry: DriverRegistr
   if (!manifest) return; // not a Pie plugin
   const name = pkg.name ?? label;
   if (manifest.apiVersion !== PLUGIN_API_VERSION) {
-    report.skipped.push({ package: name, reason: `plugin API version ${JSON.stringify(manifest.apiVersion)} is not supported (this host supports ${PLUGIN_API_VERSION})` });
+    const reason = manifest.apiVersion === undefined
+      ? `package.json's pie field has no apiVersion (this host supports ${PLUGIN_API_VERSION}): add "apiVersion": ${PLUGIN_API_VERSION}`
+      : `plugin API version ${JSON.stringify(manifest.apiVersion)} is not supported (this host supports ${PLUGIN_API_VERSION})`;
+    report.skipped.push({ package: name, reason });
     return;
   }
   if (typeof manifest.plugin !== 'string') {

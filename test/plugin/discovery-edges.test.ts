@@ -127,6 +127,23 @@ describe('plugin discovery edges', () => {
   });
 });
 
+describe('plugin discovery: the manifest\'s API version at its boundary', () => {
+  it('takes apiVersion 1 and skips a manifest without one, one below or one above, each saying which', async () => {
+    const versions: [string, object][] = [['missing', { plugin: './plugin.mjs' }], ['zero', { apiVersion: 0, plugin: './plugin.mjs' }], ['one', { apiVersion: 1, plugin: './plugin.mjs' }], ['two', { apiVersion: 2, plugin: './plugin.mjs' }]];
+    const root = tree({
+      'host/package.json': { name: 'h', dependencies: Object.fromEntries(versions.map(([name]) => [name, '*'])) },
+      ...Object.assign({}, ...versions.map(([name, manifest]) => pluginPackage(`host/node_modules/${name}`, name, pluginSource(name, `${name}-type`), manifest))),
+    });
+    const report = await discoverPlugins({ hostDir: join(root, 'host'), container: hostContainer() });
+    expect(report.loaded.map((p) => p.package)).to.deep.equal(['one']);
+    expect(Object.fromEntries(report.skipped.map((s) => [s.package, s.reason]))).to.deep.equal({
+      missing: 'package.json\'s pie field has no apiVersion (this host supports 1): add "apiVersion": 1',
+      zero: 'plugin API version 0 is not supported (this host supports 1)',
+      two: 'plugin API version 2 is not supported (this host supports 1)',
+    });
+  });
+});
+
 describe('plugin discovery: paths and failures beside the usual ones', () => {
   it('loads an explicit ./path from the host folder, skips a null export, and calls only a name clash a conflict', async () => {
     const root = tree({

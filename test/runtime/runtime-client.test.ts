@@ -101,6 +101,18 @@ describe('RuntimeClient while a reply is due', () => {
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
   const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+  it('clears a call\'s timer when it is answered in time: a healthy runtime is never timed out later', async () => {
+    let timeouts = 0;
+    const client = new RuntimeClient(slowRuntime(0), { ...options, requestTimeoutMs: 60, onTimeout: () => void timeouts++ });
+    for (let i = 0; i < 3; i++) expect(await client.call({ op: 'status' })).to.include({ ok: true });
+    await after(200); // past three timeouts' worth
+    expect(timeouts).to.equal(0);
+    // The boundary's other side: a call not answered within the timeout fails and reports it.
+    const silent = new RuntimeClient(stuckRuntime().runtime, { ...options, requestTimeoutMs: 60, onTimeout: () => void timeouts++ });
+    const failed = await silent.call({ op: 'status' }).catch((e: RuntimeError) => e.code);
+    expect([failed, timeouts]).to.deep.equal(['REQUEST_TIMEOUT', 1]);
+  });
+
   /**
    * Whether the client polls as the call is made, 150 ms into a 300 ms wait, and once the reply is
    * in. The call starts polling before it returns; timers run in order of expiry, so the 150 ms
