@@ -53,9 +53,10 @@ describe('a replica\'s processes: the runtime, its MPI daemon and workers', func
         expect(before!.processes.filter((p) => p.ppid === daemon.pid)).to.have.length(ranks);
         const old = before!.processes.map((p) => p.pid);
         process.kill(before!.pid, 'SIGKILL');
+        // Until the death is noticed, status still says ready with the old pid: wait for a new one.
         const after = await waitFor(async () => {
           const [replica] = await statusOf(driver);
-          return replica!.state === 'ready' || replica!.state === 'failed' ? replica : undefined;
+          return replica!.state === 'failed' || (replica!.state === 'ready' && replica!.pid !== before!.pid) ? replica : undefined;
         }, 20_000, 'the replica to be back');
         expect(after!.state, after!.reason).to.equal('ready');
         expect(after!.restarts).to.equal(1);
