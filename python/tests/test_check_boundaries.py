@@ -183,3 +183,69 @@ def test_context_id_zero_and_position_zero_are_counts_on_the_decode_fast_path():
 def test_a_sampler_number_is_a_finite_number_not_a_boolean(value):
     code, message = refusal(parse_sampler, {"type": "top_p", "temperature": value, "p": 1})
     assert code == codes.INVALID_REQUEST and message.startswith("sampler top_p needs a numeric 'temperature', found ")
+
+
+# --- hostile shapes sent straight to the runtime (the host's gate refuses them first) ---
+
+def _two(**change):
+    base = {"context_ids": [1, 2], "token_ids": [4, 5], "position_ids": [0, 0], "qo_indptr": [0, 1, 2], "sampler_table": [GREEDY], "sampler_index": [0, 0]}
+    return dict(base, **change)
+
+
+def _structure_error(batch):
+    from pie_trtllm_runtime.batch import parse_batch
+    from pie_trtllm_runtime.batch_error import BatchError
+
+    with pytest.raises(BatchError) as raised:
+        parse_batch(batch)
+    return str(raised.value)
+
+
+def test_an_indptr_of_sorted_non_integers_is_refused():
+    assert _structure_error(_two(qo_indptr=[0, 1.5, 2])) == "'qo_indptr' must be non-decreasing non-negative integers"
+
+
+def test_the_sampler_layout_needs_both_arrays_as_lists():
+    message = "'sampler_table' must be an array and 'sampler_index' have one entry per request"
+    assert _structure_error(_two(sampler_table="x")) == message
+    assert _structure_error(_two(sampler_index="ab")) == message
+    assert _structure_error({k: v for k, v in _two().items() if k != "sampler_table"}) == message
+
+
+def test_adapter_bindings_must_be_a_list_of_one_per_request():
+    assert _structure_error(_two(adapter_bindings="ab")) == "'adapter_bindings' must have one entry per request"
+
+
+@pytest.mark.parametrize("row", [7, [True], [0, -1]])
+def test_a_mask_row_that_is_not_a_list_of_run_lengths_fails_its_request(row):
+    from pie_trtllm_runtime.batch import parse_batch
+
+    first, _ = parse_batch(_two(masks=[row, [0, 1]], mask_indptr=[0, 1, 2]))
+    assert (first.code, first.message) == (codes.INVALID_REQUEST, "a mask row must be a list of non-negative run lengths")
+
+
+def test_a_boolean_adapter_id_is_not_an_id():
+    from pie_trtllm_runtime.batch import parse_batch
+
+    first, second = parse_batch(_two(adapter_bindings=[{"adapter_id": True}, {"adapter_id": -1}]))
+    assert first.code == codes.INVALID_REQUEST and first.message.startswith("adapter binding ")
+    assert not isinstance(second, codes.RequestError)
+
+
+def test_a_sampler_in_the_table_that_is_not_an_object_fails_its_requests():
+    from pie_trtllm_runtime.batch import parse_batch
+
+    first, second = parse_batch(_two(sampler_table=[5]))
+    assert (first.code, first.message) == (codes.INVALID_REQUEST, "a sampler must be an object, found 5")
+    assert second.code == codes.INVALID_REQUEST
+
+
+@pytest.mark.parametrize("key, code", [("spec_indptr", codes.UNSUPPORTED_SPECULATION), ("image_indptr", codes.UNSUPPORTED_MULTIMODAL),
+                                       ("audio_indptr", codes.UNSUPPORTED_MULTIMODAL)])
+def test_drafts_images_or_audio_on_the_second_request_fail_that_request_alone(key, code):
+    from pie_trtllm_runtime.batch import parse_batch
+
+    extra = {"spec_token_ids": [9], "spec_position_ids": [1]} if key == "spec_indptr" else {}
+    first, second = parse_batch(_two(**{key: [0, 0, 1]}, **extra))
+    assert not isinstance(first, codes.RequestError)
+    assert second.code == code
