@@ -27,7 +27,7 @@ export function createHost(plugins: PiePluginModule[] = [plugin]): { container: 
 }
 
 /** The driver instance for a selected model, created through the registry as a host would. */
-export function createModelDriver(model: SelectedModel, options: HostOptions): DriverHandle {
+export function createModelDriver(model: Pick<SelectedModel, 'name' | 'hf_repo' | 'table'>, options: HostOptions): DriverHandle {
   const registry = options.registry ?? createHost(options.plugins).registry;
   const descriptor = registry.resolve(String(model.table.type));
   return descriptor.create({

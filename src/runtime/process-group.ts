@@ -1,5 +1,4 @@
-import { type ProcessEntry, signalProcesses } from './process-tree.js';
-import { readdirSync, readFileSync } from 'node:fs';
+import { endProcesses, liveProcesses, type ProcessEntry, processTree, signalProcesses } from './process-tree.js';
 
 /** Signals a runtime's whole process group (the runtime may start workers of its own). */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -28,25 +27,10 @@ export function groupAlive(pid: number): boolean {
 
 /** How many members of the group are not zombies; -1 when /proc cannot tell (not Linux). */
 function liveMembers(group: number): number {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return -1;
-  }
+  const stats = liveProcesses();
+  if (!stats) return -1;
   let live = 0;
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the command name: state, ppid, pgrp, ...
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(fields[2]) === group && fields[0] !== 'Z') live++;
-  }
+  for (const stat of stats.values()) if (stat.group === group) live++;
   return live;
 }
 
@@ -54,6 +38,18 @@ function liveMembers(group: number): number {
  *  most 5 s. */
 export async function groupGone(pid: number | undefined): Promise<void> {
   for (let i = 0; pid && i < 500 && groupAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/**
+ * Kills a live runtime's process group and every process below it, inside the group or not (an
+ * MPI daemon in a session of its own, its workers), found while the runtime still holds them
+ * together. Resolves when they are gone, or after 5 s.
+ */
+export async function killRuntimeTree(pid: number): Promise<void> {
+  const tree = processTree(pid);
+  signalGroup(pid, 'SIGKILL');
+  signalProcesses(tree, 'SIGKILL');
+  await Promise.all([groupGone(pid), endProcesses(tree, 5000)]);
 }
 
 const live = new Set<number>();

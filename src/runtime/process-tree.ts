@@ -31,25 +31,34 @@ function commandOf(pid: number): string {
   }
 }
 
-/** `pid` and every live process below it, whatever their process group or session (an MPI daemon
- *  calls setsid), parents before children; [] when /proc cannot tell (not Linux). */
-export function processTree(pid: number): ProcessEntry[] {
+type Stat = NonNullable<ReturnType<typeof readStat>>;
+
+/** Every live (not zombie) process by pid; undefined when /proc cannot tell (not Linux). */
+export function liveProcesses(): Map<number, Stat> | undefined {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return [];
+    return undefined;
   }
-  const children = new Map<number, number[]>();
-  const stats = new Map<number, NonNullable<ReturnType<typeof readStat>>>();
+  const stats = new Map<number, Stat>();
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
     const stat = readStat(Number(entry));
-    if (!stat || stat.state === 'Z') continue;
-    stats.set(Number(entry), stat);
+    if (stat && stat.state !== 'Z') stats.set(Number(entry), stat);
+  }
+  return stats;
+}
+
+/** `pid` and every live process below it, whatever their process group or session (an MPI daemon
+ *  calls setsid), parents before children; [] when /proc cannot tell (not Linux). */
+export function processTree(pid: number): ProcessEntry[] {
+  const stats = liveProcesses() ?? new Map<number, Stat>();
+  const children = new Map<number, number[]>();
+  for (const [child, stat] of stats) {
     const siblings = children.get(stat.ppid);
-    if (siblings) siblings.push(Number(entry));
-    else children.set(stat.ppid, [Number(entry)]);
+    if (siblings) siblings.push(child);
+    else children.set(stat.ppid, [child]);
   }
   const tree: ProcessEntry[] = [];
   const pending = stats.has(pid) ? [pid] : [];

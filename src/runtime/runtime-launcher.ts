@@ -11,8 +11,7 @@ import type { Logger } from './logger.js';
 import { LineSplitter, type LineSplitterOptions, type SplitLine } from './line-splitter.js';
 import { OutputTail } from './output-tail.js';
 import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
-import { groupGone, signalGroup, trackGroup } from './process-group.js';
-import { endProcesses, processTree, signalProcesses } from './process-tree.js';
+import { killRuntimeTree, trackGroup } from './process-group.js';
 import { RuntimeError } from './runtime-errors.js';
 import { streamsEnded } from './streams-ended.js';
 
@@ -114,19 +113,15 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       let engine = { name: 'unknown', version: 'unknown' };
       const child = spawn(python, args, { cwd: RUNTIME_DIR, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] });
       const stdio = child.stdio as unknown as (Readable | Writable)[];
-      const finish = (error?: RuntimeError, gone?: () => Promise<void>) => {
+      const finish = (error?: RuntimeError, rejectWhenGone = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', abort);
         rmSync(folder, { recursive: true, force: true });
         if (error) {
-          // Its processes outside its group (an MPI daemon in a session of its own, the workers
-          // below it) are found while the runtime still holds them together, and killed with it.
-          const tree = child.pid && child.exitCode === null ? processTree(child.pid) : [];
-          if (child.pid && child.exitCode === null) signalGroup(child.pid, 'SIGKILL');
-          signalProcesses(tree, 'SIGKILL');
-          if (gone) void Promise.all([gone(), endProcesses(tree, 5000)]).then(() => reject(error));
+          const gone = child.pid && child.exitCode === null ? killRuntimeTree(child.pid) : Promise.resolve();
+          if (rejectWhenGone) void gone.then(() => reject(error));
           else reject(error);
           return;
         }
@@ -146,7 +141,7 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       );
       // Cancelled: rejects only once every process of the group is gone, so a caller that
       // awaits it (dispose, a signal handler about to exit) leaves nothing loading behind.
-      const abort = () => finish(cancelled(), () => groupGone(child.pid));
+      const abort = () => finish(cancelled(), true);
       signal?.addEventListener('abort', abort, { once: true });
       child.on('error', (error) => finish(new RuntimeError('RUNTIME_START_FAILED', `cannot start ${python}: ${error.message} (run \`pie-trtllm doctor\`)`)));
       if (child.pid) trackGroup(child.pid);

@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
-import { groupAlive, groupGone, signalGroup, trackMembers, untrackGroup, untrackMembers } from './process-group.js';
+import { groupAlive, killRuntimeTree, signalGroup, trackMembers, untrackGroup, untrackMembers } from './process-group.js';
 import { endProcesses, type ProcessEntry, processTree, signalProcesses, stillRunning } from './process-tree.js';
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
@@ -132,9 +132,8 @@ export class RuntimeSupervisor {
     const step = (async () => {
       const runtime = await this.launcher.launch(this.spec, controller.signal);
       if (controller.signal.aborted) {
-        // Ready just as the shutdown came: this runtime is not wanted.
-        signalGroup(runtime.pid, 'SIGKILL');
-        await groupGone(runtime.pid);
+        // Ready just as the shutdown came: this runtime (and its MPI workers) is not wanted.
+        await killRuntimeTree(runtime.pid);
         throw new RuntimeError('RUNTIME_UNAVAILABLE', `the start of the runtime on ${this.device} was cancelled: the driver is shutting down`);
       }
       this.attach(runtime);

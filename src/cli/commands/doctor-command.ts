@@ -9,7 +9,6 @@ import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import { gpuUserChecks, gpuUsers } from '../doctor/gpu-users.js';
 import { createModelDriver } from '../local-host.js';
-import { selectModel } from '../model-selection.js';
 import { disposeOnSignal } from '../signal-cleanup.js';
 
 const GLYPH = { ok: '✓', warn: '!', fail: '✗' } as const;
@@ -27,10 +26,11 @@ function configCheck(file: string): { check: Check; models: ResolvedModel[] } {
 }
 
 /** Starts the model's driver on the simulated engine and stops it: what a simulated run would meet. */
-async function simulatedStartCheck(file: string, model: ResolvedModel, output: Output, quiet: boolean): Promise<Check> {
+async function simulatedStartCheck(model: ResolvedModel, output: Output, quiet: boolean): Promise<Check> {
   const progress = new Progress(output, quiet || !output.interactive);
   progress.start(`starting ${model.name} on the simulated engine`);
-  const driver = createModelDriver(selectModel(file, model.name), { simulate: true });
+  // The table already validated by the config check: its resolved form is a valid table too.
+  const driver = createModelDriver({ name: model.name, hf_repo: model.hf_repo, table: model.driver }, { simulate: true });
   const release = disposeOnSignal(driver);
   try {
     const report = await driver.start();
@@ -91,8 +91,8 @@ export function registerDoctorCommand(program: Command, output: Output): void {
       const users = model && !usesRay(model) ? gpuUsers() : undefined;
       if (users && model) checks.push(...gpuUserChecks(model.driver.device, users));
       // A simulated run can be tried in a second: "ready" is said only of a runtime that started.
-      if (options.simulate && model && options.config && !checks.some((c) => c.status === 'fail')) {
-        checks.push(await simulatedStartCheck(options.config, model, output, Boolean(options.json)));
+      if (options.simulate && model && !checks.some((c) => c.status === 'fail')) {
+        checks.push(await simulatedStartCheck(model, output, Boolean(options.json)));
       }
       const ok = !checks.some((c) => c.status === 'fail');
       if (options.json) printJson(output, { ok, checks });
