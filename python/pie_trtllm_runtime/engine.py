@@ -33,6 +33,11 @@ class ModelInfo:
         self.pad_id = pad_id
 
 
+# What `status` reports of an iteration's `kvCacheStats`, by its 1.2.1 field name.
+_KV_FIELDS = (("used_blocks", "usedNumBlocks"), ("free_blocks", "freeNumBlocks"), ("max_blocks", "maxNumBlocks"),
+              ("tokens_per_block", "tokensPerBlock"))
+
+
 class Engine:
     def __init__(self, llm, sampling_params_cls, model, options, random_seed, name, version, statistics=None, world_size=1):
         self.llm = llm
@@ -59,6 +64,9 @@ class Engine:
         self.lookahead_hits = 0  # greedy steps answered with a token that was already made
         self.stream_waits = 0  # greedy steps that waited for their token
         self.streams_started = 0
+        # TensorRT-LLM makes iteration statistics (KV cache blocks among them) only when asked to.
+        self._iteration_stats = kwargs.get("enable_iter_perf_stats") is True
+        self._kv_cache = None
 
     @property
     def engine_calls(self):
@@ -67,6 +75,30 @@ class Engine:
     @property
     def engine_tokens(self):
         return self.requests.tokens
+
+    @property
+    def engine_tokens_wasted(self):
+        return self.requests.wasted
+
+    def kv_cache(self):
+        """The KV cache's blocks at the engine's latest iteration statistics, or None when the engine
+        makes none (`llm_kwargs.enable_iter_perf_stats` is off) or has run no request yet."""
+        if not self._iteration_stats or self.engine_calls == 0:
+            return None
+        try:
+            # Drains what queued since the last call; waits 1 ms for one more (1.2.1's get_results).
+            entries = self.llm.get_stats(timeout=0.001)
+        except Exception:  # statistics are best effort: never fail a status for them
+            log.debug("LLM.get_stats failed", exc_info=True)
+            entries = []
+        for entry in reversed(entries if isinstance(entries, list) else []):
+            blocks = entry.get("kvCacheStats") if isinstance(entry, dict) else None
+            if isinstance(blocks, dict):
+                values = {name: blocks.get(key) for name, key in _KV_FIELDS}
+                if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
+                    self._kv_cache = values
+                break
+        return self._kv_cache
 
     # -- forward ---------------------------------------------------------------------------
 

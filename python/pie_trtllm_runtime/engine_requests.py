@@ -38,6 +38,7 @@ class EngineRequests:
         self._waiting = None  # the stream the main thread waits on
         self.calls = 0  # engine requests submitted
         self.tokens = 0  # tokens the engine delivered
+        self.wasted = 0  # tokens of closed streams that their programs never took
         self.continuations = 0  # stream requests started after an earlier one of the same stream
         self._loop = asyncio.new_event_loop()
         self._readers = {}  # handle of each stream request not read to its end -> the task reading it
@@ -75,8 +76,17 @@ class EngineRequests:
                 return
             stream.state = CLOSED
             handle, stream.handle = stream.handle, None
+        try:
+            self._loop.call_soon_threadsafe(self._closed, stream, handle)
+        except RuntimeError:  # the loop is closed: the runtime is shutting down
+            pass
+
+    def _closed(self, stream, handle):
+        """On the engine thread, which alone appends tokens: after this no token reaches the stream,
+        so what it made and its program never took is counted as wasted once, exactly."""
         if handle is not None:
-            self._loop.call_soon_threadsafe(self._abort, handle)
+            self._abort(handle)
+        self.wasted += len(stream.tokens) - stream.taken
 
     def one_shot(self, items):
         """Submits `(prompt, params, salt)` requests together and returns a future of their

@@ -288,6 +288,8 @@ class Server:
             "engine": {"name": engine.engine_name, "version": engine.engine_version},
             "engine_calls": engine.engine_calls,
             "engine_tokens": engine.engine_tokens,
+            "engine_tokens_wasted": engine.engine_tokens_wasted,
+            "kv_cache": engine.kv_cache(),
             "tokens_generated": engine.tokens_returned,
             "lookahead_hits": engine.lookahead_hits,
             "stream_waits": engine.stream_waits,

@@ -149,3 +149,49 @@ def test_statistics_come_through_an_explicit_interface():
     assert trt.simulation_statistics(llm)["generated_tokens"] == 2
     with pytest.raises(TypeError):
         trt.simulation_statistics(object())
+
+
+def _greedy(max_tokens):
+    return trt.SamplingParams(max_tokens=max_tokens, end_id=2, pad_id=2)
+
+
+def test_get_stats_before_any_request_warns_and_returns_nothing(capsys):
+    # executor.py get_stats: no IterationResult before the first submission.
+    llm = trt.LLM("m", skip_tokenizer_init=True, enable_iter_perf_stats=True)
+    try:
+        assert llm.get_stats(timeout=0.01) == []
+        assert "AFTER prompts have been submitted" in capsys.readouterr().out
+    finally:
+        llm.shutdown()
+
+
+def test_get_stats_is_empty_without_enable_iter_perf_stats():
+    llm = trt.LLM("m", skip_tokenizer_init=True)
+    try:
+        llm.generate([1, 2, 3], _greedy(4))
+        assert llm.get_stats(timeout=0.01) == []
+    finally:
+        llm.shutdown()
+
+
+def test_get_stats_drains_keeps_max_stats_len_and_waits_for_a_new_request():
+    # Clock off: one entry per request. max_stats_len 2 keeps the last two of three; a drained
+    # IterationResult gives nothing more until the next submission (result.py mark_undone).
+    llm = trt.LLM("m", skip_tokenizer_init=True, enable_iter_perf_stats=True, max_stats_len=2)
+    try:
+        for prompt_length in (10, 40, 70):
+            llm.generate(list(range(3, 3 + prompt_length)), _greedy(4))
+        entries = llm.get_stats(timeout=0.01)
+        assert [e["iter"] for e in entries] == [2, 3]
+        # 70 prompt tokens and 4 made fill ceil(74 / 32) = 3 blocks of 32.
+        assert entries[-1]["kvCacheStats"]["usedNumBlocks"] == 3
+        assert entries[-1]["kvCacheStats"]["tokensPerBlock"] == 32
+        assert llm.get_stats(timeout=0.01) == []
+        llm.generate([5, 6], _greedy(2))
+        assert [e["iter"] for e in llm.get_stats(timeout=0.01)] == [4]
+        assert llm.get_stats(timeout=-1) == []  # drained: the queue is not read
+        llm.generate([5, 6], _greedy(2))
+        with pytest.raises(ValueError):
+            llm.get_stats(timeout=-1)  # Queue.get refuses a negative timeout
+    finally:
+        llm.shutdown()

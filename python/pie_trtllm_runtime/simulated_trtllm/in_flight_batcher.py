@@ -103,13 +103,14 @@ class BatcherStatistics:
 
 
 class InFlightBatcher:
-    def __init__(self, clock, overlap=True, stream_interval=1):
+    def __init__(self, clock, overlap=True, stream_interval=1, iteration_statistics=None):
         if isinstance(stream_interval, bool) or not isinstance(stream_interval, int) or stream_interval < 1:
             raise ValueError("stream_interval must be a positive integer, got %r" % (stream_interval,))
         self.clock = clock
         self.overlap = overlap
         self.stream_interval = stream_interval
         self.statistics = BatcherStatistics()
+        self.iteration_statistics = iteration_statistics  # what LLM.get_stats reports, or None
         self._lock = threading.Condition()
         self._arrivals = []  # submitted, not yet fetched
         self._cancels = []
@@ -158,6 +159,8 @@ class InFlightBatcher:
             while not request.done:
                 request.make_token()
         made = request.made
+        if self.iteration_statistics is not None:
+            self.iteration_statistics.record([request], 0.0)  # its last iteration, before it leaves
         statistics.computed_tokens += len(made) + (1 if self.overlap else 0)  # + the iteration scheduled before the end was known
         result = request.result
         responses = []
@@ -228,6 +231,8 @@ class InFlightBatcher:
                         statistics.left(request)
                         continue
                 still.append(request)
+            if self.iteration_statistics is not None:
+                self.iteration_statistics.record(active, end - start)
             active = still
             start = end
             if responses:

@@ -10,6 +10,7 @@ from .executor_workers import ExecutorWorkers, single_process
 from .kv_cache_config import KvCacheConfig
 from .in_flight_batcher import EngineRequest, InFlightBatcher
 from .iteration_clock import IterationClock
+from .iteration_stats import IterationStatistics
 from .model import VOCAB, GreedyTokens, SampledTokens, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
 from .outputs import RequestOutput
 from .sampling_params import SamplingParams
@@ -97,8 +98,10 @@ class LLM:
         self._abort_on = _calls_from("PIE_TRTLLM_SIMULATE_ABORT_CALLS")
         self._generate_delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_GENERATE_SECONDS", "0") or 0)
         self.calls = 0
+        self._iteration_statistics = IterationStatistics(kwargs.get("enable_iter_perf_stats", False), kwargs.get("max_stats_len", 1000),
+                                                         self.kv_cache_config.tokens_per_block, self.kv_cache_config.max_tokens)
         self._batcher = InFlightBatcher(IterationClock.from_environment(), overlap=not kwargs.get("disable_overlap_scheduler", False),
-                                        stream_interval=kwargs.get("stream_interval", 1))
+                                        stream_interval=kwargs.get("stream_interval", 1), iteration_statistics=self._iteration_statistics)
 
     def _load(self, kwargs):
         """What the executor does once its workers are up: size the KV cache, load the weights."""
@@ -155,6 +158,7 @@ class LLM:
         request = EngineRequest(result, len(tokens), params.max_tokens, streaming, self._token_source(tokens, params),
                                 None if params.ignore_eos else params.end_id)
         result._engine_request = request
+        self._iteration_statistics.submitted()
         self._batcher.submit(request)
         return result
 
@@ -198,6 +202,10 @@ class LLM:
         if params.is_greedy():
             return GreedyTokens(tokens, self.rule)
         return SampledTokens(tokens, self.rule, self._draws, params)
+
+    def get_stats(self, timeout=2):
+        """`LLM.get_stats`: the iteration statistics queued since the last call (see iteration_stats)."""
+        return self._iteration_statistics.get(timeout)
 
     def abort_request(self, result):
         """`GenerationExecutor.abort_request`: the cancel reaches the executor's next iteration."""

@@ -308,6 +308,19 @@ export interface RuntimeStatus {
    * Tokens the engine delivered, including those of streams the programs left.
    */
   engine_tokens?: number;
+  /**
+   * Tokens the engine delivered to greedy streams that their programs left (diverged, released, evicted) without taking them.
+   */
+  engine_tokens_wasted?: number;
+  /**
+   * The KV cache's blocks at TensorRT-LLM's latest iteration statistics (LLM.get_stats, kvCacheStats); null when the engine makes none (llm_kwargs.enable_iter_perf_stats is off) or has run no request yet.
+   */
+  kv_cache?: null | {
+    used_blocks: number;
+    free_blocks: number;
+    max_blocks: number;
+    tokens_per_block: number;
+  };
   tokens_generated: number;
   /**
    * Greedy steps answered with a token the engine had made already.
