@@ -28,3 +28,10 @@ export function nonNegativeInteger(flag: string, text: string): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new CliError(`${flag} must be a non-negative integer, found ${JSON.stringify(text)}`, 2);
   return value;
 }
+
+/** A TCP port to listen on: 1 to 65535. */
+export function tcpPort(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1 || value > 65535 || text.trim() === '') throw new CliError(`${flag} must be a TCP port from 1 to 65535, found ${JSON.stringify(text)}`, 2);
+  return value;
+}

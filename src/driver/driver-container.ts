@@ -5,6 +5,8 @@ import { deviceGroups } from '../config/device-groups.js';
 import { type Clock, systemClock } from '../runtime/clock.js';
 import { InterpreterResolver } from '../runtime/interpreter-resolver.js';
 import { type Logger, StderrLogger } from '../runtime/logger.js';
+import { DriverMetrics } from '../metrics/driver-metrics.js';
+import { meterProviderIn } from '../metrics/meter-provider.js';
 import { ReplicaPool } from '../runtime/replica-pool.js';
 import { ProcessRuntimeLauncher, type RuntimeLauncher } from '../runtime/runtime-launcher.js';
 import { checkPolicy, defaultPolicy, RuntimeSupervisor, type SupervisorPolicy } from '../runtime/runtime-supervisor.js';
@@ -53,6 +55,8 @@ export function createDriverContainer(parent: DependencyContainer, settings: Dri
     const { device, tensor_parallel_size: tp, options: { pipeline_parallel_size: pp } } = settings.config;
     return new ReplicaPool(deviceGroups(device, tp, pp).map((group) => create(group.join(','))), c.resolve(Tokens.Logger));
   });
+  // The host's MeterProvider (METER_PROVIDER in its container), else the global one.
+  fallback(Tokens.DriverMetrics, (c) => new DriverMetrics(meterProviderIn(c), settings.model));
   fallback(Tokens.Driver, (c) => c.resolve(TensorRtLlmDriver));
   return c;
 }

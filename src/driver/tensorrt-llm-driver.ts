@@ -10,6 +10,7 @@ import type { RuntimeReply, RuntimeResult } from '../runtime/generated/wire-mess
 import { unpackU32 } from '../runtime/array-packing.js';
 import { packedSubBatch } from '../runtime/packed-batch.js';
 import type { Logger } from '../runtime/logger.js';
+import type { DriverMetrics } from '../metrics/driver-metrics.js';
 import type { ReplicaPool } from '../runtime/replica-pool.js';
 import { RuntimeError } from '../runtime/runtime-errors.js';
 import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
@@ -49,11 +50,14 @@ export class TensorRtLlmDriver {
     @inject(Tokens.ReplayTracker) private readonly tracker: ReplayTracker,
     @inject(Tokens.ReplicaPool) private readonly pool: ReplicaPool,
     @inject(Tokens.Logger) private readonly logger: Logger,
+    @inject(Tokens.DriverMetrics) private readonly metrics: DriverMetrics,
   ) {
     pool.onContextsLost((ids) => ids.forEach((id) => {
       tracker.forget(id);
+      metrics.forgetContext(id);
       this.lastSent.delete(id);
     }));
+    metrics.observe(() => pool.status());
   }
 
   /** Starts every replica and waits for their handshakes. */
@@ -79,8 +83,13 @@ export class TensorRtLlmDriver {
   }
 
   async forward(batch: ForwardBatch): Promise<ForwardResult[]> {
+    const started = performance.now();
     const outcome = this.gate.classify(batch);
-    if (outcome.accepted.length > 0) await this.run(batch, outcome);
+    if (outcome.accepted.length > 0) {
+      this.metrics.forwardAccepted(batch, outcome.accepted, started);
+      await this.run(batch, outcome);
+    }
+    this.metrics.forwardAnswered(batch, outcome, started, performance.now());
     return outcome.results as ForwardResult[];
   }
 
@@ -89,10 +98,13 @@ export class TensorRtLlmDriver {
     await Promise.all(
       [...byReplica].map(async ([replica, indices]) => {
         const results = outcome.results;
+        const runtime = this.pool.replicas[replica]!;
         try {
-          const reply = await this.pool.replicas[replica]!.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) }, (id) => {
+          const sent = performance.now();
+          const reply = await runtime.call({ op: 'forward', batch: packedSubBatch(batch, indices, outcome.samplers) }, (id) => {
             for (const r of indices) this.lastSent.set(batch.context_ids[r]!, id);
           });
+          this.metrics.stepAnswered(runtime.device, batch, indices, sent, performance.now());
           this.forgetEvicted(reply);
           if (reply.tokens !== undefined) {
             // Every request got one token: the reply is one packed array.
@@ -133,6 +145,7 @@ export class TensorRtLlmDriver {
 
   private forgetContext(id: number): void {
     this.tracker.forget(id);
+    this.metrics.forgetContext(id);
     this.pool.forget(id);
     this.lastSent.delete(id);
   }
@@ -166,6 +179,7 @@ export class TensorRtLlmDriver {
     const previous = this.pool.replicaOf(child);
     this.pool.place(child, replica);
     this.tracker.forget(child);
+    this.metrics.forgetContext(child);
     this.tracker.extend(child, length);
     const touched = (id: number) => {
       this.lastSent.set(parent, id);
@@ -202,6 +216,7 @@ export class TensorRtLlmDriver {
   /** Once: the handle disposes the driver, then its container disposes what it resolved again. */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
+      this.metrics.close();
       this.logger.info('shutting down the runtimes');
       await this.pool.shutdown();
     })();

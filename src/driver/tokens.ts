@@ -11,5 +11,6 @@ export const Tokens = {
   ReplayTracker: Symbol.for('pie-trtllm.ReplayTracker'),
   RequestGate: Symbol.for('pie-trtllm.RequestGate'),
   ReplicaPool: Symbol.for('pie-trtllm.ReplicaPool'),
+  DriverMetrics: Symbol.for('pie-trtllm.DriverMetrics'),
   Driver: Symbol.for('pie-trtllm.Driver'),
 } as const;

@@ -13,6 +13,8 @@ import { discoveredHost } from '../plugin-host.js';
 import { Progress } from '../progress.js';
 import { readyTimeoutMs } from '../ready-timeout.js';
 import { deviceGroups, groupList, replicaCount } from '../../config/device-groups.js';
+import { METER_PROVIDER } from '../../metrics/meter-provider.js';
+import type { MetricFigure } from '../../metrics/metric-snapshot.js';
 import type { ResolvedDriverConfig } from '../../config/resolved-config.js';
 
 interface GenerateOptions {
@@ -100,7 +102,10 @@ export function registerGenerateCommand(program: Command, output: Output): void 
       const temperature = nonNegativeNumber('--temperature', options.temperature);
       const seed = options.seed === undefined ? undefined : nonNegativeInteger('--seed', options.seed);
       const quiet = Boolean(options.json);
-      const { registry, report } = await discoveredHost();
+      const { registry, report, container } = await discoveredHost();
+      // --json reports the run's metrics too: the driver records to a provider read at the end.
+      const figures = quiet ? await runFigures() : undefined;
+      if (figures) container.register(METER_PROVIDER, { useValue: figures.provider });
       for (const skipped of report.skipped) if (!quiet) output.err(`! skipped plugin ${skipped.package}: ${skipped.reason}`);
       const model = selectModel(options.config, options.model);
       // What the configuration already says cannot be honoured is refused before a model loads.
@@ -149,7 +154,7 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         const answeredAhead = status.reduce((sum, s) => sum + (s.runtime?.anticipated_steps ?? 0), 0);
         const engineName = engine.name === 'simulated' ? `simulated TensorRT-LLM ${engine.version}` : `TensorRT-LLM ${engine.version}`;
         const summary = { model: model.name, engine: { ...engine, description: engineName }, simulated: simulate, prompt_tokens: prompt, tokens, seconds, tokens_per_s: tokens.length / seconds, engine_calls: engineCalls, steps_answered_ahead: answeredAhead };
-        if (quiet) output.out(JSON.stringify(summary));
+        if (quiet) output.out(JSON.stringify({ ...summary, metrics: await figures!.read() }));
         else {
           process.stdout.write('\n');
           output.out(`${tokens.length} tokens in ${(seconds * 1000).toFixed(1)} ms (${summary.tokens_per_s.toFixed(0)} tokens/s), ${engineCalls} engine call${engineCalls === 1 ? '' : 's'}, ${answeredAhead} step${answeredAhead === 1 ? '' : 's'} answered ahead, engine: ${engineName}`);
@@ -161,6 +166,21 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         await driver.dispose();
       }
     });
+}
+
+/** A MeterProvider whose figures are read once, at the end of the run. */
+async function runFigures(): Promise<{ provider: import('@opentelemetry/api').MeterProvider; read(): Promise<MetricFigure[]> }> {
+  const [{ MeterProvider }, { OnDemandReader }] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('../../metrics/metric-snapshot.js')]);
+  const reader = new OnDemandReader();
+  const provider = new MeterProvider({ readers: [reader] });
+  return {
+    provider,
+    read: async () => {
+      const figures = await reader.figures();
+      await provider.shutdown();
+      return figures;
+    },
+  };
 }
 
 /** "cuda:0, cuda:1", or for parallel groups "cuda:0,cuda:1 | cuda:2,cuda:3 (2 replicas of 2 ranks)". */

@@ -4,8 +4,10 @@ import { MalformedBatchError } from '../../capabilities/request-gate.js';
 import { shownValue } from '../../capabilities/shown-value.js';
 import type { DriverHandle } from '../../plugin/driver-handle.js';
 import { boundedLines } from '../../runtime/line-splitter.js';
+import { tcpPort } from '../argument-parsers.js';
 import { CliError, startFailureCode } from '../cli-error.js';
 import { createModelDriver } from '../local-host.js';
+import { type MetricsEndpoint, openMetricsEndpoint } from '../metrics-endpoint.js';
 import { selectModel } from '../model-selection.js';
 import { disposeOnSignal, exitOnSignalWith } from '../signal-cleanup.js';
 import type { Output } from '../output.js';
@@ -73,19 +75,30 @@ export function registerServeCommand(program: Command, output: Output): void {
     .option('--simulate', 'use the simulated TensorRT-LLM (no GPU needed)')
     .option('--ready-timeout <seconds>', 'how long a runtime may take to load (default 1200)')
     .option('--stdio', 'speak the protocol on stdin/stdout (the only transport)')
-    .action(async (options: { config: string; model?: string; simulate?: boolean; readyTimeout?: string; stdio?: boolean }) => {
+    .option('--metrics-port <port>', 'serve OpenTelemetry metrics in Prometheus text format at http://<host>:<port>/metrics')
+    .option('--metrics-host <address>', 'the address the metrics endpoint listens on (needs --metrics-port)', '127.0.0.1')
+    .action(async (options: { config: string; model?: string; simulate?: boolean; readyTimeout?: string; stdio?: boolean; metricsPort?: string; metricsHost: string }, command: Command) => {
       if (!options.stdio) throw new CliError('serve needs --stdio (the JSON-lines protocol on stdin/stdout)', 2);
+      const port = options.metricsPort === undefined ? undefined : tcpPort('--metrics-port', options.metricsPort);
+      if (port === undefined && command.getOptionValueSource('metricsHost') === 'cli') throw new CliError('--metrics-host needs --metrics-port (the port the metrics endpoint listens on)', 2);
       const model = selectModel(options.config, options.model);
-      const driver = createModelDriver(model, { simulate: Boolean(options.simulate), readyTimeoutMs: readyTimeoutMs(options.readyTimeout) });
+      // Open before the model loads: a port in use fails in a second, not after a 20-minute load.
+      const metrics: MetricsEndpoint | undefined = port === undefined ? undefined : await openMetricsEndpoint(port, options.metricsHost);
+      const driver = createModelDriver(model, { simulate: Boolean(options.simulate), readyTimeoutMs: readyTimeoutMs(options.readyTimeout), meterProvider: metrics?.provider });
       disposeOnSignal(driver);
       try {
         await driver.start();
       } catch (caught) {
         await driver.dispose();
+        await metrics?.close();
         throw new CliError(`cannot start the driver: ${(caught as Error).message}`, 1, { code: startFailureCode(caught) });
       }
-      output.err(`[pie-trtllm] serving ${model.name} on ${driver.capabilities().replicas.map((r) => r.device).join(', ')} (${driver.engine()?.name} ${driver.engine()?.version})`);
-      await serveLines(driver, output);
+      output.err(`[pie-trtllm] serving ${model.name} on ${driver.capabilities().replicas.map((r) => r.device).join(', ')} (${driver.engine()?.name} ${driver.engine()?.version})${metrics ? `; metrics at ${metrics.url}` : ''}`);
+      try {
+        await serveLines(driver, output);
+      } finally {
+        await metrics?.close();
+      }
     });
 }
 
