@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createHost } from '../src/cli/local-host.js';
+import { bindBenchMeter } from './bench-meter.js';
 import { Tokens } from '../src/driver/tokens.js';
 import type { DriverHandle } from '../src/plugin/driver-handle.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
@@ -103,6 +104,7 @@ async function executorCounts(driver: DriverHandle): Promise<ExecutorCounts> {
 export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}): DriverHandle {
   const { container, registry } = createHost();
   container.register(Tokens.Logger, { useValue: new MemoryLogger() });
+  bindBenchMeter(container);
   return registry.resolve('tensorrt_llm').create({
     model: { name: 'paced', hf_repo: 'bench/model' },
     table: { type: 'tensorrt_llm', device: 'cuda:0', options: { ...MODES[mode], max_session_histories: 4096, ...options } },

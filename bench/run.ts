@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { metrics } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Bench, type Task } from 'tinybench';
+import { DriverMetrics } from '../src/metrics/driver-metrics.js';
+import { OnDemandReader } from '../src/metrics/metric-snapshot.js';
 import { createHost } from '../src/cli/local-host.js';
 import { Tokens } from '../src/driver/tokens.js';
 import { validateDriverTable } from '../src/config/driver-validator.js';
@@ -17,6 +21,7 @@ import type { ForwardBatch } from '../src/capabilities/forward-types.js';
 import { encodeFrame } from '../src/runtime/frame-codec.js';
 import { packedSubBatch } from '../src/runtime/packed-batch.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
+import { bindBenchMeter, meterProviderOn } from './bench-meter.js';
 import { DecodeWorkload } from './decode-workload.js';
 import { EchoPeer } from './echo-peer.js';
 import { profileDecodeLoop, type StepProfile, traceFile } from './step-profile.js';
@@ -39,6 +44,7 @@ function stats(task: Task) {
 function simulatedDriver(options: Record<string, unknown> = {}, driverKeys: Record<string, unknown> = {}, env: Record<string, string> = {}): DriverHandle {
   const { container, registry } = createHost();
   container.register(Tokens.Logger, { useValue: new MemoryLogger() });
+  bindBenchMeter(container);
   return registry.resolve('tensorrt_llm').create({
     model: { name: 'bench', hf_repo: 'bench/model' },
     table: { type: 'tensorrt_llm', device: 'cuda:0', ...driverKeys, options: { lookahead_tokens: 16, ...options } },
@@ -240,6 +246,32 @@ async function pace(results: Record<string, unknown>) {
   results.pace_waste_worst = Math.max(...streams.filter((r) => r.workload !== 'diverge').map((r) => r.waste));
 }
 
+/** What the driver's instruments cost a forward call on the host, alone: the calls one step makes,
+ *  into the no-op provider a host without metrics has and into the OpenTelemetry SDK. */
+async function meterCost(results: Record<string, unknown>) {
+  const bench = new Bench({ time: TIME_MS, warmupTime: 500 });
+  const model = { name: 'bench', hf_repo: 'bench/model' };
+  for (const width of [1, 128]) {
+    const workload = new DecodeWorkload(width, 1);
+    workload.prefill();
+    const batch = workload.step();
+    const accepted = batch.context_ids.map((_, i) => i);
+    const outcome = { results: accepted.map((i) => ({ tokens: [i] })), accepted, samplers: accepted.map(() => undefined) };
+    for (const [label, provider] of [['no-op', metrics.getMeterProvider()], ['sdk', new MeterProvider({ readers: [new OnDemandReader()] })]] as const) {
+      const recorder = new DriverMetrics(provider, model);
+      bench.add(`${label}, batch ${width}`, () => {
+        const t = performance.now();
+        recorder.forwardAccepted(batch, accepted, t);
+        recorder.stepAnswered('cuda:0', batch, accepted, t, t + 1);
+        recorder.forwardAnswered(batch, outcome, t, t + 2);
+      });
+    }
+  }
+  await bench.run();
+  const [noop1, sdk1, noop128, sdk128] = bench.tasks.map(stats);
+  results.meter_cost_per_step_us = { noop_batch1: noop1!.mean_us, sdk_batch1: sdk1!.mean_us, noop_batch128: noop128!.mean_us, sdk_batch128: sdk128!.mean_us };
+}
+
 /** Each target: the metric, its wording, whether a value meets it, and which way is worse. */
 const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higherIsWorse: boolean }[] = [
   { key: 'roundtrip_ratio_p50_batch1', target: '≤ 1.5', ok: (v) => v <= 1.5, higherIsWorse: true },
@@ -257,7 +289,7 @@ const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higher
 ];
 
 const format = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(3));
-const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, validateScaling, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles, pace };
+const PHASES: Record<string, (results: Record<string, unknown>) => unknown> = { validations, validateScaling, discovery, startToReady, engineCalls, roundTrips, profiles, stepProfiles, pace, meterCost };
 const args = (() => {
   try {
     return parseArgs({ options: { only: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;
@@ -315,7 +347,7 @@ function describePace(runs: PaceResult[]): string {
 }
 
 async function runOnce(): Promise<void> {
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine() };
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), meter_provider: meterProviderOn ? 'OpenTelemetry SDK, collected every second' : 'none (no-op)' };
   const chosen = args.only?.split(',') ?? Object.keys(PHASES);
   for (const name of chosen) {
     const phase = PHASES[name];

@@ -1,4 +1,4 @@
-import type { Attributes, BatchObservableResult, Counter, Histogram, Meter, MeterProvider, Observable, ObservableCounter, ObservableGauge } from '@opentelemetry/api';
+import type { Attributes, BatchObservableResult, Histogram, Meter, MeterProvider, Observable, ObservableCounter, ObservableGauge } from '@opentelemetry/api';
 import type { ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
 import type { GateOutcome } from '../capabilities/request-gate.js';
 import type { ReplicaState, ReplicaStatus } from '../runtime/runtime-supervisor.js';
@@ -22,15 +22,15 @@ function options(definition: MetricDefinition) {
 }
 
 /**
- * The driver's instruments. The hot path (a forward call) does a few additions per batch and one
- * histogram record per replica; attribute sets are built once and reused. What the runtimes count
+ * The driver's instruments. The hot path (a forward call) adds to plain counts and records three
+ * histograms (the call, the replica's step, the time per token); attribute sets are built once. What the runtimes count
  * (engine requests and tokens, lookahead, memory, KV cache) is read from their `status` when a
  * reader collects, never on the decode path.
  */
 export class DriverMetrics {
   private readonly meter: Meter;
-  private readonly requests: Counter;
-  private readonly tokens: Counter;
+  private readonly requests: ObservableCounter;
+  private readonly tokens: ObservableCounter;
   private readonly firstToken: Histogram;
   private readonly perToken: Histogram;
   private readonly forwardDuration: Histogram;
@@ -42,7 +42,14 @@ export class DriverMetrics {
   private readonly input: Attributes;
   private readonly output: Attributes;
   private readonly byCode = new Map<string, Attributes>();
-  private readonly byReplica = new Map<string, { step: Attributes; perToken: Attributes }>();
+  // Request and token counts are plain numbers on the decode path, reported when a reader collects:
+  // an SDK counter's add hashes its attributes on every call.
+  private answered = 0;
+  private readonly refused = new Map<string, number>();
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private readonly countsObserved: (result: BatchObservableResult) => void;
+  private readonly byReplica = new Map<string, Attributes>();
   /** Contexts whose first forward came and whose first token has not: when that forward began. */
   private readonly awaitingFirstToken = new Map<number, number>();
   private readonly totals = new RuntimeTotals();
@@ -51,12 +58,19 @@ export class DriverMetrics {
   constructor(provider: MeterProvider, model: { name: string; hf_repo: string }) {
     this.meter = provider.getMeter(METER_NAME);
     this.base = { [Attr.model]: model.name };
-    this.genAi = { ...this.base, [Attr.requestModel]: model.hf_repo, [Attr.operation]: 'text_completion' };
+    this.genAi = { [Attr.requestModel]: model.hf_repo, [Attr.operation]: 'text_completion' };
     this.ok = this.base;
     this.input = { ...this.base, [Attr.tokenType]: 'input' };
     this.output = { ...this.base, [Attr.tokenType]: 'output' };
-    this.requests = this.meter.createCounter(METRICS.requests.name, options(METRICS.requests));
-    this.tokens = this.meter.createCounter(METRICS.tokens.name, options(METRICS.tokens));
+    this.requests = this.meter.createObservableCounter(METRICS.requests.name, options(METRICS.requests));
+    this.tokens = this.meter.createObservableCounter(METRICS.tokens.name, options(METRICS.tokens));
+    this.countsObserved = (result) => {
+      if (this.answered > 0) result.observe(this.requests, this.answered, this.ok);
+      for (const [code, count] of this.refused) result.observe(this.requests, count, this.codeAttributes(code));
+      if (this.inputTokens > 0) result.observe(this.tokens, this.inputTokens, this.input);
+      if (this.outputTokens > 0) result.observe(this.tokens, this.outputTokens, this.output);
+    };
+    this.meter.addBatchObservableCallback(this.countsObserved, [this.requests, this.tokens]);
     this.firstToken = this.meter.createHistogram(METRICS.timeToFirstToken.name, options(METRICS.timeToFirstToken));
     this.perToken = this.meter.createHistogram(METRICS.timePerOutputToken.name, options(METRICS.timePerOutputToken));
     this.forwardDuration = this.meter.createHistogram(METRICS.forwardDuration.name, options(METRICS.forwardDuration));
@@ -77,14 +91,14 @@ export class DriverMetrics {
   stepAnswered(replica: string, batch: ForwardBatch, indices: readonly number[], startedMs: number, endedMs: number): void {
     let attributes = this.byReplica.get(replica);
     if (!attributes) {
-      attributes = { step: { ...this.base, [Attr.replica]: replica }, perToken: { ...this.genAi, [Attr.replica]: replica } };
+      attributes = { ...this.base, [Attr.replica]: replica };
       this.byReplica.set(replica, attributes);
     }
     const seconds = (endedMs - startedMs) / 1000;
-    this.stepDuration.record(seconds, attributes.step);
+    this.stepDuration.record(seconds, attributes);
     for (const r of indices) {
       if (!startsAtZero(batch, r)) {
-        this.perToken.record(seconds, attributes.perToken);
+        this.perToken.record(seconds, this.genAi);
         break;
       }
     }
@@ -95,7 +109,6 @@ export class DriverMetrics {
     const results = outcome.results as ForwardResult[];
     let ok = 0;
     let output = 0;
-    let failures: Map<string, number> | undefined;
     const awaiting = this.awaitingFirstToken;
     for (let r = 0; r < results.length; r++) {
       const result = results[r]!;
@@ -111,17 +124,15 @@ export class DriverMetrics {
           }
         }
       } else {
-        failures ??= new Map();
-        failures.set(result.error.code, (failures.get(result.error.code) ?? 0) + 1);
+        this.refused.set(result.error.code, (this.refused.get(result.error.code) ?? 0) + 1);
       }
     }
     let input = 0;
     const indptr = batch.qo_indptr;
     for (const r of outcome.accepted) input += indptr[r + 1]! - indptr[r]!;
-    if (ok > 0) this.requests.add(ok, this.ok);
-    for (const [code, count] of failures ?? []) this.requests.add(count, this.codeAttributes(code));
-    if (input > 0) this.tokens.add(input, this.input);
-    if (output > 0) this.tokens.add(output, this.output);
+    this.answered += ok;
+    this.inputTokens += input;
+    this.outputTokens += output;
     this.forwardDuration.record((endedMs - startedMs) / 1000, this.base);
   }
 
@@ -181,6 +192,7 @@ export class DriverMetrics {
 
   /** Stops reading the runtimes' status (the driver is disposed). */
   close(): void {
+    this.meter.removeBatchObservableCallback(this.countsObserved, [this.requests, this.tokens]);
     if (this.observed) this.meter.removeBatchObservableCallback(this.observed, this.observables);
     this.observed = undefined;
   }

@@ -36,7 +36,8 @@ const PER_TOKEN_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0
 const STEP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const modelAttributes = [Attr.model] as const;
-const genAiAttributes = [Attr.model, Attr.requestModel, Attr.operation] as const;
+// The semantic conventions' attributes only: each key costs a hash on every record.
+const genAiAttributes = [Attr.requestModel, Attr.operation] as const;
 
 export const METRICS = {
   requests: {
@@ -65,8 +66,8 @@ export const METRICS = {
     name: 'gen_ai.server.time_per_output_token',
     kind: 'histogram',
     unit: 's',
-    description: 'Time a replica took to answer a step that carried tokens after the first: one observation per step (every request of the step waited the same time).',
-    attributes: [...genAiAttributes, Attr.replica],
+    description: 'Time a replica took to answer a step that carried tokens after the first: one observation per replica step (every request of the step waited the same time).',
+    attributes: genAiAttributes,
     buckets: PER_TOKEN_BUCKETS,
   },
   forwardDuration: {
