@@ -5,11 +5,19 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { batchOf, GREEDY, waitFor } from '../helpers/driver-fixture.js';
 import { repoRoot } from '../helpers/package-paths.js';
+import { fencedAfter } from '../helpers/operator-docs.js';
 import { freePort, prometheusTool } from '../helpers/prometheus-tools.js';
 import { ServeSession } from '../helpers/serve-session.js';
 import { longRun } from '../helpers/test-budget.js';
 
 const example = join(repoRoot, 'examples', 'pie.toml');
+
+/** An instant query's status and error, whatever its result. */
+async function queryStatus(api: string, promql: string): Promise<{ status: string; error?: string }> {
+  const response = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`);
+  const { status, error } = (await response.json()) as { status: string; error?: string };
+  return error === undefined ? { status } : { status, error };
+}
 
 /** One value of an instant query through Prometheus' HTTP API, or undefined while it has none. */
 async function query(api: string, promql: string): Promise<number | undefined> {
@@ -68,6 +76,10 @@ async function query(api: string, promql: string): Promise<number | undefined> {
     const p90 = 'histogram_quantile(0.9, sum by (le) (rate(pie_driver_step_duration_bucket[1m])))';
     expect(await query(api, rate)).to.be.above(0);
     expect(await query(api, p90)).to.be.above(0).and.at.most(10);
+    // Every query docs/operators.md shows is one Prometheus evaluates.
+    const shown = fencedAfter('What to watch, in PromQL', 'promql').split('\n').filter((line) => line && !line.startsWith('#'));
+    expect(shown).to.have.length.above(5);
+    for (const promql of shown) expect(await queryStatus(api, promql), promql).to.deep.equal({ status: 'success' });
     await serve.call({ id: 'end', op: 'shutdown' });
     expect(await serve.exited).to.equal(0);
   });
