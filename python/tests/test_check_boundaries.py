@@ -5,7 +5,8 @@ under test. Found by scripts/python-mutation.py: each test here kills mutants th
 import pytest
 
 from pie_trtllm_runtime import codes
-from pie_trtllm_runtime.batch import decode_columns
+from pie_trtllm_runtime.batch import decode_columns, parse_batch
+from pie_trtllm_runtime.batch_error import BatchError
 from pie_trtllm_runtime.history import Context
 from pie_trtllm_runtime.sampling import parse_sampler
 
@@ -249,3 +250,34 @@ def test_drafts_images_or_audio_on_the_second_request_fail_that_request_alone(ke
     first, second = parse_batch(_two(**{key: [0, 0, 1]}, **extra))
     assert not isinstance(first, codes.RequestError)
     assert second.code == code
+
+
+def _packed(token_ids, position_ids, context_ids, qo_indptr=None):
+    import array
+    import base64
+
+    def encode(code, values):
+        return base64.b64encode(array.array(code, values).tobytes()).decode("ascii")
+
+    packed = {"token_ids": encode("I", token_ids), "position_ids": encode("I", position_ids), "context_ids": encode("Q", context_ids)}
+    if qo_indptr is not None:
+        packed["qo_indptr"] = encode("I", qo_indptr)
+    return {"packed": packed, "sampler_table": [{"type": "top_p", "temperature": 0, "p": 1}]}
+
+
+def test_a_packed_batch_implies_qo_indptr_only_for_one_token_per_request():
+    # A packed decode step may leave qo_indptr out only when every request has one token: with
+    # 3 tokens for 2 requests the split is unknown, and the batch is refused as a whole.
+    with pytest.raises(BatchError, match="the batch needs 'qo_indptr'"):
+        parse_batch(_packed([1, 2, 3], [0, 1, 0], [1, 2]))
+    # One token per request: implied, one each.
+    requests = parse_batch(_packed([1, 2], [0, 0], [1, 2]))
+    assert [r.tokens for r in requests] == [[1], [2]]
+
+
+def test_a_given_qo_indptr_is_kept_even_when_tokens_match_requests():
+    # 2 tokens for 2 requests, but qo_indptr gives both to the second: the first has none and a
+    # sampler, so it alone is refused (DESIGN: a request with a sampler needs a token).
+    first, second = parse_batch(_packed([1, 2], [0, 1], [1, 2], qo_indptr=[0, 0, 2]))
+    assert isinstance(first, codes.RequestError) and "needs at least one token" in first.message
+    assert second.tokens == [1, 2]
