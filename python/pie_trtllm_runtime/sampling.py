@@ -73,10 +73,15 @@ def _number(sampler, key, low, high):
     return value
 
 
+# The largest integer a JavaScript host carries exactly: the host refuses larger ones, and so does
+# the runtime, so the two agree on every sampler (test/fixtures/shared-limits.json).
+MAX_SAFE_INTEGER = 2 ** 53 - 1
+
+
 def _integer(sampler, key, low):
     value = sampler.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise RequestError(INVALID_REQUEST, "sampler %s needs an integer %r >= %d, found %s" % (sampler.get("type"), key, low, shown(value)))
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or value > MAX_SAFE_INTEGER:
+        raise RequestError(INVALID_REQUEST, "sampler %s needs an integer %r from %d to 2^53 - 1, found %s" % (sampler.get("type"), key, low, shown(value)))
     return value
 
 

@@ -42,7 +42,7 @@ def test_k_is_a_non_negative_integer(k, accepted):
     if accepted:
         assert parse_sampler(sampler).top_k == k
     else:
-        assert refusal(parse_sampler, sampler) == (codes.INVALID_REQUEST, "sampler top_k needs an integer 'k' >= 0, found -1")
+        assert refusal(parse_sampler, sampler) == (codes.INVALID_REQUEST, "sampler top_k needs an integer 'k' from 0 to 2^53 - 1, found -1")
 
 
 def test_a_sampler_passes_to_tensorrt_llm_only_the_fields_it_has():
