@@ -218,12 +218,22 @@ describe('cli: generate', function () {
     expect(Number(match![1])).to.be.at.most(19);
   });
 
-  it('--simulate=auto says in one line that it falls back, and --json prints one object', async () => {
+  it('--simulate=auto says in one line that it falls back, and --json prints one object with the run\'s metrics', async () => {
     const run = await runCli(['generate', '--config', example, '--simulate=auto', '--prompt-tokens', '1', '--max-tokens', '3', '--json']);
     expect(run.code, run.stderr).to.equal(0);
     const result = JSON.parse(run.stdout);
     expect(result).to.include({ simulated: true, engine_calls: 1 });
     expect(result.tokens).to.deep.equal(greedyContinuation([1], 3));
+    // The run's metrics: 3 forward calls answered, 1 prompt token and 2 fed back in, 3 tokens out.
+    const metric = (name: string, attributes: Record<string, string> = {}) =>
+      (result.metrics as { name: string; series: { attributes: Record<string, string>; value?: number; count?: number }[] }[])
+        .find((m) => m.name === name)!
+        .series.find((s) => Object.entries(attributes).every(([k, v]) => s.attributes[k] === v))!;
+    expect(metric('pie.driver.requests').value).to.equal(3);
+    expect(metric('pie.driver.tokens', { 'gen_ai.token.type': 'input' }).value).to.equal(1 + 2);
+    expect(metric('pie.driver.tokens', { 'gen_ai.token.type': 'output' }).value).to.equal(3);
+    expect(metric('gen_ai.server.time_to_first_token').count).to.equal(1);
+    expect(metric('pie.driver.engine.requests').value).to.equal(result.engine_calls);
     const plain = await runCli(['generate', '--config', example, '--simulate=auto', '--prompt-tokens', '1', '--max-tokens', '1']);
     expect(plain.stderr.split('\n').filter((l) => l.includes('using the simulated TensorRT-LLM'))).to.have.length(1);
   });
