@@ -15,6 +15,7 @@ from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .engine_requests import EngineRequests, engine_failure
 from .greedy_stream import FAILED, IDLE, RUNNING, GreedyStream
 from .history import Context, HistoryStore
+from .iteration_stats_drain import IterationStatsDrain
 from .lookahead_policy import LookaheadPolicy
 from .sampler_support import SamplerSupport
 from .sampling import step_seed
@@ -31,11 +32,6 @@ class ModelInfo:
         self.max_model_len = max_model_len
         self.end_id = end_id
         self.pad_id = pad_id
-
-
-# What `status` reports of an iteration's `kvCacheStats`, by its 1.2.1 field name.
-_KV_FIELDS = (("used_blocks", "usedNumBlocks"), ("free_blocks", "freeNumBlocks"), ("max_blocks", "maxNumBlocks"),
-              ("tokens_per_block", "tokensPerBlock"))
 
 
 class Engine:
@@ -65,8 +61,7 @@ class Engine:
         self.stream_waits = 0  # greedy steps that waited for their token
         self.streams_started = 0
         # TensorRT-LLM makes iteration statistics (KV cache blocks among them) only when asked to.
-        self._iteration_stats = kwargs.get("enable_iter_perf_stats") is True
-        self._kv_cache = None
+        self.iteration_stats = IterationStatsDrain(llm, kwargs.get("enable_iter_perf_stats") is True, lambda: self.engine_calls > 0)
 
     @property
     def engine_calls(self):
@@ -81,24 +76,7 @@ class Engine:
         return self.requests.wasted
 
     def kv_cache(self):
-        """The KV cache's blocks at the engine's latest iteration statistics, or None when the engine
-        makes none (`llm_kwargs.enable_iter_perf_stats` is off) or has run no request yet."""
-        if not self._iteration_stats or self.engine_calls == 0:
-            return None
-        try:
-            # Drains what queued since the last call; waits 1 ms for one more (1.2.1's get_results).
-            entries = self.llm.get_stats(timeout=0.001)
-        except Exception:  # statistics are best effort: never fail a status for them
-            log.debug("LLM.get_stats failed", exc_info=True)
-            entries = []
-        for entry in reversed(entries if isinstance(entries, list) else []):
-            blocks = entry.get("kvCacheStats") if isinstance(entry, dict) else None
-            if isinstance(blocks, dict):
-                values = {name: blocks.get(key) for name, key in _KV_FIELDS}
-                if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values.values()):
-                    self._kv_cache = values
-                break
-        return self._kv_cache
+        return self.iteration_stats.kv_cache()
 
     # -- forward ---------------------------------------------------------------------------
 
@@ -401,6 +379,7 @@ class Engine:
         self.histories.fork(parent, child, length)
 
     def shutdown(self):
+        self.iteration_stats.stop()
         self.requests.shutdown()
         shutdown = getattr(self.llm, "shutdown", None)
         if shutdown is not None:

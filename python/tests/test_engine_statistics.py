@@ -1,6 +1,8 @@
 """What `status` reports for metrics: tokens the engine made that no program took, and the KV
 cache's blocks from TensorRT-LLM's iteration statistics (LLM.get_stats)."""
 
+import time
+
 import pytest
 from helpers import GREEDY, batch, engine, greedy_continuation
 
@@ -107,3 +109,19 @@ def test_get_stats_failing_keeps_the_status_alive():
     good = e.kv_cache()
     e.llm.get_stats = broken
     assert e.kv_cache() == good
+
+
+def test_statistics_are_drained_every_second_whether_or_not_anyone_asks(monkeypatch):
+    # 1.2.1 queues an entry per iteration until get_stats drains it: the runtime drains them itself.
+    from pie_trtllm_runtime import iteration_stats_drain
+
+    monkeypatch.setattr(iteration_stats_drain, "DRAIN_EVERY_S", 0.05)
+    e = engine(lookahead_stream_tokens=32, llm_kwargs={"enable_iter_perf_stats": True})
+    run(e, [(1, list(range(1, 41)), 0, GREEDY)])
+    e.requests.idle()
+    queued = e.llm._iteration_statistics._entries
+    deadline = time.monotonic() + 5
+    while queued and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not queued  # drained without a status call
+    assert e.kv_cache()["used_blocks"] == 3  # and the figures kept

@@ -57,7 +57,8 @@ export class TensorRtLlmDriver {
       metrics.forgetContext(id);
       this.lastSent.delete(id);
     }));
-    metrics.observe(() => pool.status());
+    // Collection asks often: the runtimes' counts only, not the process lists (a /proc scan).
+    metrics.observe(() => pool.status({ processes: false }));
   }
 
   /** Starts every replica and waits for their handshakes. */

@@ -77,8 +77,8 @@ export class ReplicaPool {
     for (const listener of this.lostListeners) listener(lost);
   }
 
-  status(): Promise<ReplicaStatus[]> {
-    return Promise.all(this.replicas.map((r) => r.status()));
+  status(options: { processes?: boolean } = {}): Promise<ReplicaStatus[]> {
+    return Promise.all(this.replicas.map((r) => r.status(options)));
   }
 
   async shutdown(): Promise<void> {

@@ -264,9 +264,12 @@ export class RuntimeSupervisor {
     return client.call(message, onSent);
   }
 
-  async status(): Promise<ReplicaStatus> {
+  /** The replica's state and its runtime's counts; `processes: false` leaves out the process list,
+   *  which reads /proc for every process of the machine (metrics collection asks often). */
+  async status(options: { processes?: boolean } = {}): Promise<ReplicaStatus> {
+    const processes = options.processes ?? true;
     if (this.state === 'ready') {
-      this.refreshMembers();
+      if (processes) this.refreshMembers();
       try {
         const reply = await this.call({ op: 'status' });
         if (reply.status) this.lastStatus = reply.status;
@@ -283,7 +286,7 @@ export class RuntimeSupervisor {
       tokens_generated: this.state === 'ready' ? (this.lastStatus?.tokens_generated ?? 0) : 0,
       ...(this.reason && this.state !== 'ready' ? { reason: this.reason } : {}),
       ...(this.state === 'ready' && this.lastStatus ? { runtime: this.lastStatus } : {}),
-      processes: this.members.filter(stillRunning).map((m) => ({ pid: m.pid, ppid: m.ppid, command: m.command })),
+      processes: processes ? this.members.filter(stillRunning).map((m) => ({ pid: m.pid, ppid: m.ppid, command: m.command })) : [],
     };
   }
 
