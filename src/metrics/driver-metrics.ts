@@ -23,9 +23,9 @@ function options(definition: MetricDefinition) {
 
 /**
  * The driver's instruments. The hot path (a forward call) adds to plain counts and records three
- * histograms (the call, the replica's step, the time per token); attribute sets are built once. What the runtimes count
- * (engine requests and tokens, lookahead, memory, KV cache) is read from their `status` when a
- * reader collects, never on the decode path.
+ * histograms (the call, the replica's step, the time per token); attribute sets are built once.
+ * What the runtimes count (engine requests and tokens, lookahead, memory, KV cache) is read from
+ * their `status` when a reader collects, never on the decode path.
  */
 export class DriverMetrics {
   private readonly meter: Meter;
@@ -42,6 +42,7 @@ export class DriverMetrics {
   private readonly input: Attributes;
   private readonly output: Attributes;
   private readonly byCode = new Map<string, Attributes>();
+  private readonly byReplica = new Map<string, Attributes>();
   // Request and token counts are plain numbers on the decode path, reported when a reader collects:
   // an SDK counter's add hashes its attributes on every call.
   private answered = 0;
@@ -49,7 +50,6 @@ export class DriverMetrics {
   private inputTokens = 0;
   private outputTokens = 0;
   private readonly countsObserved: (result: BatchObservableResult) => void;
-  private readonly byReplica = new Map<string, Attributes>();
   /** Contexts whose first forward came and whose first token has not: when that forward began. */
   private readonly awaitingFirstToken = new Map<number, number>();
   private readonly totals = new RuntimeTotals();
