@@ -65,10 +65,12 @@ export class DriverMetrics {
     this.requests = this.meter.createObservableCounter(METRICS.requests.name, options(METRICS.requests));
     this.tokens = this.meter.createObservableCounter(METRICS.tokens.name, options(METRICS.tokens));
     this.countsObserved = (result) => {
-      if (this.answered > 0) result.observe(this.requests, this.answered, this.ok);
+      // The answered and token series start at 0 (a rate needs a first point); an error code's at
+      // its first request.
+      result.observe(this.requests, this.answered, this.ok);
       for (const [code, count] of this.refused) result.observe(this.requests, count, this.codeAttributes(code));
-      if (this.inputTokens > 0) result.observe(this.tokens, this.inputTokens, this.input);
-      if (this.outputTokens > 0) result.observe(this.tokens, this.outputTokens, this.output);
+      result.observe(this.tokens, this.inputTokens, this.input);
+      result.observe(this.tokens, this.outputTokens, this.output);
     };
     this.meter.addBatchObservableCallback(this.countsObserved, [this.requests, this.tokens]);
     this.firstToken = this.meter.createHistogram(METRICS.timeToFirstToken.name, options(METRICS.timeToFirstToken));
