@@ -33,7 +33,7 @@ TARGETS = {
     "model_info": ["tests/test_model_info.py", "tests/test_check_boundaries.py"],
     "framing": ["tests/test_hostile.py", "tests/test_launch.py"],
     "packing": ["tests/test_batch.py", "tests/test_hostile.py"],
-    "sampling": ["tests/test_samplers.py", "tests/test_engine.py", "tests/test_check_boundaries.py"],
+    "sampling": ["tests/test_samplers.py", "tests/test_engine.py", "tests/test_check_boundaries.py", "tests/test_shared_limits.py"],
 }
 
 SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,

@@ -281,3 +281,12 @@ def test_a_given_qo_indptr_is_kept_even_when_tokens_match_requests():
     first, second = parse_batch(_packed([1, 2], [0, 1], [1, 2], qo_indptr=[0, 0, 2]))
     assert isinstance(first, codes.RequestError) and "needs at least one token" in first.message
     assert second.tokens == [1, 2]
+
+
+@pytest.mark.parametrize("key,sampler", [("k", {"type": "top_k", "temperature": 0.7}), ("seed", {"type": "multinomial", "temperature": 0.7})])
+def test_sampler_integers_end_where_a_javascript_host_can_carry_them(key, sampler):
+    # 2^53 - 1 is the largest integer a JSON peer in JavaScript holds exactly; the host refuses
+    # 2^53, and the runtime agrees (test/fixtures/shared-limits.json).
+    assert getattr(parse_sampler(dict(sampler, **{key: 2 ** 53 - 1})), "top_k" if key == "k" else "seed") == 2 ** 53 - 1
+    code, message = refusal(parse_sampler, dict(sampler, **{key: 2 ** 53}))
+    assert (code, message) == (codes.INVALID_REQUEST, "sampler %s needs an integer %r from 0 to 2^53 - 1, found %d" % (sampler["type"], key, 2 ** 53))
