@@ -4,6 +4,7 @@ and the per-step seed of stochastic sampling."""
 import math
 
 from .codes import INVALID_REQUEST, UNSUPPORTED_PROBE, RequestError
+from .json_safe import MAX_SAFE_INTEGER
 from .shown import shown
 
 TOKEN_SAMPLERS = ("multinomial", "top_k", "top_p", "min_p", "top_k_top_p")
@@ -71,11 +72,6 @@ def _number(sampler, key, low, high):
         bounds = "[%s, %s]" % (low, high if high is not None else "inf")
         raise RequestError(INVALID_REQUEST, "sampler %s: %s = %r is outside %s" % (sampler.get("type"), key, value, bounds))
     return value
-
-
-# The largest integer a JavaScript host carries exactly: the host refuses larger ones, and so does
-# the runtime, so the two agree on every sampler (test/fixtures/shared-limits.json).
-MAX_SAFE_INTEGER = 2 ** 53 - 1
 
 
 def _integer(sampler, key, low):

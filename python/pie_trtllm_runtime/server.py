@@ -11,6 +11,7 @@ import time
 from .batch import BatchError, decode_columns, parse_batch, unpacked
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .framing import MAX_FRAME_BYTES, OversizedFrame
+from .json_safe import MAX_SAFE_INTEGER
 from .shown import shown
 from .next_decode_step import DecodeChain
 from .packing import pack_u32
@@ -26,11 +27,8 @@ def _error(message_id, code, message):
     return {"id": message_id, "error": {"code": code, "message": message}}
 
 
-ID_LIMIT = 2 ** 53  # ids a JSON peer (JavaScript) carries exactly
-
-
 def _valid_id(value):
-    return value is None or (type(value) is int and -ID_LIMIT < value < ID_LIMIT)
+    return value is None or (type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
 
 
 def _single_tokens(results):

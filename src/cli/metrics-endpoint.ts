@@ -7,7 +7,7 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
-export const SERVICE_NAME = 'pie-trtllm';
+const SERVICE_NAME = 'pie-trtllm';
 
 /**
  * A MeterProvider whose metrics are served in Prometheus' text format at http://host:port/metrics

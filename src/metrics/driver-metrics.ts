@@ -38,7 +38,6 @@ export class DriverMetrics {
   private readonly observables: Observable[];
   private readonly base: Attributes;
   private readonly genAi: Attributes;
-  private readonly ok: Attributes;
   private readonly input: Attributes;
   private readonly output: Attributes;
   private readonly byCode = new Map<string, Attributes>();
@@ -59,7 +58,6 @@ export class DriverMetrics {
     this.meter = provider.getMeter(METER_NAME);
     this.base = { [Attr.model]: model.name };
     this.genAi = { [Attr.requestModel]: model.hf_repo, [Attr.operation]: 'text_completion' };
-    this.ok = this.base;
     this.input = { ...this.base, [Attr.tokenType]: 'input' };
     this.output = { ...this.base, [Attr.tokenType]: 'output' };
     this.requests = this.meter.createObservableCounter(METRICS.requests.name, options(METRICS.requests));
@@ -67,7 +65,7 @@ export class DriverMetrics {
     this.countsObserved = (result) => {
       // The answered and token series start at 0 (a rate needs a first point); an error code's at
       // its first request.
-      result.observe(this.requests, this.answered, this.ok);
+      result.observe(this.requests, this.answered, this.base);
       for (const [code, count] of this.refused) result.observe(this.requests, count, this.codeAttributes(code));
       result.observe(this.tokens, this.inputTokens, this.input);
       result.observe(this.tokens, this.outputTokens, this.output);

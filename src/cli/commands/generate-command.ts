@@ -1,3 +1,4 @@
+import type { MeterProvider } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import type { Sampler } from '../../capabilities/forward-types.js';
 import type { DriverHandle } from '../../plugin/driver-handle.js';
@@ -169,10 +170,10 @@ export function registerGenerateCommand(program: Command, output: Output): void 
 }
 
 /** A MeterProvider whose figures are read once, at the end of the run. */
-async function runFigures(): Promise<{ provider: import('@opentelemetry/api').MeterProvider; read(): Promise<MetricFigure[]> }> {
-  const [{ MeterProvider }, { OnDemandReader }] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('../../metrics/metric-snapshot.js')]);
+async function runFigures(): Promise<{ provider: MeterProvider; read(): Promise<MetricFigure[]> }> {
+  const [{ MeterProvider: SdkMeterProvider }, { OnDemandReader }] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('../../metrics/metric-snapshot.js')]);
   const reader = new OnDemandReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const provider = new SdkMeterProvider({ readers: [reader] });
   return {
     provider,
     read: async () => {
