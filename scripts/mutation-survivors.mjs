@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
 const reportPath = args.find((a) => !a.startsWith('--')) ?? 'reports/mutation/mutation.json';
-const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+let report;
+try {
+  report = JSON.parse(readFileSync(reportPath, 'utf8'));
+} catch (error) {
+  process.stderr.write(`mutation-survivors: cannot read ${reportPath}: ${error.message}\n` +
+    'Run `npm run test:mutation` first (its json reporter writes that file), or pass the report\'s path.\n');
+  process.exit(2);
+}
 
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
@@ -27,13 +34,8 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
     else tally.invalid += 1;
     if (!UNDETECTED.has(m.status)) continue;
     const key = `${rel}:${m.location.start.line}`;
-    const text = m.replacement ?? m.mutatorName;
-    if (asJson) {
-      (rows.get(key) ?? rows.set(key, []).get(key)).push({ status: m.status, mutator: m.mutatorName, replacement: text });
-      continue;
-    }
-    const shown = (m.status === 'NoCoverage' ? 'no coverage: ' : '') + '`' + text.replace(/\s+/g, ' ').slice(0, 60).replace(/\|/g, '\\|') + '`';
-    (rows.get(key) ?? rows.set(key, []).get(key)).push(shown);
+    const undetected = { status: m.status, mutator: m.mutatorName, replacement: m.replacement ?? m.mutatorName };
+    (rows.get(key) ?? rows.set(key, []).get(key)).push(undetected);
   }
 }
 
@@ -52,6 +54,9 @@ if (asJson) {
     const [fb, lb] = b.split(':');
     return fa === fb ? Number(la) - Number(lb) : fa < fb ? -1 : 1;
   };
-  for (const [key, shown] of [...rows].sort(byPlace)) lines.push(`| \`${key}\` | ${shown.join('; ')} | |`);
+  // One table cell: whitespace folded, cut to 60 characters, pipes escaped.
+  const cell = ({ status, replacement }) =>
+    (status === 'NoCoverage' ? 'no coverage: ' : '') + '`' + replacement.replace(/\s+/g, ' ').slice(0, 60).replace(/\|/g, '\\|') + '`';
+  for (const [key, undetected] of [...rows].sort(byPlace)) lines.push(`| \`${key}\` | ${undetected.map(cell).join('; ')} | |`);
   process.stdout.write(lines.join('\n') + '\n');
 }
