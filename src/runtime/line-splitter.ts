@@ -74,14 +74,13 @@ export class LineSplitter {
   }
 
   private endLine(): SplitLine {
-    const dropped = this.dropped;
-    let line = dropped >= 0 ? '' : Buffer.concat(this.parts, this.held).toString('utf8');
+    const { parts, held, dropped } = this;
     this.parts = [];
     this.held = 0;
     this.dropped = -1;
     if (dropped >= 0) return { overlong: dropped };
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    return { line };
+    const line = Buffer.concat(parts, held).toString('utf8');
+    return { line: line.endsWith('\r') ? line.slice(0, -1) : line };
   }
 }
 

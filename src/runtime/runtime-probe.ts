@@ -17,7 +17,7 @@ export interface ProbeReport {
 /** What a failed probe said, in one line: a pyenv shim's own error line when there is one (its
  *  message ends in advice whose last lines alone read as a fragment), else the last two lines. */
 function lastWords(output: string): string {
-  const lines = output.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = output.split('\n').map((line) => line.trim()).filter(Boolean);
   const shim = lines.find((line) => line.startsWith('pyenv: '));
   if (shim) return `${shim}${lines.some((line) => line.startsWith('The `')) ? ' (installed in another pyenv version; `pyenv versions` lists them)' : ''}`;
   return lines.slice(-2).join(' | ') || 'no output';
@@ -36,7 +36,7 @@ export function probeInterpreter(python: string, timeoutMs = 180_000, env: NodeJ
       ['-m', 'pie_trtllm_runtime', '--probe', ...(ray ? ['--probe-ray'] : [])],
       { cwd: RUNTIME_DIR, env: { ...env, PYTHONPATH: runtimePythonPath(env.PYTHONPATH) }, timeout: timeoutMs, maxBuffer: 4 << 20 },
       (error, stdout, stderr) => {
-        const last = stdout.trim().split('\n').pop() ?? '';
+        const last = stdout.trim().split('\n').at(-1)!;
         try {
           if (!error) return resolve(JSON.parse(last) as ProbeReport);
         } catch {

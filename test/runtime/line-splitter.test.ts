@@ -32,6 +32,9 @@ describe('line splitter', () => {
     expect(split(['10%\r20%\n'], 8)).to.deep.equal([{ line: '10%\r20%' }]);
     // A redraw ends an overlong state: the line shown is the last one drawn.
     expect(split(['x'.repeat(20), '\rok\n'], 8, true)).to.deep.equal([{ line: 'ok' }]);
+    // The shortest redraw a piece can hold: a carriage return and one byte after it.
+    expect(split(['old', '\rA\n'], 8, true)).to.deep.equal([{ line: 'A' }]);
+    expect(split(['old', '\r', 'A\n'], 8, true)).to.deep.equal([{ line: 'A' }]);
   });
 
   it('holds no more than the bound through 100 MB without a newline', () => {

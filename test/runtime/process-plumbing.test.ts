@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { systemClock } from '../../src/runtime/clock.js';
 import { MemoryLogger, StderrLogger } from '../../src/runtime/logger.js';
 import { groupAlive, signalGroup } from '../../src/runtime/process-group.js';
+import { endProcesses, processTree, stillRunning } from '../../src/runtime/process-tree.js';
 import { RUNTIME_DIR, runtimePythonPath } from '../../src/runtime/runtime-directory.js';
 import { streamsEnded } from '../../src/runtime/streams-ended.js';
 import { repoRoot } from '../helpers/package-paths.js';
@@ -69,6 +70,23 @@ describe('process groups', function () {
       expect(zombie, 'the child became a zombie').to.equal(true);
       expect(() => process.kill(-pid, 0), 'the kernel still knows the group').to.not.throw();
       expect(groupAlive(pid)).to.equal(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('counts a zombie as no longer running, and leaves it out of a process tree', async () => {
+    // Python starts `sleep 0.5` and never reaps it: listed while it runs, a zombie afterwards.
+    const parent = spawn('python3', ['-c', 'import subprocess, time\np = subprocess.Popen(["sleep", "0.5"])\nprint(p.pid, flush=True)\ntime.sleep(30)'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+      const entry = processTree(parent.pid!).find((e) => e.pid === pid);
+      expect(entry, 'the child while it runs').to.not.equal(undefined);
+      expect(stillRunning(entry!)).to.equal(true);
+      expect(await eventually(() => processState(pid) === 'Z'), 'the child became a zombie').to.equal(true);
+      expect(stillRunning(entry!)).to.equal(false);
+      expect(processTree(parent.pid!).map((e) => e.pid)).to.deep.equal([parent.pid]);
+      expect(await endProcesses([entry!], 1000), 'nothing left to end').to.deep.equal([]);
     } finally {
       parent.kill('SIGKILL');
     }
@@ -145,6 +163,16 @@ describe('streams ended', () => {
     await new Promise((r) => b.once('close', r));
     await tick();
     expect(done, 'the other closed').to.equal(true);
+
+    // A stream that ends while waited on but never closes (autoDestroy off): its end is enough.
+    const open = new PassThrough({ autoDestroy: false });
+    let ended = false;
+    void streamsEnded([open], 60_000).then(() => (ended = true));
+    open.resume();
+    open.end();
+    await new Promise((r) => open.once('end', r));
+    await tick();
+    expect([ended, open.destroyed], 'ended, still open').to.deep.equal([true, false]);
 
     const stuck = new PassThrough();
     let capped = false;

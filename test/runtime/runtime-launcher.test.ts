@@ -118,6 +118,9 @@ exec sleep 30`);
     };
     expect(await launch(`echo 'ImportError: no tensorrt_llm' >&2; echo '{"error":{"code":"ENGINE_IMPORT_FAILED","message":"tensorrt_llm did not import"}}' >&3; exec sleep 30`))
       .to.equal('RUNTIME_START_FAILED: runtime on cuda:7 could not start: ENGINE_IMPORT_FAILED: tensorrt_llm did not import\n--- last runtime output ---\nImportError: no tensorrt_llm');
+    // The runtime logs its own error too: the tail keeps every other line, in order, and no blank end.
+    expect(await launch(`printf 'ImportError: no tensorrt_llm\\nhint: set LD_LIBRARY_PATH\\n\\nerror: tensorrt_llm did not import\\n' >&2; sleep 0.2; echo '{"error":{"code":"ENGINE_IMPORT_FAILED","message":"tensorrt_llm did not import"}}' >&3; exec sleep 30`))
+      .to.equal('RUNTIME_START_FAILED: runtime on cuda:7 could not start: ENGINE_IMPORT_FAILED: tensorrt_llm did not import\n--- last runtime output ---\nImportError: no tensorrt_llm\nhint: set LD_LIBRARY_PATH');
     expect(await launch(`echo 'Segmentation fault?' >&3; exec sleep 30`)).to.equal('RUNTIME_START_FAILED: runtime on cuda:7 wrote a handshake line that is not JSON: Segmentation fault?');
     expect(await launch(`echo '{"ready":true}' >&3; exec sleep 30`)).to.equal('RUNTIME_START_FAILED: runtime on cuda:7 said ready before reporting capabilities');
     expect(await launch(`echo 'Traceback: boom'; exit 3`)).to.equal('RUNTIME_EXITED: runtime on cuda:7 exited (code 3) before it was ready\n--- last runtime output ---\nTraceback: boom');
@@ -189,6 +192,8 @@ describe('probeInterpreter with stand-in interpreters', function () {
     expect(await failure(lying), 'a report from a probe that failed is not taken').to.equal(`PROBE_FAILED: ${lying} -m pie_trtllm_runtime --probe exited with 3: {"python":{"version":"3.11"}}`);
     const crashed = fakePython(`echo one >&2; echo two >&2; echo three >&2; exit 4`);
     expect(await failure(crashed)).to.equal(`PROBE_FAILED: ${crashed} -m pie_trtllm_runtime --probe exited with 4: two | three`);
+    const indented = fakePython(`printf 'Traceback:\\n  File "x.py", line 1\\n    ImportError: foo  \\n\\n' >&2; exit 4`);
+    expect(await failure(indented), 'lines trimmed, blank ones skipped').to.equal(`PROBE_FAILED: ${indented} -m pie_trtllm_runtime --probe exited with 4: File "x.py", line 1 | ImportError: foo`);
     const chatty = fakePython(`echo 'not json'`);
     expect(await failure(chatty)).to.equal(`PROBE_FAILED: ${chatty} -m pie_trtllm_runtime --probe printed no JSON: not json`);
     const silent = fakePython('exit 0');
@@ -205,6 +210,8 @@ Note: See 'pyenv help global' for tips on allowing both
 EOT
 exit 127`);
     expect(await failure(shim)).to.equal(`PROBE_FAILED: ${shim} -m pie_trtllm_runtime --probe exited with 127: pyenv: python3.12: command not found (installed in another pyenv version; \`pyenv versions\` lists them)`);
+    const bare = fakePython(`echo 'pyenv: python3.13: command not found' >&2; exit 127`);
+    expect(await failure(bare), 'a shim with no list of versions').to.equal(`PROBE_FAILED: ${bare} -m pie_trtllm_runtime --probe exited with 127: pyenv: python3.13: command not found`);
     const slow = fakePython('exec sleep 30');
     expect(await failure(slow, 300)).to.equal(`PROBE_FAILED: ${slow} -m pie_trtllm_runtime --probe timed out after 0.3 s: no output`);
   });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
 import { expect } from 'chai';
@@ -10,6 +11,7 @@ import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
 import { defaultPolicy, RuntimeSupervisor } from '../../src/runtime/runtime-supervisor.js';
 import { simulatedDriver } from '../helpers/driver-fixture.js';
+import { processState } from '../helpers/process-state.js';
 
 const CAPABILITIES = {
   total_pages: 64, kv_page_size: 16, swap_pool_size: 0, max_forward_tokens: 512, max_forward_requests: 8, max_page_refs: 64, max_logit_rows: 512,
@@ -316,6 +318,55 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     release();
     await stopping;
     expect([launching.s.state, launching.s.pid, launching.launcher.launched.length]).to.deep.equal(['stopped', undefined, 2]);
+  });
+
+  it('fails a start that became ready just as the shutdown came, saying it was cancelled', async () => {
+    const { launcher, logger, s } = scripted();
+    let release!: () => void;
+    const launch = launcher.launch.bind(launcher);
+    launcher.launch = (spec: LaunchSpec) => new Promise<void>((resolve) => (release = resolve)).then(() => launch(spec));
+    const starting = s.start().then(() => 'started', (e: RuntimeError) => `${e.code}: ${e.message}`);
+    await settle();
+    const stopping = s.shutdown();
+    release();
+    expect(await starting).to.equal('RUNTIME_UNAVAILABLE: the start of the runtime on cuda:3 was cancelled: the driver is shutting down');
+    await stopping;
+    expect([s.state, s.pid, launcher.launched.length]).to.deep.equal(['stopped', undefined, 1]);
+    expect(logger.lines.filter((l) => l.includes('restarted')), 'nothing attached').to.deep.equal([]);
+  });
+
+  it('lists the processes its runtime starts once ready, and ends them when the runtime dies', async function () {
+    this.timeout(20_000);
+    // A stand-in runtime that, when told, starts a worker in a session of its own, as an MPI
+    // daemon does: outside the runtime's group, so only the recorded list can end it.
+    const runtime = spawn('python3', ['-c', 'import subprocess, sys, time\nsys.stdin.readline()\np = subprocess.Popen(["sleep", "30"], start_new_session=True)\nprint(p.pid, flush=True)\ntime.sleep(30)'], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    const { launcher, s } = scripted();
+    const launch = launcher.launch.bind(launcher);
+    launcher.launch = async (spec: LaunchSpec) => {
+      const launched = await launch(spec);
+      return launcher.launched.length === 1 ? { ...launched, pid: runtime.pid! } : launched;
+    };
+    let worker = 0;
+    try {
+      await s.start();
+      expect((await s.status()).processes.map((p) => p.pid)).to.deep.equal([runtime.pid]);
+      runtime.stdin!.write('\n');
+      worker = Number(await new Promise<string>((resolve) => runtime.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+      expect((await s.status()).processes.map((p) => p.pid), 'the worker started after ready').to.deep.equal([runtime.pid, worker]);
+      launcher.crashLatest();
+      const deadline = Date.now() + 5000;
+      while (!['Z', undefined].includes(processState(worker)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(processState(worker), 'the worker outside the group ended').to.be.oneOf(['Z', undefined]);
+      await s.shutdown();
+    } finally {
+      for (const pid of [runtime.pid!, worker]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone already
+        }
+      }
+    }
   });
 
   it('does not restart a runtime that was shut down while its restart was waiting', async () => {
