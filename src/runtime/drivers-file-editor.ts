@@ -18,7 +18,8 @@ interface Edit {
 
 function findTable(document: TomlDocument): AST.TOMLTable | undefined {
   for (const node of document.ast.body[0]?.body ?? []) {
-    if (node.type === 'TOMLTable' && node.kind === 'standard' && node.resolvedKey.length === 2 && node.resolvedKey[0] === TABLE[0] && node.resolvedKey[1] === TABLE[1]) return node;
+    // An array of tables is never matched: its resolved key ends in the element's index.
+    if (node.type === 'TOMLTable' && node.resolvedKey.length === 2 && node.resolvedKey[0] === TABLE[0] && node.resolvedKey[1] === TABLE[1]) return node;
   }
   return undefined;
 }

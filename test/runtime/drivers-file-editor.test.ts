@@ -79,6 +79,7 @@ describe('drivers.toml editing', () => {
   it('edits only the [driver.tensorrt_llm] table itself, not its sub-tables or an array of tables', () => {
     expect(setInterpreterSetting('[driver.tensorrt_llm.extra]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/old"\n', 'venv', '/new')).to.equal('[driver.tensorrt_llm.extra]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/new"\n');
     expect(() => setInterpreterSetting('[[driver.tensorrt_llm]]\nvenv = "/x"\n', 'venv', '/y')).to.throw(DriversFileEditError);
+    expect(setInterpreterSetting('[python.tensorrt_llm]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/old"\n', 'venv', '/new'), 'a table of the same name under another key').to.equal('[python.tensorrt_llm]\nvenv = "/x"\n\n[driver.tensorrt_llm]\nvenv = "/new"\n');
     expect(setInterpreterSetting('[driver.tensorrt_llm]\nve.nv = 1\n', 'venv', '/v'), 'a dotted key is not the key its parts spell').to.equal('[driver.tensorrt_llm]\nve.nv = 1\nvenv = "/v"\n');
   });
 

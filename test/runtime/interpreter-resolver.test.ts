@@ -35,7 +35,7 @@ describe('InterpreterResolver: Pie\'s order', () => {
     const resolve = (e: NodeJS.ProcessEnv, request = {}) => new InterpreterResolver(e).resolve(request);
     expect(resolve(env, { venv: options }).source).to.match(/^\[model\.driver\.options\]\.venv/);
     expect(resolve(env).source).to.equal('$PIE_PYTHON');
-    expect(resolve({ ...env, PIE_PYTHON: '' }).source).to.equal(`$VIRTUAL_ENV (${virtual})`);
+    expect(resolve({ ...env, PIE_PYTHON: '' })).to.deep.equal({ python: join(virtual, 'bin', 'python'), source: `$VIRTUAL_ENV (${virtual})` });
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: join(root, 'missing') }).source).to.match(/\[driver\.tensorrt_llm\]\.venv/);
     writeFileSync(join(home, 'drivers.toml'), `[python]\nvenv = "${shared}"\n`);
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: '' }).source).to.match(/\[python\]\.venv/);
