@@ -54,6 +54,23 @@ describe('forward batches for the runtime', () => {
     });
   });
 
+  it('gives a sampler that differs from the one before it in any single field an entry of its own', () => {
+    const samplers = [
+      { type: 'top_k_top_p', temperature: 0.7, k: 40, p: 0.9 },
+      { type: 'top_k_top_p', temperature: 0.8, k: 40, p: 0.9 },
+      { type: 'top_k_top_p', temperature: 0.8, k: 20, p: 0.9 },
+      { type: 'top_k_top_p', temperature: 0.8, k: 20, p: 0.5 },
+      { type: 'top_p', temperature: 0.8, p: 0.5 },
+      { type: 'min_p', temperature: 0.8, p: 0.5 },
+      { type: 'multinomial', temperature: 0.8, seed: 1 },
+      { type: 'multinomial', temperature: 0.8, seed: 2 },
+      { type: 'multinomial', temperature: 0.8, seed: 2 },
+    ] as Sampler[];
+    const sent = packedSubBatch(decodeStep(9), [0, 1, 2, 3, 4, 5, 6, 7, 8], samplers) as { sampler_table: Sampler[]; sampler_index: number[] };
+    expect(sent.sampler_table).to.deep.equal(samplers.slice(0, 8));
+    expect(sent.sampler_index).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 7]);
+  });
+
   it('keeps only a sampler\'s known fields', () => {
     const noisy = { type: 'top_p', temperature: 1, p: 0.9, extra: 'x' } as unknown as Sampler;
     expect(packedSubBatch(decodeStep(1), [0], [noisy]).sampler_table).to.deep.equal([{ type: 'top_p', temperature: 1, p: 0.9 }]);
