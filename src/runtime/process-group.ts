@@ -35,9 +35,10 @@ function liveMembers(group: number): number {
 }
 
 /** Resolves when no process of the group is alive (the caller has sent SIGKILL), polling for at
- *  most 5 s. */
-export async function groupGone(pid: number | undefined): Promise<void> {
-  for (let i = 0; pid && i < 500 && groupAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+ *  most `capMs` (a clock, not a count of polls: each poll reads all of /proc). */
+export async function groupGone(pid: number | undefined, capMs = 5000): Promise<void> {
+  const deadline = Date.now() + capMs;
+  while (pid && groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 /**

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { systemClock } from '../../src/runtime/clock.js';
 import { MemoryLogger, StderrLogger } from '../../src/runtime/logger.js';
-import { groupAlive, signalGroup } from '../../src/runtime/process-group.js';
+import { groupAlive, groupGone, signalGroup } from '../../src/runtime/process-group.js';
 import { endProcesses, processTree, stillRunning } from '../../src/runtime/process-tree.js';
 import { RUNTIME_DIR, runtimePythonPath } from '../../src/runtime/runtime-directory.js';
 import { streamsEnded } from '../../src/runtime/streams-ended.js';
@@ -89,6 +89,28 @@ describe('process groups', function () {
       expect(await endProcesses([entry!], 1000), 'nothing left to end').to.deep.equal([]);
     } finally {
       parent.kill('SIGKILL');
+    }
+  });
+
+  it('waits for a group to end after it was killed, and no longer than its cap for one that does not', async () => {
+    const group = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const pid = group.pid!;
+    let gone = false;
+    const waiting = groupGone(pid).then(() => (gone = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(gone, 'alive: still waiting').to.equal(false);
+    signalGroup(pid, 'SIGKILL');
+    await waiting;
+    expect(groupAlive(pid)).to.equal(false);
+
+    const stubborn = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const started = Date.now();
+      await groupGone(stubborn.pid, 300);
+      expect(Date.now() - started, 'polled for its cap').to.be.at.least(300);
+      expect(groupAlive(stubborn.pid!), 'the cap ended the wait, not the group').to.equal(true);
+    } finally {
+      signalGroup(stubborn.pid!, 'SIGKILL');
     }
   });
 
