@@ -85,13 +85,15 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
     }
     // The config may hold secrets (llm_kwargs): a folder only the owner can enter (mkdtemp makes
     // it 0700) and a file only the owner can read, removed once the runtime is ready or gone.
-    const folder = mkdtempSync(join(tmpdir(), 'pie-trtllm-'));
-    const configPath = join(folder, 'launch.json');
+    let folder: string | undefined;
+    let configPath: string;
     try {
+      folder = mkdtempSync(join(tmpdir(), 'pie-trtllm-'));
+      configPath = join(folder, 'launch.json');
       writeFileSync(configPath, launchConfig, { mode: 0o600, flag: 'wx' });
     } catch (error) {
-      rmSync(folder, { recursive: true, force: true });
-      return Promise.reject(new RuntimeError('RUNTIME_START_FAILED', `cannot write the launch config in ${folder}: ${(error as Error).message}`));
+      if (folder) rmSync(folder, { recursive: true, force: true });
+      return Promise.reject(new RuntimeError('RUNTIME_START_FAILED', `cannot write the launch config in ${tmpdir()}: ${(error as Error).message} (set TMPDIR to a writable folder)`));
     }
     const python = spec.interpreter.python;
     const baseEnv = { ...process.env, ...spec.env };

@@ -97,6 +97,25 @@ exec sleep 30`);
     }
   });
 
+  it('fails the start, starting nothing, when the launch config cannot be encoded or written', async () => {
+    const record = join(root, 'never-started.txt');
+    const python = fakePython(`echo started > ${record}; exec sleep 30`);
+    const unencodable = spec(python, { driver: { type: 'tensorrt_llm', options: { max_batch_size: 10n } } as never });
+    expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(unencodable)))
+      .to.equal('RUNTIME_START_FAILED: the driver config cannot be sent to the runtime: Do not know how to serialize a BigInt');
+    const saved = process.env.TMPDIR;
+    const missing = join(root, 'no-such-folder');
+    process.env.TMPDIR = missing;
+    try {
+      expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(python))))
+        .to.match(new RegExp(`^RUNTIME_START_FAILED: cannot write the launch config in ${missing}: ENOENT: .* \\(set TMPDIR to a writable folder\\)$`));
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    expect(existsSync(record), 'the interpreter never ran').to.equal(false);
+  });
+
   it('keeps a hub id as written, and passes no --simulate for a real run', async () => {
     const record = join(root, 'hub.txt');
     const python = fakePython(`echo "$*" > ${record}; stat -c '%a' "$(dirname "$4")" "$4" | tr '\\n' ' ' >> ${record}; echo >> ${record}; cat "$4" >> ${record}; echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
