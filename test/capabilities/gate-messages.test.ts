@@ -83,6 +83,8 @@ describe('shownValue: a client value in a message, bounded', () => {
     expect(shownValue(10n)).to.equal('10n');
     expect(shownValue('a"b')).to.equal('"a\\"b"');
     expect(shownValue('x'.repeat(100))).to.equal(`"${'x'.repeat(56)}...`);
+    expect(shownValue('x'.repeat(58)), 'exactly 60 characters quoted: shown whole').to.equal(`"${'x'.repeat(58)}"`);
+    expect(shownValue('x'.repeat(59)), '61: cut').to.equal(`"${'x'.repeat(56)}...`);
     expect(shownValue([1, 2])).to.equal('[1, 2]');
     expect(shownValue([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('[1, 2, 3, 4, 5, 6, 7, 8, ... (10 items)]');
     expect(shownValue([1, 2, 3, 4, 5, 6, 7, 8]), 'exactly eight: all shown').to.equal('[1, 2, 3, 4, 5, 6, 7, 8]');

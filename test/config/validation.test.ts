@@ -140,5 +140,9 @@ describe('pie.toml topology check', () => {
     expect(problems('"cuda:0"', 'tensor_parallel_size = 0')).to.deep.equal([['model[0].driver.tensor_parallel_size', 'expected an integer ≥ 1, found the integer 0']]);
     expect(problems('["cuda:0", "cuda:1"]', 'tensor_parallel_size = 1.5')).to.deep.equal([['model[0].driver.tensor_parallel_size', 'expected an integer, found the number 1.5']]);
     expect(problems('["cuda:0", "cuda:1"]', 'tensor_parallel_size = 2')).to.deep.equal([]);
+    // The smallest size written out counts as a size: 1 × 2 does not divide 3 devices.
+    expect(problems('["cuda:0", "cuda:1", "cuda:2"]', 'tensor_parallel_size = 1\n\n[model.driver.options]\npipeline_parallel_size = 2')).to.deep.equal([
+      ['model[0].driver.tensor_parallel_size', 'tensor_parallel_size 1 × pipeline_parallel_size 2 = 2 devices per replica does not divide the 3 devices in `device`; list a multiple of 2 devices, or lower the sizes'],
+    ]);
   });
 });
