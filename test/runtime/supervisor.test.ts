@@ -10,7 +10,7 @@ import { OutputTail } from '../../src/runtime/output-tail.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
 import { defaultPolicy, RuntimeSupervisor } from '../../src/runtime/runtime-supervisor.js';
-import { simulatedDriver } from '../helpers/driver-fixture.js';
+import { simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
 import { processState } from '../helpers/process-state.js';
 
 const CAPABILITIES = {
@@ -354,9 +354,7 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
       worker = Number(await new Promise<string>((resolve) => runtime.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
       expect((await s.status()).processes.map((p) => p.pid), 'the worker started after ready').to.deep.equal([runtime.pid, worker]);
       launcher.crashLatest();
-      const deadline = Date.now() + 5000;
-      while (!['Z', undefined].includes(processState(worker)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(processState(worker), 'the worker outside the group ended').to.be.oneOf(['Z', undefined]);
+      expect(await waitFor(() => ['Z', undefined].includes(processState(worker)) || undefined, 5000, 'the worker outside the group to end')).to.equal(true);
       await s.shutdown();
     } finally {
       for (const pid of [runtime.pid!, worker]) {
