@@ -56,6 +56,35 @@ describe('request gate messages: each names what is wrong and where', () => {
     expect(() => gate().classify([])).to.throw(MalformedBatchError, '`batch` must be an object');
   });
 
+  it('for each rejection whose wording carries numbers: the numbers, the singular and the plural', () => {
+    const two = batchOf([[1, [1], 0, GREEDY], [2, [2], 0, GREEDY]]) as unknown as Record<string, unknown>;
+    const all = (batch: Record<string, unknown>) => gate().classify(batch).results.map(message);
+    expect(all({ ...two, qo_indptr: [0, 2, 1] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must be non-decreasing non-negative integers'));
+    expect(all({ ...two, qo_indptr: [0, -1, 2] })).to.deep.equal(Array(2).fill('INVALID_REQUEST: `qo_indptr` must be non-decreasing non-negative integers'));
+    // One sampler in the batch: "there is 1 entry", not "are".
+    expect(first(batchOf([[1, [1], 0, GREEDY]], { sampler_indptr: [0, 2] }))).to.equal('INVALID_REQUEST: `sampler_indptr` ends at 2 but there is 1 entry');
+    // A causal row at position p covers p + 1 keys: [0, 2] covers 2 at position 0.
+    expect(first(batchOf([[1, [1], 0, GREEDY]], { masks: [[0, 2]], mask_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: the mask row for position 0 covers 2 keys, not 1');
+    expect(first(batchOf([[1, [1], 0, { type: 'top_k', temperature: -1, k: 1 }]]))).to.equal('INVALID_REQUEST: sampler top_k needs a temperature ≥ 0, found -1');
+    expect(first(batchOf([[1, [1], 0, GREEDY]], { samplers: [GREEDY, GREEDY], sampler_indptr: [0, 2] })))
+      .to.equal('UNSUPPORTED_SAMPLER_LAYOUT: 2 samplers on one request; this driver samples one token per request (split it into several requests)');
+    expect(first(batchOf([[1, [1], 0, undefined]], { sampling_indices: [0], sampling_indptr: [0, 1] }))).to.equal('INVALID_REQUEST: 1 sampling index for 0 samplers');
+    // Two tokens: the last is index 1; index 0 is refused with both named.
+    expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { sampling_indices: [0], sampling_indptr: [0, 1] })))
+      .to.equal("UNSUPPORTED_SAMPLER_LAYOUT: sample index 0 is not the request's last token (1); TensorRT-LLM samples after the tail only");
+    expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { sampling_indices: [1], sampling_indptr: [0, 1] })), 'the last token: served').to.equal('served');
+  });
+
+  it('greedy samplers at each edge are served even where the sampler would ignore a seed or min_p', () => {
+    // TorchSampler (the default) ignores seeds and min_p; a greedy request reads neither.
+    const one = (sampler: Record<string, unknown>) => first(batchOf([[1, [1], 0, sampler]]));
+    expect(one({ type: 'multinomial', temperature: 0, seed: 5 }), 'temperature 0').to.equal('served');
+    expect(one({ type: 'multinomial', temperature: 0.5, seed: 5 }), 'temperature above 0').to.match(/^UNSUPPORTED_SAMPLER: seed 5 /);
+    expect(one({ type: 'min_p', temperature: 0, p: 0.5 }), 'min_p at temperature 0').to.equal('served');
+    expect(one({ type: 'min_p', temperature: 1, p: 0 }), 'min_p 0 filters nothing').to.equal('served');
+    expect(one({ type: 'min_p', temperature: 1, p: 1e-9 }), 'just above 0').to.match(/^UNSUPPORTED_SAMPLER: min_p /);
+  });
+
   it('errors carry their class names and the codes are recognised exactly', () => {
     expect(new MalformedBatchError('x').name).to.equal('MalformedBatchError');
     expect(new OperationError('INVALID_REQUEST', 'x').name).to.equal('OperationError');
