@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { expect } from 'chai';
 import { ConfigError } from '../../src/config/config-error.js';
-import { formatProblem, tomlPath } from '../../src/config/config-problem.js';
+import { formatProblem, pathSegments, tomlPath } from '../../src/config/config-problem.js';
 import { ConfigFileError, validatePieFile, validatePieToml } from '../../src/config/pie-file-validator.js';
 import { describeValue, formatAjvErrors, suggestKey } from '../../src/config/problem-formatter.js';
 import { TomlDocument, TomlSyntaxError } from '../../src/config/toml-document.js';
@@ -165,6 +165,23 @@ describe('configuration messages: paths, lines and errors', () => {
     expect(formatProblem({ path: 'a.b', message: 'm', line: 3 })).to.equal('a.b: m');
     expect(tomlPath([0, 'a', 'b c', 'd-e_1'])).to.equal('[0].a."b c".d-e_1');
     expect(tomlPath(['first key', 'x'])).to.equal('first key.x');
+  });
+
+  it('turns a path back into its segments, quoted keys holding dots, brackets and escaped quotes included', () => {
+    expect(pathSegments('model[0].driver.options.lookahead_tokens')).to.deep.equal(['model', 0, 'driver', 'options', 'lookahead_tokens']);
+    expect(pathSegments('model[12]."a.b"."c[1]".x')).to.deep.equal(['model', 12, 'a.b', 'c[1]', 'x']);
+    expect(pathSegments('model[0]."q\\"x"."\\\\".y')).to.deep.equal(['model', 0, 'q"x', '\\', 'y']);
+    expect(pathSegments('[3]."a b"')).to.deep.equal([3, 'a b']);
+    const segments = [0, 'driver', 'a.b', 'say "hi"', 'back\\slash', 'k[2]', 7, 'plain'];
+    expect(pathSegments(tomlPath(segments)), 'what tomlPath writes').to.deep.equal(segments);
+  });
+
+  it('finds the line of a problem under a quoted key', () => {
+    const text = ['[[model]]', 'name = "m"', 'hf_repo = "org/m"', '[model.driver]', 'type = "tensorrt_llm"', 'device = "cuda:0"', '"a.b" = 1', '"q\\"x" = 2'].join('\n');
+    expect(validatePieToml(text).problems.map((p) => [p.line, p.path])).to.deep.equal([
+      [7, 'model[0].driver."a.b"'],
+      [8, 'model[0].driver."q\\"x"'],
+    ]);
   });
 
   it('ConfigError and TomlSyntaxError carry stable codes and one-line messages', () => {
