@@ -145,4 +145,23 @@ describe('pie.toml topology check', () => {
       ['model[0].driver.tensor_parallel_size', 'tensor_parallel_size 1 × pipeline_parallel_size 2 = 2 devices per replica does not divide the 3 devices in `device`; list a multiple of 2 devices, or lower the sizes'],
     ]);
   });
+
+  it('checks a device list only when the schema found every entry a string, and refuses a model that is not an array at the root', () => {
+    const schemaOnly = (device: string, path: string, found: string) => expect(problems(device, ''), device).to.deep.equal([[path, `expected ${found}`]]);
+    schemaOnly('3', 'model[0].driver.device', 'a string or an array of strings, found the integer 3');
+    schemaOnly('[1, "cuda:0"]', 'model[0].driver.device[0]', 'a string, found the integer 1');
+    // A string entry that the device-list check would refuse, beside one that is not a string.
+    schemaOnly('["cuda 0", 1]', 'model[0].driver.device[1]', 'a string, found the integer 1');
+    expect(problems('[1, 1]', ''), 'two numbers: each refused by the schema, neither "listed twice"').to.deep.equal([
+      ['model[0].driver.device[0]', 'expected a string, found the integer 1'],
+      ['model[0].driver.device[1]', 'expected a string, found the integer 1'],
+    ]);
+    // A leading space splits into an empty piece and one device: one device with spaces.
+    expect(problems('" cuda:0"', '')).to.deep.equal([
+      ['model[0].driver.device', '" cuda:0" names a device with spaces in one entry; list each device as its own string, e.g. device = ["cuda:0"]'],
+    ]);
+    const root = (text: string) => validatePieToml(text, 'pie.toml').problems.map((p) => [p.path, p.message]);
+    expect(root('model = 3\n')).to.deep.equal([['model', 'expected an array, found the integer 3']]);
+    expect(root('model = [3]\n')).to.deep.equal([['model[0]', 'expected a table, found the integer 3']]);
+  });
 });
