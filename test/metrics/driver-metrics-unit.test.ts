@@ -72,4 +72,20 @@ describe('driver metrics, recorded directly', () => {
     expect(message).to.equal('collecting metrics failed: the runtime is gone');
     await provider.shutdown();
   });
+
+  it('names every failed callback, one after another, a thrown value that is not an Error included', async () => {
+    const reader = new OnDemandReader();
+    const provider = new MeterProvider({ readers: [reader] });
+    const meter = provider.getMeter('t');
+    meter.createObservableGauge('first').addCallback(() => {
+      throw new Error('the runtime is gone');
+    });
+    meter.createObservableGauge('second').addCallback(() => {
+      throw 'no status yet';
+    });
+    let message = '';
+    await reader.figures().catch((error: Error) => (message = error.message));
+    expect(message).to.equal('collecting metrics failed: the runtime is gone; no status yet');
+    await provider.shutdown();
+  });
 });
