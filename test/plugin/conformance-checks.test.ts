@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,12 +58,15 @@ const FEATURES = {
   multimodal: (b, r) => spans(b.image_indptr, r),
 };
 let created;
+// Processes the driver starts and does not list in status(): left running, or ended 300 ms after dispose.
+let hidden;
 function create(options) {
   if (JSON.stringify(options) !== JSON.stringify({ model: { name: 'conformance', hf_repo: 'conformance/model' }, table: { type: 'toy' }, simulate: true })) throw new Error('create got ' + JSON.stringify(options));
   let child;
   created = {
     async start() {
       child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      if (variant.hiddenChild) hidden = [spawn('sleep', ['60', ...Array(30).fill('0')], { stdio: 'ignore' }), spawn('sleep', ['61'], { stdio: 'ignore' })];
       const caps = { max_forward_tokens: 64, max_forward_requests: 8, total_pages: 16, kv_page_size: 16, vocab_size: 100, supports_user_attention_mask: false, supports_adapters: false };
       for (const key of variant.dropCapabilities ?? []) delete caps[key];
       return caps;
@@ -81,6 +85,7 @@ function create(options) {
     async release() {},
     async fork() {},
     async dispose() {
+      if (variant.hiddenChild === 'late') setTimeout(() => hidden.forEach((p) => p.kill('SIGKILL')), 300);
       if (variant.leaveProcess || child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
@@ -126,18 +131,33 @@ interface Toy {
 const root = mkdtempSync(join(tmpdir(), 'pie-conformance-'));
 let packages = 0;
 
-async function outcomes(toy: Toy = {}): Promise<CheckOutcome[]> {
+/** A package folder holding the toy plugin. */
+function toyPackage(toy: Toy): string {
   const dir = join(root, `toy-${++packages}`);
   mkdirSync(dir);
   const pkg = { name: 'toy-plugin', version: '1.0.0', type: 'module', keywords: ['pie-plugin', 'pie-driver'], pie: { apiVersion: 1, plugin: './plugin.mjs' }, ...toy.pkg };
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg));
   writeFileSync(join(dir, 'plugin.mjs'), toyPluginSource(toy.variant ?? {}, toy.patch ?? ''));
+  return dir;
+}
+
+async function outcomes(toy: Toy = {}): Promise<CheckOutcome[]> {
+  const dir = toyPackage(toy);
   const framework = new RecordingFramework();
   defineDriverConformance({ packageDir: dir, framework });
   expect(framework.suites).to.deep.equal([`Pie driver plugin conformance: ${dir}`, 'manifest and module', 'registration', 'descriptor', 'start, forward, reject, dispose']);
   const results = await framework.run();
   expect(results.map((r) => r.name)).to.deep.equal([...CHECKS]);
   return results;
+}
+
+/** The checks named, run alone (as a name filter such as mocha's --grep runs them). */
+async function runAlone(toy: Toy, names: readonly string[]): Promise<CheckOutcome[]> {
+  const framework = new RecordingFramework();
+  const register = framework.it;
+  framework.it = (name, body) => (names.includes(name) ? register(name, body) : undefined);
+  defineDriverConformance({ packageDir: toyPackage(toy), framework });
+  return framework.run();
 }
 
 /** The outcome of each check by its position in CHECKS (1-based, as the CLI counts them). */
@@ -200,6 +220,25 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
       globalContainer.reset();
     }
     expect(verdicts(await outcomes({ variant: { stateful: true } }))[5]).to.equal('fail: expected the same drivers again (["toy2"]), found ["toy3"]; fix: keep no state between register calls: a host may create several containers');
+  });
+
+  it('registration: a plugin that registers nothing has every check of its drivers skipped with why, run in order or alone', async () => {
+    const none = 'skip: skipped: register(container) registered no driver (see the registration check)';
+    expect(verdicts(await outcomes({ variant: { registerNothing: true } }))).to.deep.equal({
+      1: 'pass', 2: 'pass', 3: 'pass',
+      4: 'fail: expected at least one driver registered, found none; fix: call registry.register(descriptor, owner) in register(container)',
+      5: none, 6: none, 7: none, 8: none, 9: none, 10: none, 11: none, 12: none,
+    });
+    // Alone, no registration check has counted the drivers: the check counts them itself.
+    for (const name of [CHECKS[5], CHECKS[8]]) {
+      expect(await runAlone({ variant: { registerNothing: true } }, [name]), name).to.deep.equal([{ name, outcome: 'skip', message: none.slice('skip: '.length) }]);
+      expect(await runAlone({}, [name]), `${name}, on a plugin that registers`).to.deep.equal([{ name, outcome: 'pass' }]);
+    }
+    expect(await runAlone({ variant: { registerThrows: true } }, [CHECKS[5]]), 'a register() that throws: the check reports it').to.deep.equal([{
+      name: CHECKS[5],
+      outcome: 'fail',
+      message: 'expected register(container) to register a driver, found it threw registry unavailable; fix: register must only resolve the registry token and call registry.register(descriptor, owner)',
+    }]);
   });
 
   it('descriptor: each field of the wrong kind', async () => {
@@ -273,6 +312,30 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
       expect(left[12]).to.equal(`fail: expected process ${pid} ended by dispose(), found still running; fix: stop every process the driver started, then force them`);
     } finally {
       if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('dispose: a process started outside status() is found and named; one that ends soon after dispose is waited for', async () => {
+    const leaked = verdicts(await outcomes({ variant: { hiddenChild: 'leave' } }))[12]!;
+    const long = Number(/pid (\d+) \(sleep 60/.exec(leaked)?.[1]);
+    const short = Number(/pid (\d+) \(sleep 61\)/.exec(leaked)?.[1]);
+    try {
+      // `sleep 60 0 0 ...` (68 characters) is named by its first 60; the two are listed with ", ".
+      const named = [`pid ${long} (sleep 60${' 0'.repeat(26)})`, `pid ${short} (sleep 61)`];
+      const message = (list: string[]) => `fail: expected no process started by the driver left after dispose(), found ${list.join(', ')}; fix: stop every process the driver started (status() need not list them), then force them`;
+      expect([message(named), message([...named].reverse())]).to.include(leaked);
+    } finally {
+      for (const pid of [long, short]) if (pid > 0) process.kill(pid, 'SIGKILL');
+    }
+    expect(verdicts(await outcomes({ variant: { hiddenChild: 'late' } }))[12], 'ended 300 ms after dispose').to.equal('pass');
+  });
+
+  it('dispose: a process the host started before the driver is not blamed on it', async () => {
+    const host = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      expect(verdicts(await outcomes())).to.deep.equal(allPassBut({}));
+    } finally {
+      host.kill('SIGKILL');
     }
   });
 
