@@ -73,6 +73,9 @@ describe('request gate messages: each names what is wrong and where', () => {
     expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { sampling_indices: [0], sampling_indptr: [0, 1] })))
       .to.equal("UNSUPPORTED_SAMPLER_LAYOUT: sample index 0 is not the request's last token (1); TensorRT-LLM samples after the tail only");
     expect(first(batchOf([[1, [1, 2], 0, GREEDY]], { sampling_indices: [1], sampling_indptr: [0, 1] })), 'the last token: served').to.equal('served');
+    // Indices count within their request: the second request (tokens 1 to 3 of the batch) ends at its index 1.
+    const later = gate().classify(batchOf([[1, [1], 0, GREEDY], [2, [1, 2], 0, GREEDY]], { sampling_indices: [0, 0], sampling_indptr: [0, 1, 2] })).results.map(message);
+    expect(later).to.deep.equal(['served', "UNSUPPORTED_SAMPLER_LAYOUT: sample index 0 is not the request's last token (1); TensorRT-LLM samples after the tail only"]);
   });
 
   it('greedy samplers at each edge are served even where the sampler would ignore a seed or min_p', () => {

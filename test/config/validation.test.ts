@@ -160,6 +160,10 @@ describe('pie.toml topology check', () => {
     expect(problems('" cuda:0"', '')).to.deep.equal([
       ['model[0].driver.device', '" cuda:0" names a device with spaces in one entry; list each device as its own string, e.g. device = ["cuda:0"]'],
     ]);
+    // Only separators: no device in it, and the example falls back to one device.
+    expect(problems('","', '')).to.deep.equal([
+      ['model[0].driver.device', '"," names a device with spaces in one entry; list each device as its own string, e.g. device = ["cuda:0"]'],
+    ]);
     const root = (text: string) => validatePieToml(text, 'pie.toml').problems.map((p) => [p.path, p.message]);
     expect(root('model = 3\n')).to.deep.equal([['model', 'expected an array, found the integer 3']]);
     expect(root('model = [3]\n')).to.deep.equal([['model[0]', 'expected a table, found the integer 3']]);

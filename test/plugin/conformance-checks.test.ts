@@ -262,6 +262,9 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect(await verdictOf(7, 'schema.editorHint = "x";')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found strict mode: unknown keyword: "editorHint"; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
     expect(await verdictOf(7, 'schema.properties.type.description = ""; delete schema.properties.options.properties.venv.description; schema.properties.flag = true;'))
       .to.equal('fail: expected toy: a description on every property, found none on toy.type, toy.options.venv; fix: add "description" to each, editors show it');
+    // The schema check runs even when the descriptor check failed: a schema that is not an object stops it first.
+    expect(await verdictOf(7, 'descriptor.schema = null;')).to.equal('fail: expected toy: a schema, found null; fix: give the descriptor its JSON Schema');
+    expect(await verdictOf(7, 'descriptor.schema = "schema.json";')).to.equal('fail: expected toy: a schema, found "schema.json"; fix: give the descriptor its JSON Schema');
     // A description that is not a string never reaches the description check: Ajv refuses it first.
     expect(await verdictOf(7, 'schema.properties.options.description = 3;')).to.equal('fail: expected toy: a schema Ajv compiles in strict mode, found schema is invalid: data/properties/options/description must be string; fix: fix the schema where Ajv says (unknown keywords need a vocabulary)');
   });
@@ -285,6 +288,9 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     const skip = 'skip: skipped: supports.start is false (this machine cannot start the driver)';
     expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false;' }))).to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
     expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false; descriptor.create = () => { throw new Error("create must not run"); };' })), 'a skipped check stops there').to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
+    // supports missing altogether (the descriptor check fails on it): nothing says the driver can start.
+    const unsupported = verdicts(await outcomes({ patch: 'descriptor.supports = null;' }));
+    expect([unsupported[9], unsupported[10], unsupported[11], unsupported[12]]).to.deep.equal([skip, skip, skip, skip]);
     const broken = verdicts(await outcomes({ patch: 'descriptor.create = () => { throw new Error("no GPU"); };' }));
     expect([broken[9], broken[10], broken[11]]).to.deep.equal(['fail: no GPU', 'fail: expected a started driver, found none: start failed above; fix: fix "starts and reports capabilities" first', 'fail: expected a started driver, found none: start failed above; fix: fix "starts and reports capabilities" first']);
   });

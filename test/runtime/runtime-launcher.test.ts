@@ -187,6 +187,15 @@ echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
     expect(padded.engine, 'a handshake line of exactly 1 MiB is read').to.deep.equal({ name: 'fake', version: '9' });
   });
 
+  it('logs each line of runtime output as written, skipping lines that are only spaces and tabs', async () => {
+    const logger = new MemoryLogger();
+    const python = fakePython(`printf 'first\\n   \\n\\t\\n\\n  indented\\n' >&2; sleep 0.1; echo '${CAPS}' >&3; echo '{"ready":true}' >&3; exec sleep 30`);
+    const launched = await new ProcessRuntimeLauncher(logger).launch(spec(python));
+    process.kill(-launched.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(logger.lines).to.deep.equal(['runtime cuda:7: first', 'runtime cuda:7:   indented']);
+  });
+
   it('says which interpreter could not be started and where to look', async () => {
     const missing = join(root, 'nowhere', 'python');
     expect(await failureOf(new ProcessRuntimeLauncher(new MemoryLogger()).launch(spec(missing)))).to.equal(`RUNTIME_START_FAILED: cannot start ${missing}: spawn ${missing} ENOENT (run \`pie-trtllm doctor\`)`);
