@@ -4,16 +4,17 @@ import { bindBenchMeter } from './bench-meter.js';
 import { Tokens } from '../src/driver/tokens.js';
 import type { DriverHandle } from '../src/plugin/driver-handle.js';
 import { MemoryLogger } from '../src/runtime/logger.js';
-import { type ProgramPlan, runPrograms, seededRandom, type StepRecord } from './paced-programs.js';
+import { GREEDY, type ProgramPlan, runPrograms, SAMPLING, seededRandom, type StepRecord } from './paced-programs.js';
 
 /**
  * Decoding at the engine's pace: the simulated engine's iteration clock on (a constant per
  * iteration plus a little per request, as a GPU's in-flight batching costs), and programs that
  * start together, arrive one step apart, arrive at random (Poisson), write a token of their own
- * once, or stop early. Each runs with streaming lookahead (the default), with Pie's whole windows,
- * and with lookahead off.
+ * once, stop early, change their sampler every few steps, or are short (16 to 64 tokens); greedy,
+ * sampling, or both in one batch. Each runs with streaming lookahead (the default), with Pie's
+ * whole windows, and with lookahead off.
  */
-export const CLOCK = { iterationMs: 5, perRequestUs: 20 };
+export const CLOCK = { iterationMs: Number(process.env.BENCH_ITERATION_MS ?? 5), perRequestUs: 20 };
 const PROMPT_TOKENS = 32;
 const MAX_FORWARD_REQUESTS = 128; // the driver's default max_concurrent_requests
 /** A run stops admitting programs and ends the ones left after this long (Pie's windows at batch 128 would take minutes). */
@@ -28,12 +29,25 @@ export const MODES = {
 } as const;
 export type Mode = keyof typeof MODES;
 
-export const WORKLOADS = ['together', 'staggered', 'poisson', 'diverge', 'release'] as const;
+export const WORKLOADS = ['together', 'staggered', 'poisson', 'diverge', 'release', 'switch', 'short'] as const;
 export type Workload = (typeof WORKLOADS)[number];
+/** Whose samplers: every program greedy, every program sampling, or every other program each. */
+export const PROGRAMS = ['greedy', 'sampling', 'mixed'] as const;
+export type Programs = (typeof PROGRAMS)[number];
+/** A `switch` program moves to the next sampler every this many steps. */
+export const SWITCH_EVERY = 8;
+/** A `short` program takes between these many tokens. */
+export const SHORT_TOKENS = [16, 64] as const;
 
 /** The programs of a workload at a batch size: about `batch` of them at a time, `tokens` each. */
-export function plansFor(workload: Workload, batch: number, tokens: number, seed: number): ProgramPlan[] {
+export function plansFor(workload: Workload, batch: number, tokens: number, seed: number, programs: Programs = 'greedy'): ProgramPlan[] {
   const random = seededRandom(seed);
+  const sampled = (plans: ProgramPlan[]) =>
+    plans.map((plan, i) => (programs === 'sampling' || (programs === 'mixed' && i % 2 === 1) ? { ...plan, sampler: SAMPLING } : { ...plan, sampler: GREEDY }));
+  return sampled(programPlans(workload, batch, tokens, random));
+}
+
+function programPlans(workload: Workload, batch: number, tokens: number, random: () => number): ProgramPlan[] {
   const step = iterationMs(batch);
   const one = (i: number): ProgramPlan => ({ arrivalStep: workload === 'together' ? 0 : i, tokens });
   switch (workload) {
@@ -56,6 +70,21 @@ export function plansFor(workload: Workload, batch: number, tokens: number, seed
     case 'release':
       // Programs stop anywhere in their second half, their streams running ahead of them.
       return Array.from({ length: batch }, (_, i) => ({ ...one(i), tokens: Math.floor(tokens / 2 + random() * (tokens / 2)) + 1 }));
+    case 'switch':
+      // Programs one step apart that each move to another sampler every SWITCH_EVERY steps.
+      return Array.from({ length: batch }, (_, i) => ({ ...one(i), changeSamplerEvery: SWITCH_EVERY }));
+    case 'short': {
+      // Poisson arrivals of programs of 16 to 64 tokens, each released when done: as many at a
+      // time as `batch` on average, and enough of them (at least 48) that their lengths spread.
+      const [low, high] = SHORT_TOKENS;
+      const meanGapMs = (((low + high) / 2) * step) / batch;
+      let at = 0;
+      return Array.from({ length: Math.max(batch * 3, 48) }, () => {
+        const plan = { arrivalMs: at, tokens: low + Math.floor(random() * (high - low + 1)) };
+        at += -Math.log(1 - random()) * meanGapMs;
+        return plan;
+      });
+    }
   }
 }
 
@@ -67,7 +96,9 @@ function percentile(sorted: number[], p: number): number {
 export interface PaceResult {
   mode: Mode;
   workload: Workload;
+  programs: Programs;
   batch: number;
+  iteration_ms: number;
   /** Tokens the programs got per second ÷ tokens per second the engine makes for them, over steps that carry only generated tokens. */
   pace: number;
   /** The same over every step, prefills included. */
@@ -75,9 +106,12 @@ export interface PaceResult {
   decode_steps: { count: number; p50: number; p90: number; p99: number };
   new_program_steps: { count: number; p50: number; p90: number };
   own_token_steps: { count: number; p50: number; p90: number };
+  sampler_change_steps: { count: number; p50: number; p90: number };
   /** Engine tokens computed per token a program got. */
   waste: number;
   engine_requests: number;
+  /** Engine requests beyond each program's first, per token a program got: what serving a program costs once it runs. */
+  continuations_per_token: number;
   /** Mean KV cache the engine held reserved (prompt + max_tokens of each request in flight) per program running. */
   kv_tokens_per_program: number;
   /** The part of it not holding a token yet: what running ahead costs in KV cache, per program. */
@@ -118,7 +152,7 @@ export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}): 
   }) as DriverHandle;
 }
 
-export function summarize(mode: Mode, workload: Workload, batch: number, steps: StepRecord[], before: ExecutorCounts, after: ExecutorCounts): PaceResult {
+export function summarize(mode: Mode, workload: Workload, programs: Programs, batch: number, programCount: number, steps: StepRecord[], before: ExecutorCounts, after: ExecutorCounts): PaceResult {
   const iterations = (s: StepRecord) => s.ms / iterationMs(s.requests);
   // Tokens the programs got ÷ tokens the engine makes for them in the same time (one per
   // program per iteration). Above 1 after a slow step: tokens made during it are handed out faster.
@@ -130,23 +164,29 @@ export function summarize(mode: Mode, workload: Workload, batch: number, steps: 
   const decode = spread('decode');
   const { p99: _p99n, ...newProgram } = spread('new_program');
   const { p99: _p99o, ...ownToken } = spread('own_token');
+  const { p99: _p99s, ...samplerChange } = spread('sampler_change');
   const tokens = steps.reduce((sum, s) => sum + s.requests, 0);
   const seconds = steps.reduce((sum, s) => sum + s.ms, 0) / 1000;
   const meanPrograms = steps.reduce((sum, s) => sum + s.requests * s.ms, 0) / (seconds * 1000);
   const iterationsRun = Math.max(1, after.iterations - before.iterations);
   const meanReserved = (after.reserved_token_iterations - before.reserved_token_iterations) / iterationsRun;
   const meanUsed = (after.used_token_iterations - before.used_token_iterations) / iterationsRun;
+  const requests = after.requests - before.requests;
   return {
     mode,
     workload,
+    programs,
     batch,
+    iteration_ms: CLOCK.iterationMs,
     pace: pace(steps.filter((s) => s.kind === 'decode')),
     pace_all_steps: pace(steps),
     decode_steps: decode,
     new_program_steps: newProgram,
     own_token_steps: ownToken,
+    sampler_change_steps: samplerChange,
     waste: (after.computed_tokens - before.computed_tokens) / tokens,
-    engine_requests: after.requests - before.requests,
+    engine_requests: requests,
+    continuations_per_token: (requests - programCount) / tokens,
     kv_tokens_per_program: meanReserved / meanPrograms,
     kv_ahead_per_program: (meanReserved - meanUsed) / meanPrograms,
     tokens,
@@ -155,14 +195,15 @@ export function summarize(mode: Mode, workload: Workload, batch: number, steps: 
 }
 
 /** One workload on a fresh driver. */
-export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, seed = 1, options: Record<string, unknown> = {}): Promise<PaceResult> {
+export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, programs: Programs = 'greedy', seed = 1, options: Record<string, unknown> = {}): Promise<PaceResult> {
   const driver = pacedDriver(mode, options);
   try {
     await driver.start();
     const before = await executorCounts(driver);
-    const steps = await runPrograms(driver, plansFor(workload, batch, tokens, seed), 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, mode === 'stream' ? Infinity : DEADLINE_MS);
+    const plans = plansFor(workload, batch, tokens, seed, programs);
+    const { steps, programsStarted } = await runPrograms(driver, plans, 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, mode === 'stream' ? Infinity : DEADLINE_MS);
     const after = await executorCounts(driver);
-    return summarize(mode, workload, batch, steps, before, after);
+    return summarize(mode, workload, programs, batch, programsStarted, steps, before, after);
   } finally {
     await driver.dispose();
   }

@@ -107,9 +107,9 @@ _DECODE_KEYS = frozenset(("token_ids", "position_ids", "qo_indptr", "context_ids
 
 
 def decode_columns(batch, unsigned=False):
-    """(context_ids, token_ids, position_ids, sampler) when the batch is a plain greedy decode step
-    in the driver's layout (one token and the same greedy sampler per request, distinct contexts,
-    nothing else); None for any other batch, which then takes the general path. `unsigned`: the
+    """(context_ids, token_ids, position_ids, sampler) when the batch is a plain decode step in the
+    driver's layout (one token and the same token sampler per request, distinct contexts, nothing
+    else); None for any other batch, which then takes the general path. `unsigned`: the
     arrays were unpacked from unsigned integers, so they hold non-negative ints by construction."""
     if not _DECODE_KEYS.issuperset(batch):
         return None
@@ -129,7 +129,7 @@ def decode_columns(batch, unsigned=False):
         sampler = parse_sampler(table[0])
     except RequestError:
         return None
-    return (context_ids, token_ids, position_ids, sampler) if sampler.greedy else None
+    return context_ids, token_ids, position_ids, sampler
 
 
 def parse_batch(batch):

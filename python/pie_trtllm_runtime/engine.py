@@ -1,19 +1,22 @@
 """Serves parsed forward batches through TensorRT-LLM's `LLM` (the same code for the real and the
 simulated one).
 
-Greedy requests are answered from each context's stream (`GreedyStream`), which runs ahead of the
-program; a step waits only for tokens not made yet, and never for more than it needs. Stochastic
-requests (and greedy ones with lookahead off) get one engine request per token, with a per-step
-seed where the configured sampler honours seeds. A batch is served in waves that hold each context
-at most once; the requests of a wave that need the engine are submitted together before any is
-waited for, as `LLM.generate` does."""
+Steps are answered from each context's stream (`TokenStream`), which runs ahead of the program
+under the step's sampler; a step waits only for tokens not made yet, and never for more than it
+needs. Greedy steps always may be (with lookahead on); stochastic ones when the configured sampler
+reads no seed (TorchSampler, 1.2.1's default): a token a stream drew under the same sampler on the
+same prefix is then exactly the one draw the step asks for, while a sampler that honours seeds
+promises reproducible draws, which only one request per token with a per-step seed keeps. Other
+steps get one engine request per token. A batch is served in waves that hold each context at most
+once; the requests of a wave that need the engine are submitted together before any is waited for,
+as `LLM.generate` does."""
 
 import logging
 
 from .batch import Request
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
 from .engine_requests import EngineRequests, engine_failure
-from .greedy_stream import FAILED, IDLE, RUNNING, GreedyStream
+from .token_stream import FAILED, IDLE, RUNNING, TokenStream
 from .history import Context, HistoryStore
 from .iteration_stats_drain import IterationStatsDrain
 from .lookahead_policy import LookaheadPolicy
@@ -57,9 +60,13 @@ class Engine:
         self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history, on_drop=self._drop_stream)
         self.requests = EngineRequests(llm, self._new_params, self.policy, model.max_model_len, self._prompt_limit)
         self.tokens_returned = 0
-        self.lookahead_hits = 0  # greedy steps answered with a token that was already made
-        self.stream_waits = 0  # greedy steps that waited for their token
+        self.lookahead_hits = 0  # steps answered from a stream with a token that was already made
+        self.stream_waits = 0  # steps served by a stream that waited for their token
         self.streams_started = 0
+        # The same, for stochastic steps alone (they are counted in the totals above too).
+        self.sampling_hits = 0
+        self.sampling_waits = 0
+        self.sampling_streams_started = 0
         # TensorRT-LLM makes iteration statistics (KV cache blocks among them) only when asked to.
         self.iteration_stats = IterationStatsDrain(llm, kwargs.get("enable_iter_perf_stats") is True, lambda: self.engine_calls > 0)
 
@@ -87,11 +94,18 @@ class Engine:
             self._run_wave(wave, requests, results)
         return results
 
+    def streamed(self, sampler):
+        """Whether steps of this sampler are served from streams."""
+        policy = self.policy
+        if sampler.greedy:
+            return policy.enabled
+        return policy.streaming and not self.sampler_support.seeded
+
     def decode_step(self, context_ids, tokens, positions, sampler):
-        """A greedy decode step on distinct contexts (batch.decode_columns): a request whose token
-        extends its context's stream and whose next token is made already is answered here, as
-        `forward` would answer it; every other request goes through `forward`."""
-        answers = self.lookahead_answers(context_ids, tokens, positions)
+        """A decode step on distinct contexts with one sampler (batch.decode_columns): a request
+        whose token extends its context's stream and whose next token is made already is answered
+        here, as `forward` would answer it; every other request goes through `forward`."""
+        answers = self.lookahead_answers(context_ids, tokens, positions, sampler)
         if answers is not None and None in answers:
             contexts = self.histories.contexts
             new = sum(1 for i, answer in enumerate(answers) if answer is None and context_ids[i] not in contexts)
@@ -103,7 +117,7 @@ class Engine:
             rest = range(len(context_ids))
             results = [None] * len(context_ids)
         else:
-            self.commit_lookahead(context_ids, tokens, positions, answers)
+            self.commit_lookahead(context_ids, tokens, positions, answers, sampler)
             rest = [i for i, answer in enumerate(answers) if answer is None]
             results = [None if answer is None else [answer] for answer in answers]
         if rest:
@@ -118,20 +132,22 @@ class Engine:
                         move_to_end(context_id)
         return results
 
-    def lookahead_answers(self, context_ids, tokens, positions):
-        """For each request of a greedy decode step on distinct contexts, the next token its
-        context's stream has made already, or None when the request needs more (None for the whole
-        step when lookahead is off). Changes nothing: `commit_lookahead` records the answers."""
-        if not self.policy.enabled:
+    def lookahead_answers(self, context_ids, tokens, positions, sampler):
+        """For each request of a decode step on distinct contexts, the next token its context's
+        stream has made already under this sampler, or None when the request needs more (None for
+        the whole step when this sampler is not served from streams). Changes nothing:
+        `commit_lookahead` records the answers."""
+        if not self.streamed(sampler):
             return None
+        key = sampler.stream_key
         get = self.histories.contexts.get
         vocab_size = self.model.vocab_size
         answers = [None] * len(context_ids)
         for i, context_id in enumerate(context_ids):
             context = get(context_id)
             stream = context.stream if context is not None else None
-            if stream is None:
-                continue
+            if stream is None or stream.sampler_key != key:
+                continue  # another sampler's stream ends before this step is answered: the general path
             position, token = positions[i], tokens[i]
             confirmed = context.confirmed
             if token >= vocab_size or position > confirmed:
@@ -141,10 +157,11 @@ class Engine:
                     continue  # the program leaves the stream: the general path closes it
             elif context.tokens[position] != token:
                 continue
-            answers[i] = stream.token_at(position + 1)
+            if stream.serves(position + 1):
+                answers[i] = stream.token_at(position + 1)
         return answers
 
-    def commit_lookahead(self, context_ids, tokens, positions, answers):
+    def commit_lookahead(self, context_ids, tokens, positions, answers, sampler):
         """Records the answered requests as `forward` would: the context becomes most recently
         used, its history grows by the request's token, the stream knows what was taken."""
         contexts = self.histories.contexts
@@ -167,6 +184,8 @@ class Engine:
             self.requests.resume_all(due)
         self.lookahead_hits += hits
         self.tokens_returned += hits
+        if not sampler.greedy:
+            self.sampling_hits += hits
 
     def taken(self, stream, position):
         """Records that the program got the stream's token at `position`. True when the stream is
@@ -174,7 +193,7 @@ class Engine:
         taken = position + 1 - stream.base
         if taken > stream.taken:
             stream.taken = taken
-        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= self.policy.run_ahead
+        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= stream.continue_within
 
     @staticmethod
     def _waves(requests, results):
@@ -204,7 +223,7 @@ class Engine:
         one_shot = []  # (request index, context, prefix length, prompt, sampler)
         contexts = self.histories.contexts
         get, move_to_end, adopt = contexts.get, contexts.move_to_end, self.histories.adopt
-        policy = self.policy
+        streamed = self.streamed
         vocab_size = self.model.vocab_size
         for index in wave:
             request = requests[index]
@@ -225,7 +244,7 @@ class Engine:
                     before = context.confirmed
                     changed = context.merge(request.positions, tokens)
                     if context.stream is not None and not self._follows(context, before, changed):
-                        self._drop_stream(context)  # the program left the stream's tokens
+                        self._leave_stream(context)  # the program left the stream's tokens
                 sampler = request.sampler
                 if sampler is None:
                     context.trim(self._max_history)
@@ -233,18 +252,20 @@ class Engine:
                     continue
                 prefix_len = request.positions[-1] + 1
                 stream = context.stream
-                if sampler.greedy and policy.enabled:
-                    if stream is not None and stream.base <= prefix_len:
+                if not sampler.greedy:
+                    self.sampler_support.check(sampler)
+                if stream is not None and stream.sampler_key != sampler.stream_key:
+                    self._leave_stream(context)  # another sampler: its tokens are not this step's draws
+                    stream = None
+                if streamed(sampler):
+                    if stream is not None and stream.base <= prefix_len and stream.serves(prefix_len):
                         from_streams.append((index, stream, prefix_len))
                         continue
-                    if prefix_len == context.confirmed:
+                    if prefix_len == context.confirmed and (stream is None or stream.greedy):
                         from_streams.append((index, self._new_stream(context, prefix_len, sampler), prefix_len))
                         continue
-                    # Asked again below its head: one token, the stream left alone.
-                elif not sampler.greedy:
-                    if stream is not None:
-                        self._drop_stream(context)  # a sampler change ends the greedy stream
-                    self.sampler_support.check(sampler)
+                    # Asked again below its head, or for a draw its stream handed out already:
+                    # one token of its own, the stream left alone.
                 self._check_prompt(context_id, prefix_len)
                 one_shot.append((index, context, prefix_len, context.prompt(prefix_len), sampler))
                 context.trim(self._max_history)  # once its prompt is built
@@ -279,10 +300,13 @@ class Engine:
                                % (context.context_id, prefix_len, self.model.max_model_len))
         if context.stream is not None:
             self._drop_stream(context)
-        stream = GreedyStream(context.context_id, context.prompt(prefix_len), str(context.context_id) if self._cache_salt else None,
-                              (sampler.sampling_kwargs(), self.model.end_id, self.model.pad_id))
+        stream = TokenStream(context.context_id, context.prompt(prefix_len), str(context.context_id) if self._cache_salt else None,
+                             (sampler.sampling_kwargs(), self.model.end_id, self.model.pad_id), sampler.stream_key, sampler.greedy,
+                             *self.policy.first_request(context.run_hint))
         context.stream = stream
         self.streams_started += 1
+        if not sampler.greedy:
+            self.sampling_streams_started += 1
         self.requests.start(stream)
         return stream
 
@@ -299,14 +323,24 @@ class Engine:
         if stream is not None:
             self.requests.close(stream)
 
+    def _leave_stream(self, context):
+        """The program left its stream (another token, another sampler): closed, and how many of
+        its tokens the program took is kept to size the context's next stream."""
+        context.run_hint = context.stream.taken
+        self._drop_stream(context)
+
     def _stream_token(self, stream, position):
         """The stream's token at `position`, waiting for it if it is not made yet; a RequestError
         when the stream cannot make it."""
         token = stream.token_at(position)
         if token is not None:
             self.lookahead_hits += 1
+            if not stream.greedy:
+                self.sampling_hits += 1
         else:
             self.stream_waits += 1
+            if not stream.greedy:
+                self.sampling_waits += 1
             while token is None and stream.state in (RUNNING, IDLE):
                 if stream.state is IDLE:
                     self.requests.resume(stream)

@@ -10,7 +10,7 @@ with `async for` / `aresult()` on that same loop, as 1.2.1 expects. Only the pub
 
 The runtime's main thread asks for work with `start`, `resume`, `close` and `one_shot`, and waits
 with `wait` (one stream at a time) or on a one-shot batch's future. Tokens are appended to
-`GreedyStream.tokens` as responses arrive, so a step is answered as soon as its token exists."""
+`TokenStream.tokens` as responses arrive, so a step is answered as soon as its token exists."""
 
 import asyncio
 import concurrent.futures
@@ -18,7 +18,7 @@ import logging
 import threading
 
 from .codes import ENGINE_ERROR, INVALID_REQUEST, RequestError
-from .greedy_stream import CLOSED, FAILED, IDLE, RUNNING
+from .token_stream import CLOSED, FAILED, IDLE, RUNNING
 
 log = logging.getLogger("pie_trtllm_runtime.engine_requests")
 
@@ -172,7 +172,7 @@ class EngineRequests:
             return RequestError(INVALID_REQUEST, "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
                                 "set options.enable_chunked_prefill = true or raise options.max_num_tokens"
                                 % (stream.context_id, len(prompt), self._prompt_limit))
-        return prompt, min(self._policy.window, room)
+        return prompt, min(self._policy.request_tokens(stream), room)
 
     def _submit(self, stream):
         if stream.state is not RUNNING:
@@ -196,6 +196,7 @@ class EngineRequests:
         self.calls += 1
         if stream.requests:
             self.continuations += 1
+            stream.continue_within = self._policy.run_ahead
         stream.requests += 1
         with self._cond:
             closed = stream.state is not RUNNING
@@ -226,7 +227,7 @@ class EngineRequests:
             self._set_state(stream, FAILED, RequestError(ENGINE_ERROR, "TensorRT-LLM cancelled the request of context %d" % stream.context_id))
             return
         policy = self._policy
-        if policy.streaming and stream.untaken() <= policy.run_ahead:
+        if policy.streaming and stream.untaken() <= stream.continue_within:
             with self._cond:
                 if stream.state is not RUNNING:
                     return

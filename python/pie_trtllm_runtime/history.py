@@ -11,9 +11,11 @@ class Context:
     """One context's history: the tokens its requests wrote, by absolute position. `offset` tokens
     at the front were trimmed by max_history_tokens; positions stay absolute, so a prompt that needs
     a trimmed token is refused, never guessed. `confirmed` is the position after the last token
-    (offset + len(tokens)). `stream` is the greedy stream that runs ahead of the program, if any."""
+    (offset + len(tokens)). `stream` is the stream that runs ahead of the program, if any;
+    `run_hint` how many tokens the program took from its last stream before it left it (None
+    until it leaves one), which sizes its next stream's first request."""
 
-    __slots__ = ("context_id", "tokens", "offset", "confirmed", "stream")
+    __slots__ = ("context_id", "tokens", "offset", "confirmed", "stream", "run_hint")
 
     def __init__(self, context_id, tokens=None):
         self.context_id = context_id
@@ -21,6 +23,7 @@ class Context:
         self.offset = 0
         self.confirmed = len(self.tokens)
         self.stream = None
+        self.run_hint = None
 
     def merge(self, positions, tokens):
         """Writes a request's tokens at their positions. A different token at a known position

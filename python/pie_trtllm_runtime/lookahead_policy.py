@@ -1,26 +1,46 @@
-"""How far the engine runs ahead of a greedy program (`options.lookahead_*`, DESIGN §4).
+"""How far the engine runs ahead of a program (`options.lookahead_*`, `execution_mode`, DESIGN §4).
 
-- `stream` (default): each greedy context is served from a streaming request of
-  `lookahead_stream_tokens` tokens; a step is answered as soon as its token exists, and a stream
-  that ends is continued at once while its program has at most `lookahead_tokens` of its tokens
-  still to take (so a program that pauses does not get tokens computed far ahead of it);
-- `window` (Pie's own design, kept for comparison): a miss makes one request of `lookahead_tokens`
-  tokens and the step waits for all of them;
-- off (`lookahead_tokens` 0 or 1, or `max_history_tokens` set, since a trimmed history cannot
-  rebuild the prompt of a continuation): one engine request per token."""
+- `stream` (default): each context is served from a streaming request; a step is answered as soon
+  as its token exists. A stream's first request asks for FIRST_REQUEST_TOKENS tokens and each
+  continuation for as many as the stream has made so far (doubling, up to
+  `lookahead_stream_tokens`; a stream is continued only once its program has nearly taken them), so a program that stops early leaves little made for nothing while
+  a long one soon needs a new request only every `lookahead_stream_tokens` tokens. A request that
+  ends is continued at once while its program has at most min(`lookahead_tokens`,
+  HANDOVER_TOKENS) of its tokens still to take, so a program that falls behind gets no more
+  tokens computed ahead of it. A context whose program left its last stream early (a sampler
+  change or a token of its own every few steps) starts its next stream that short;
+- `execution_mode = "pyexecutor"` (Pie's mode, whose purpose is a KV cache that stays resident
+  across decode steps) is served the same way, `pyexecutor_max_tokens` capping a stream's request;
+- `window` (Pie's own generate-mode design, kept for comparison): a miss makes one request of
+  `lookahead_tokens` tokens and the step waits for all of them;
+- off (`lookahead_tokens` 0 or 1 in generate mode, or `max_history_tokens` set, since a trimmed
+  history cannot rebuild the prompt of a continuation): one engine request per token."""
 
 STREAM, WINDOW, OFF = "stream", "window", "off"
 LOOKAHEAD_LIMIT = 16
 DEFAULT_STREAM_TOKENS = 128
+DEFAULT_PYEXECUTOR_TOKENS = 4096
+# A stream's first request. Measured (docs/performance.md): 16 costs programs of 16 to 64 tokens a
+# third request's scheduling and overlap token; longer ones leave more made for nothing where
+# programs take tokens slower than the engine makes them.
+FIRST_REQUEST_TOKENS = 32
+MIN_FIRST_REQUEST = 2
+# A stream is continued once its program has at most this many of its tokens left (or fewer, with
+# a smaller lookahead_tokens): enough for a program at the engine's pace to get its next token
+# without waiting for the continuation's first iteration and the overlap scheduler's one, few
+# enough that a program slower than the engine has little made ahead of it when it stops.
+HANDOVER_TOKENS = 4
 
 
 class LookaheadPolicy:
-    __slots__ = ("mode", "window", "run_ahead")
+    __slots__ = ("mode", "window", "run_ahead", "first", "pyexecutor")
 
-    def __init__(self, mode, window, run_ahead):
+    def __init__(self, mode, window, run_ahead, pyexecutor=False):
         self.mode = mode
-        self.window = window  # max_tokens of one engine request for a greedy context
+        self.window = window  # most tokens of one engine request (stream mode: a continuation's cap)
         self.run_ahead = run_ahead  # stream mode: most tokens a program may leave untaken for its stream to be continued
+        self.first = min(FIRST_REQUEST_TOKENS, window)
+        self.pyexecutor = pyexecutor
 
     @property
     def enabled(self):
@@ -30,11 +50,33 @@ class LookaheadPolicy:
     def streaming(self):
         return self.mode == STREAM
 
+    def first_request(self, run_hint):
+        """(max_tokens of a new stream's first request, how close its program must come to the
+        request's end before it is continued). Without a hint: FIRST_REQUEST_TOKENS, continued
+        within `run_ahead`. When the context's program left its last stream after `run_hint`
+        tokens (it changes its sampler or writes its own token every few steps), the first request
+        asks for that many and is continued only when a step asks past it: a program that leaves
+        again there wastes neither a longer request nor a continuation, and one that goes on waits
+        once for its continuation."""
+        if run_hint is None or run_hint >= self.first:
+            return self.first, self.run_ahead
+        return min(self.first, max(MIN_FIRST_REQUEST, run_hint)), -1
+
+    def request_tokens(self, stream):
+        """max_tokens of the stream's next request (before the model's length bounds it)."""
+        if self.mode != STREAM:
+            return self.window
+        return min(self.window, max(stream.first, len(stream.tokens)))
+
     @classmethod
     def from_options(cls, options):
         tokens = min(int(options.get("lookahead_tokens", LOOKAHEAD_LIMIT)), LOOKAHEAD_LIMIT)
+        handover = max(1, min(tokens, HANDOVER_TOKENS))
+        if options.get("execution_mode") == "pyexecutor":
+            # max_history_tokens and window lookahead are refused with this mode (schema, launcher).
+            return cls(STREAM, int(options.get("pyexecutor_max_tokens", DEFAULT_PYEXECUTOR_TOKENS)), handover, pyexecutor=True)
         if tokens <= 1 or options.get("max_history_tokens") is not None:
             return cls(OFF, 1, 0)
         if options.get("lookahead_mode", STREAM) == WINDOW:
             return cls(WINDOW, tokens, 0)
-        return cls(STREAM, int(options.get("lookahead_stream_tokens", DEFAULT_STREAM_TOKENS)), tokens)
+        return cls(STREAM, int(options.get("lookahead_stream_tokens", DEFAULT_STREAM_TOKENS)), handover)

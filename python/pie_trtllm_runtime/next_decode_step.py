@@ -1,9 +1,10 @@
 """The decode steps a Pie decode loop sends next, worked out before they come.
 
-After a packed greedy decode step is answered with one token per request, the following steps of
-the same loop are known in advance: the same contexts in the same order, each one position further,
-each carrying the token it was just given. While every context's stream has made the token after
-that, the answers are known too. A `DecodeChain` holds those answers for as many steps as every
+After a packed decode step is answered with one token per request, the following steps of the same
+loop are known in advance: the same contexts in the same order with the same sampler, each one
+position further, each carrying the token it was just given. While every context's stream (under
+that sampler) has made the token after that, the answers are known too; a stochastic stream's draws
+are handed out once each, as the steps come. A `DecodeChain` holds those answers for as many steps as every
 stream covered when it was made. Each step that comes exactly as expected is answered at once; what
 answering records (recency, the written history, what each stream handed out) is the same for every
 step of the chain, so it is recorded once, for all the steps answered, when the chain ends: at the
@@ -25,17 +26,18 @@ def same_json(a, b):
     return a == b
 
 
-def _steps_covered(context, position):
-    """How many steps from `position` (the position the next step writes) the context's stream
-    answers with tokens already made (0 when it cannot answer the first), and the stream index of
-    the first answer. Only a context whose history ends just before `position` qualifies: each step
-    then writes the answer before it, which is the stream's own token."""
+def _steps_covered(context, position, carried, key):
+    """How many steps from `position` (the position the next step writes, carrying the token
+    `carried`) the context's stream answers with tokens already made (0 when it cannot answer the
+    first), and the stream index of the first answer. Only a context whose history ends just before
+    `position`, whose stream serves the step's sampler and made `carried` at `position` qualifies:
+    each step then writes the answer before it, which is the stream's own token."""
     stream = context.stream
-    if stream is None or context.confirmed != position:
+    if stream is None or context.confirmed != position or stream.sampler_key != key or stream.token_at(position) != carried:
         return 0, 0
     start = position + 1 - stream.base
     made = len(stream.tokens)
-    if not 0 <= start < made:
+    if not 0 <= start < made or not stream.serves(position + 1):
         return 0, 0
     return made - start, start
 
@@ -43,9 +45,10 @@ def _steps_covered(context, position):
 class DecodeChain:
     """Expected decode steps of one loop, their answers, and what answering them records."""
 
-    __slots__ = ("_engine", "_batch", "_make_reply", "_context_ids", "_positions", "_rows", "_length", "_taken", "batch", "reply", "_answers")
+    __slots__ = ("_engine", "_batch", "_make_reply", "_context_ids", "_positions", "_rows", "_length", "_taken", "batch", "reply", "_answers",
+                 "_greedy")
 
-    def __init__(self, engine, batch, make_reply, context_ids, positions, rows, length, carried):
+    def __init__(self, engine, batch, make_reply, context_ids, positions, rows, length, carried, greedy):
         self._engine = engine
         self._batch = batch  # the step answered last, as it came (packed or plain)
         self._make_reply = make_reply
@@ -54,27 +57,31 @@ class DecodeChain:
         self._rows = rows  # per context: (buffer tokens, index of the first answer)
         self._length = length  # steps every buffer covers
         self._taken = 0  # steps answered so far
+        self._greedy = greedy
         self._expect(carried)
 
     @classmethod
-    def after(cls, engine, batch, context_ids, positions, returned, make_reply):
-        """The steps that follow a decode `batch` (as `batch.decode_columns` accepts it) whose
-        requests got `returned`, one token each, or None when some context would need the engine
-        for the next one. `make_reply` turns tokens into the reply the server sends for them."""
-        if not engine.policy.enabled:
+    def after(cls, engine, batch, context_ids, positions, returned, make_reply, sampler):
+        """The steps that follow a decode `batch` (as `batch.decode_columns` accepts it, with its
+        `sampler`) whose requests got `returned`, one token each, or None when some context would
+        need the engine for the next one. `make_reply` turns tokens into the reply the server sends
+        for them."""
+        if not engine.streamed(sampler):
             return None
+        key = sampler.stream_key
         contexts = engine.histories.contexts
-        run_ahead = engine.policy.run_ahead if engine.policy.streaming else 0
+        streaming = engine.policy.streaming
         rows, length, streams = [], None, []
-        for context_id, position in zip(context_ids, positions):
+        for context_id, position, carried in zip(context_ids, positions, returned):
             context = contexts.get(context_id)
             if context is None:
                 return None
-            steps, start = _steps_covered(context, position + 1)
+            steps, start = _steps_covered(context, position + 1, carried, key)
             if steps == 0:
                 return None
             rows.append((context.stream.tokens, start))
             streams.append(context.stream)
+            run_ahead = context.stream.continue_within if streaming else 0
             if steps > run_ahead:
                 # What the chain hands out is recorded when it ends, so it ends where the program
                 # comes within reach of this stream's end: the stream is continued then, as a
@@ -84,7 +91,7 @@ class DecodeChain:
         due = [stream for stream, position in zip(streams, positions) if engine.taken(stream, position + 1)]
         if due:
             engine.requests.resume_all(due)
-        return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned)
+        return cls(engine, batch, make_reply, context_ids, positions, rows, length, returned, sampler.greedy)
 
     def _expect(self, carried):
         """Sets the batch and reply of the next step, which carries the tokens `carried`."""
@@ -136,3 +143,5 @@ class DecodeChain:
         hits = taken * len(self._context_ids)
         engine.lookahead_hits += hits
         engine.tokens_returned += hits
+        if not self._greedy:
+            engine.sampling_hits += hits

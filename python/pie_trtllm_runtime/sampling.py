@@ -35,10 +35,17 @@ def step_seed(base_seed, context_id, position):
     return mixed & ((1 << 63) - 1)
 
 
-class Sampler:
-    """One token-producing Pie sampler, checked."""
+# Every greedy sampler is one sampler to TensorRT-LLM (resolve_sampling_strategy returns GREEDY
+# whatever the other fields say), so greedy steps share one stream key.
+GREEDY_KEY = ("greedy",)
 
-    __slots__ = ("kind", "temperature", "top_k", "top_p", "min_p", "seed", "greedy")
+
+class Sampler:
+    """One token-producing Pie sampler, checked. `stream_key` says which steps one stream may
+    serve: every field of a stochastic sampler counts, so a stream's draws are never handed to a
+    step that asked for another sampler."""
+
+    __slots__ = ("kind", "temperature", "top_k", "top_p", "min_p", "seed", "greedy", "stream_key")
 
     def __init__(self, kind, temperature, top_k=None, top_p=None, min_p=None, seed=0):
         self.kind = kind
@@ -51,6 +58,7 @@ class Sampler:
         # (params_imply_greedy_decoding); every such sampler yields the same tokens, so they
         # share lookahead.
         self.greedy = temperature == 0 or top_k == 1 or top_p == 0
+        self.stream_key = GREEDY_KEY if self.greedy else (kind, temperature, top_k, top_p, min_p, seed)
 
     def sampling_kwargs(self):
         """The sampler-specific SamplingParams fields."""

@@ -255,8 +255,8 @@ class Server:
             return {"results": [r.to_wire() if isinstance(r, RequestError) else r for r in results]}
         reply = _tokens_reply(flat)
         if columns is not None:
-            context_ids, _tokens, positions, _sampler = columns
-            self._after_reply = lambda: DecodeChain.after(self.engine, raw, context_ids, positions, flat, _tokens_reply)
+            context_ids, _tokens, positions, sampler = columns
+            self._after_reply = lambda: DecodeChain.after(self.engine, raw, context_ids, positions, flat, _tokens_reply, sampler)
         return reply
 
     def _release(self, message):

@@ -45,8 +45,9 @@ def test_greedy_rule_holds_through_many_steps():
 
 
 def test_one_stream_request_serves_a_window_and_is_continued_near_its_end():
-    # DESIGN §4: one streaming request of lookahead_stream_tokens tokens; it is continued once the
-    # program has at most lookahead_tokens of them left to take.
+    # The policy (lookahead_policy, docs/performance.md): a stream's first request asks for 32
+    # tokens (or lookahead_stream_tokens, if fewer); it is continued once the program has at most
+    # min(lookahead_tokens, 4) of them left to take.
     e = engine(lookahead_stream_tokens=32, lookahead_tokens=4)
     loop = DecodeLoop(e, 1, [5, 6])
     loop.steps(27)
@@ -58,15 +59,34 @@ def test_one_stream_request_serves_a_window_and_is_continued_near_its_end():
     assert loop.steps(40) == greedy_continuation([5, 6], 68)
 
 
-def test_the_run_ahead_bound_is_capped_at_16():
-    e = engine(lookahead_stream_tokens=40, lookahead_tokens=32)
+def test_a_stream_is_continued_within_four_tokens_or_fewer_with_a_smaller_lookahead():
+    for lookahead, continued_after in ((16, 28), (32, 28), (4, 28), (3, 29), (2, 30)):
+        e = engine(lookahead_stream_tokens=40, lookahead_tokens=lookahead)
+        loop = DecodeLoop(e, 1, [5, 6])
+        loop.steps(continued_after - 1)
+        e.requests.idle()
+        assert e.engine_calls == 1, lookahead  # one more token left than the bound
+        loop.steps(1)
+        e.requests.idle()
+        assert e.engine_calls == 2, lookahead
+
+
+def test_each_continuation_doubles_the_stream_up_to_lookahead_stream_tokens():
+    # 32 first; each continuation asks for as many as the stream made (its program has taken all
+    # but 4 of them), capped at 128: 32 made -> 32 more, 64 -> 64, 128 -> 128, 256 -> 128.
+    e = engine(lookahead_stream_tokens=128)
+    asked = []
+    original = e._sampling_params
+
+    def recording(**kwargs):
+        asked.append(kwargs["max_tokens"])
+        return original(**kwargs)
+
+    e._sampling_params = recording
     loop = DecodeLoop(e, 1, [5, 6])
-    loop.steps(23)
+    assert loop.steps(300) == greedy_continuation([5, 6], 300)
     e.requests.idle()
-    assert e.engine_calls == 1  # 17 left: one more than the cap of 16
-    loop.steps(1)
-    e.requests.idle()
-    assert e.engine_calls == 2
+    assert asked == [32, 32, 64, 128, 128]
 
 
 def test_window_mode_waits_for_whole_windows_as_pie_does():
@@ -97,13 +117,14 @@ def test_divergent_token_invalidates_lookahead():
     assert e.engine_calls == 2
 
 
-def test_sampler_change_drops_lookahead():
+def test_sampler_change_ends_the_greedy_stream_and_starts_one_of_the_new_sampler():
     e = engine()
     first = run(e, [(1, [10, 11, 12], 0, GREEDY)])[0][0]
     stochastic = {"type": "top_k", "temperature": 0.8, "k": 40}
     stream = e.histories.get(1).stream
     run(e, [(1, [first], 3, stochastic)])
-    assert e.histories.get(1).stream is None and stream.state == "closed"
+    assert stream.state == "closed"
+    assert e.histories.get(1).stream.sampler_key == ("top_k", 0.8, 40, None, None, 0)
     assert e.engine_calls == 2
 
 
@@ -129,7 +150,7 @@ def test_each_greedy_context_gets_a_streaming_request_with_its_cache_salt():
     assert [kwargs["cache_salt"] for _, kwargs in calls] == ["1", "2"]
     assert all(kwargs["streaming"] is True for _, kwargs in calls)
     params = calls[0][1]["sampling_params"]
-    assert (params.max_tokens, params.end_id, params.pad_id, params.ignore_eos, params.detokenize) == (128, 2, 0, True, False)
+    assert (params.max_tokens, params.end_id, params.pad_id, params.ignore_eos, params.detokenize) == (32, 2, 0, True, False)
 
 
 def test_sampled_requests_of_a_batch_are_submitted_together_one_token_each():
@@ -241,6 +262,8 @@ def test_decode_fast_path_answers_exactly_as_the_general_path():
     for c in contexts:
         assert fast.histories.get(c).tokens == general.histories.get(c).tokens
         assert fast.histories.get(c).confirmed == general.histories.get(c).confirmed
+    fast.requests.idle()
+    general.requests.idle()  # the engine thread counts a request once it submits it
     assert fast.engine_calls == general.engine_calls
     # Whether a step finds its token made or waits for it depends on how far the engine thread got
     # meanwhile; every step is one or the other on both paths.
@@ -248,12 +271,14 @@ def test_decode_fast_path_answers_exactly_as_the_general_path():
     assert fast.lookahead_hits > 0 and general.lookahead_hits > 0
 
 
-def test_only_plain_greedy_single_token_batches_take_the_fast_path():
+def test_only_plain_single_token_batches_with_one_token_sampler_take_the_fast_path():
     from pie_trtllm_runtime.batch import decode_columns
     plain = _decode_batch([1, 2], {1: 5, 2: 6}, 3)
     assert decode_columns(plain) is not None
     assert decode_columns(dict(plain, context_ids=[1, 1])) is None  # one context twice: in order, general path
-    assert decode_columns(dict(plain, sampler_table=[{"type": "top_k", "temperature": 0.8, "k": 5}])) is None
+    assert decode_columns(dict(plain, sampler_table=[{"type": "top_k", "temperature": 0.8, "k": 5}]))[3].stream_key == ("top_k", 0.8, 5, None, None, 0)
+    assert decode_columns(dict(plain, sampler_table=[{"type": "logprob", "token_id": 5}])) is None  # a probe: refused on the general path
+    assert decode_columns(dict(plain, sampler_table=[GREEDY, GREEDY], sampler_index=[0, 1])) is None
     assert decode_columns(dict(plain, token_ids=[5, 6, 7], position_ids=[3, 3, 4], qo_indptr=[0, 1, 3])) is None
     assert decode_columns(dict(plain, sampler_index=[0, -1])) is None
     assert decode_columns(dict(plain, image_indptr=[0, 0, 1])) is None

@@ -49,17 +49,20 @@ def test_greedy_samplers_never_need_a_seed_or_min_p():
 
 
 def test_default_sampler_sends_no_seed_it_would_ignore():
-    e = engine()
-    seeds = []
-    original = e._sampling_params
+    # One request per token with lookahead off; one stream request with it on (its draws are the
+    # steps' draws): neither carries a seed.
+    for options, requests in (({"lookahead_tokens": 1}, 3), ({}, 1)):
+        e = engine(**options)
+        seeds = []
+        original = e._sampling_params
 
-    def recording(**kwargs):
-        seeds.append(kwargs.get("seed", "absent"))
-        return original(**kwargs)
+        def recording(**kwargs):
+            seeds.append(kwargs.get("seed", "absent"))
+            return original(**kwargs)
 
-    e._sampling_params = recording
-    decode(e, 1, [3, 4], 3, UNSEEDED)
-    assert seeds == ["absent"] * 3
+        e._sampling_params = recording
+        decode(e, 1, [3, 4], 3, UNSEEDED)
+        assert seeds == ["absent"] * requests, options
 
 
 def test_default_sampler_draws_depend_on_draw_order_not_on_the_request():
