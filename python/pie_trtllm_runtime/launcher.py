@@ -65,8 +65,12 @@ def read_config(path):
     for name, value in (("tensor_parallel_size", driver.get("tensor_parallel_size", 1)), ("pipeline_parallel_size", options.get("pipeline_parallel_size", 1))):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise StartupError(CONFIG_INVALID, "%s must be an integer ≥ 1, found %r" % (name, value))
-    if options.get("execution_mode") == "pyexecutor" and options.get("max_history_tokens") is not None:
-        raise StartupError(CONFIG_INVALID, "max_history_tokens must be unset when execution_mode = \"pyexecutor\"")
+    if options.get("execution_mode") == "pyexecutor":
+        if options.get("max_history_tokens") is not None:
+            raise StartupError(CONFIG_INVALID, "max_history_tokens must be unset when execution_mode = \"pyexecutor\"")
+        if options.get("lookahead_mode") == "window":
+            raise StartupError(CONFIG_INVALID, "lookahead_mode = \"window\" contradicts execution_mode = \"pyexecutor\", which streams serve; "
+                               "remove lookahead_mode")
     return config
 
 

@@ -9,6 +9,7 @@ import os
 from .codes import CONFIG_INVALID, ENGINE_IMPORT_FAILED, ENGINE_LOAD_FAILED, UNSUPPORTED_EXECUTION_MODE, StartupError
 from .engine import Engine, ModelInfo
 from .model_info import read_model_info, resolve_snapshot
+from .shown import shown
 
 log = logging.getLogger("pie_trtllm_runtime.loader")
 
@@ -60,21 +61,16 @@ def llm_arguments(trt, options, activation_dtype, tensor_parallel_size=1):
     return explicit
 
 
-def check_execution_mode(trt, options):
+def check_execution_mode(options):
+    """`generate`, or Pie's `pyexecutor`, whose purpose (each context's KV cache resident across
+    its decode steps) streams serve through the public API: no private TensorRT-LLM API is called,
+    so any 1.2.x serves it. Anything else is refused."""
     mode = options.get("execution_mode", "generate")
-    if mode == "generate":
-        return
-    version = str(getattr(trt, "__version__", "unknown"))
-    if not version.startswith("1.2.1"):
-        raise StartupError(UNSUPPORTED_EXECUTION_MODE, "execution_mode = \"pyexecutor\" drives private APIs of TensorRT-LLM 1.2.1, but %s is installed; use execution_mode = \"generate\"" % version)
-    backend = (options.get("llm_kwargs") or {}).get("backend", options.get("backend"))
-    if backend not in (None, "pytorch"):
-        raise StartupError(UNSUPPORTED_EXECUTION_MODE, "execution_mode = \"pyexecutor\" needs the PyTorch backend, but backend = %r; unset backend or use execution_mode = \"generate\"" % backend)
-    raise StartupError(
-        UNSUPPORTED_EXECUTION_MODE,
-        "execution_mode = \"pyexecutor\": this driver version serves TensorRT-LLM through LLM.generate only; driving the "
-        "private PyExecutor loop is planned for a later version. Use execution_mode = \"generate\" (same engine, public API)",
-    )
+    if mode == "pyexecutor":
+        log.info("execution_mode = \"pyexecutor\": served by streaming requests through TensorRT-LLM's public LLM API, each context's KV cache "
+                 "resident across its decode steps; pyexecutor_max_tokens = %s caps one stream request", options.get("pyexecutor_max_tokens", 4096))
+    elif mode != "generate":
+        raise StartupError(UNSUPPORTED_EXECUTION_MODE, "execution_mode = %s is not one of \"generate\", \"pyexecutor\"" % shown(mode))
 
 
 def visible_devices(device):
@@ -119,8 +115,8 @@ def load_engine(config):
         # One replica per group: the process (and its workers) see only the group's GPUs,
         # renumbered from 0. With Ray, the cluster places the ranks; nothing is pinned.
         os.environ["CUDA_VISIBLE_DEVICES"] = pinned
+    check_execution_mode(options)
     trt = import_trtllm(simulate)
-    check_execution_mode(trt, options)
     if simulate:
         facts = trt.SIMULATED_MODEL
         max_len = facts["max_model_len"] if not options.get("max_seq_len") else min(facts["max_model_len"], options["max_seq_len"])

@@ -81,7 +81,7 @@ class DecodeChain:
                 return None
             rows.append((context.stream.tokens, start))
             streams.append(context.stream)
-            run_ahead = context.stream.continue_within if streaming else 0
+            run_ahead = max(context.stream.continue_within, 0) if streaming else 0
             if steps > run_ahead:
                 # What the chain hands out is recorded when it ends, so it ends where the program
                 # comes within reach of this stream's end: the stream is continued then, as a

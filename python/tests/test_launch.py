@@ -87,13 +87,21 @@ def test_engine_failure_on_a_chosen_call_fails_that_call_only():
 
 
 def test_start_up_errors_come_on_the_handshake_with_a_code():
-    runtime = RuntimeProcess({"execution_mode": "pyexecutor"})
+    runtime = RuntimeProcess({"execution_mode": "worker"})
     try:
         assert runtime.handshake[0]["error"]["code"] == "UNSUPPORTED_EXECUTION_MODE"
-        assert "generate" in runtime.handshake[0]["error"]["message"]
+        assert runtime.handshake[0]["error"]["message"] == 'execution_mode = \'worker\' is not one of "generate", "pyexecutor"'
     finally:
         runtime.close()
     assert runtime.process.returncode == 1
+    for options, refused in (({"execution_mode": "pyexecutor", "max_history_tokens": 64}, "max_history_tokens"),
+                             ({"execution_mode": "pyexecutor", "lookahead_mode": "window"}, "lookahead_mode")):
+        runtime = RuntimeProcess(options)
+        try:
+            assert runtime.handshake[0]["error"]["code"] == "CONFIG_INVALID"
+            assert refused in runtime.handshake[0]["error"]["message"]
+        finally:
+            runtime.close()
     runtime = RuntimeProcess(simulate=False)
     try:
         assert runtime.handshake[0]["error"]["code"] == "ENGINE_IMPORT_FAILED"

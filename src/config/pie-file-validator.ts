@@ -4,6 +4,7 @@ import { distance } from 'fastest-levenshtein';
 import { createAjv } from './ajv-instance.js';
 import { type ConfigProblem, pathSegments } from './config-problem.js';
 import { deviceGroupProblem, deviceListProblem } from './device-groups.js';
+import { executionModeNote, unusedPyexecutorKeys } from './execution-mode.js';
 import { formatAjvErrors } from './problem-formatter.js';
 import { type ResolvedDriverConfig, type TensorRtLlmDriverTable, resolveDriverConfig } from './resolved-config.js';
 import { loadSchema } from './schema-files.js';
@@ -25,8 +26,10 @@ export interface PieFileValidation {
   ok: boolean;
   /** In the order their lines come in the file. */
   problems: ConfigProblem[];
-  /** Not errors, but likely mistakes: a driver type one typo away from this driver's. */
+  /** Not errors, but likely mistakes: a driver type one typo away from this driver's, a key that does nothing as written. */
   warnings: ConfigProblem[];
+  /** How a setting is served where that is not what its name suggests (Pie's pyexecutor mode). */
+  notes: ConfigProblem[];
   /** The models whose driver is ours, when the whole file is valid. */
   models: ResolvedModel[];
   document: TomlDocument;
@@ -77,7 +80,7 @@ function schemaProblems(value: Record<string, unknown>): ConfigProblem[] {
 interface ModelTable {
   name?: unknown;
   hf_repo?: unknown;
-  driver?: { type?: unknown; device?: unknown };
+  driver?: { type?: unknown; device?: unknown; options?: unknown };
 }
 
 /** Rules that span several models (Pie's own): unique names, devices claimed once. */
@@ -137,6 +140,17 @@ function driverTableProblems(models: ModelTable[]): ConfigProblem[] {
   return problems;
 }
 
+/** Pyexecutor-mode keys that do nothing as written, in the tables of this driver. */
+function unusedKeys(models: ModelTable[]): ConfigProblem[] {
+  const warnings: ConfigProblem[] = [];
+  models.forEach((model, index) => {
+    const options = model.driver?.options;
+    if (!(DRIVER_TYPES as readonly unknown[]).includes(model.driver?.type) || options === null || typeof options !== 'object' || Array.isArray(options)) return;
+    warnings.push(...unusedPyexecutorKeys(options as Record<string, unknown>, `model[${index}].driver.options`));
+  });
+  return warnings;
+}
+
 /** A driver type within two edits of one of ours is most likely meant to be ours. */
 function nearMissTypes(models: ModelTable[]): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
@@ -157,13 +171,21 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
   const problems = schemaProblems(document.value);
   const models = Array.isArray(document.value.model) ? (document.value.model as ModelTable[]) : [];
   problems.push(...crossModelProblems(models), ...driverTableProblems(models));
-  const warnings = nearMissTypes(models);
-  for (const problem of [...problems, ...warnings]) {
+  const warnings = [...nearMissTypes(models), ...unusedKeys(models)];
+  const notes: ConfigProblem[] = [];
+  if (problems.length === 0) {
+    models.forEach((model, index) => {
+      const note = (DRIVER_TYPES as readonly unknown[]).includes(model.driver?.type) ? executionModeNote(model.driver?.options ?? {}) : undefined;
+      if (note) notes.push({ path: `model[${index}].driver.options.execution_mode`, message: note });
+    });
+  }
+  for (const problem of [...problems, ...warnings, ...notes]) {
     problem.line = document.lineOf(pathSegments(problem.path));
   }
   // Line order, as an editor shows them; problems without a line keep their place at the end.
   const byLine = (a: ConfigProblem, b: ConfigProblem) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
   problems.sort(byLine);
+  warnings.sort(byLine);
   const resolved: ResolvedModel[] = [];
   if (problems.length === 0) {
     models.forEach((model, index) => {
@@ -172,7 +194,7 @@ export function validatePieToml(text: string, file = '<input>'): PieFileValidati
       }
     });
   }
-  return { ok: problems.length === 0, problems, warnings, models: resolved, document };
+  return { ok: problems.length === 0, problems, warnings, notes, models: resolved, document };
 }
 
 /** Reads and validates a pie.toml file. Throws ConfigFileError or TomlSyntaxError. */

@@ -14,6 +14,8 @@ import type { DriverMetrics } from '../metrics/driver-metrics.js';
 import type { ReplicaPool } from '../runtime/replica-pool.js';
 import { RuntimeError } from '../runtime/runtime-errors.js';
 import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import { executionModeNote } from '../config/execution-mode.js';
+import type { DriverSettings } from './driver-settings.js';
 import { Tokens } from './tokens.js';
 
 function isContextId(value: unknown): value is number {
@@ -51,6 +53,7 @@ export class TensorRtLlmDriver {
     @inject(Tokens.ReplicaPool) private readonly pool: ReplicaPool,
     @inject(Tokens.Logger) private readonly logger: Logger,
     @inject(Tokens.DriverMetrics) private readonly metrics: DriverMetrics,
+    @inject(Tokens.DriverSettings) private readonly settings: DriverSettings,
   ) {
     pool.onContextsLost((ids) => ids.forEach((id) => {
       tracker.forget(id);
@@ -63,6 +66,8 @@ export class TensorRtLlmDriver {
 
   /** Starts every replica and waits for their handshakes. */
   start(): Promise<CapabilityReport> {
+    const note = this.started ? undefined : executionModeNote(this.settings.config.options);
+    if (note) this.logger.info(note);
     this.started ??= this.pool.start().then(() => {
       this.report = combineCapabilities(this.pool.replicas.map((r) => ({ device: r.device, capabilities: r.capabilities! })));
       this.gate.setVocabulary(this.report.vocab_size);

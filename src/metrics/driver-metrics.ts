@@ -158,12 +158,13 @@ export class DriverMetrics {
     const engineTokens = counter(METRICS.engineTokens);
     const wasted = counter(METRICS.engineTokensWasted);
     const lookahead = counter(METRICS.lookaheadSteps);
+    const streams = counter(METRICS.streamsStarted);
     const replicas = gauge(METRICS.replicas);
     const restarts = counter(METRICS.replicaRestarts);
     const giveUps = counter(METRICS.replicaGiveUps);
     const memory = gauge(METRICS.residentMemory);
     const blocks = gauge(METRICS.kvCacheBlocks);
-    this.observables.push(engineRequests, engineTokens, wasted, lookahead, replicas, restarts, giveUps, memory, blocks);
+    this.observables.push(engineRequests, engineTokens, wasted, lookahead, streams, replicas, restarts, giveUps, memory, blocks);
     this.observed = async (result) => {
       const states = await status();
       const byState = new Map<ReplicaState, number>(REPLICA_STATES.map((s) => [s, 0]));
@@ -174,8 +175,15 @@ export class DriverMetrics {
         result.observe(engineRequests, totals.engine_calls, at);
         result.observe(engineTokens, totals.engine_tokens, at);
         result.observe(wasted, totals.engine_tokens_wasted, at);
-        result.observe(lookahead, totals.lookahead_hits, { ...at, [Attr.lookahead]: 'hit' });
-        result.observe(lookahead, totals.stream_waits, { ...at, [Attr.lookahead]: 'wait' });
+        // The runtime counts every stream step, and the sampling ones apart.
+        const greedy = { ...at, [Attr.sampler]: 'greedy' };
+        const sampling = { ...at, [Attr.sampler]: 'sampling' };
+        result.observe(lookahead, totals.lookahead_hits - totals.sampling_hits, { ...greedy, [Attr.lookahead]: 'hit' });
+        result.observe(lookahead, totals.stream_waits - totals.sampling_waits, { ...greedy, [Attr.lookahead]: 'wait' });
+        result.observe(lookahead, totals.sampling_hits, { ...sampling, [Attr.lookahead]: 'hit' });
+        result.observe(lookahead, totals.sampling_waits, { ...sampling, [Attr.lookahead]: 'wait' });
+        result.observe(streams, totals.streams_started - totals.sampling_streams_started, greedy);
+        result.observe(streams, totals.sampling_streams_started, sampling);
         result.observe(restarts, replica.restarts, at);
         result.observe(giveUps, replica.state === 'failed' ? 1 : 0, at);
         const runtime = replica.runtime;

@@ -26,6 +26,7 @@ export const Attr = {
   replica: 'pie.driver.replica',
   replicaState: 'pie.driver.replica.state',
   lookahead: 'pie.driver.lookahead.outcome',
+  sampler: 'pie.driver.sampler',
   blockState: 'pie.driver.kv_cache.state',
 } as const;
 
@@ -104,15 +105,22 @@ export const METRICS = {
     name: 'pie.driver.engine.tokens.wasted',
     kind: 'counter',
     unit: '{token}',
-    description: 'Tokens TensorRT-LLM made for greedy streams that their programs left (diverged, changed sampler, released, evicted) without taking them.',
+    description: 'Tokens TensorRT-LLM made for streams that their programs left (diverged, changed sampler, released, evicted) without taking them.',
     attributes: [...modelAttributes, Attr.replica],
   },
   lookaheadSteps: {
     name: 'pie.driver.lookahead.steps',
     kind: 'counter',
     unit: '{step}',
-    description: 'Greedy steps: answered with a token already made (hit) or waiting for the engine to make it (wait).',
-    attributes: [...modelAttributes, Attr.replica, Attr.lookahead],
+    description: 'Steps served from streams, greedy or sampling: answered with a token already made (hit) or waiting for the engine to make it (wait).',
+    attributes: [...modelAttributes, Attr.replica, Attr.lookahead, Attr.sampler],
+  },
+  streamsStarted: {
+    name: 'pie.driver.streams.started',
+    kind: 'counter',
+    unit: '{stream}',
+    description: 'Streams started, greedy or sampling: a new context, a program that left its stream (its own token, another sampler), a context forked or restored.',
+    attributes: [...modelAttributes, Attr.replica, Attr.sampler],
   },
   replicas: {
     name: 'pie.driver.replicas',

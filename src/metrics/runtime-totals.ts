@@ -1,11 +1,21 @@
 import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
 
-const FIELDS = ['engine_calls', 'engine_tokens', 'engine_tokens_wasted', 'lookahead_hits', 'stream_waits'] as const;
+const FIELDS = [
+  'engine_calls',
+  'engine_tokens',
+  'engine_tokens_wasted',
+  'lookahead_hits',
+  'stream_waits',
+  'sampling_hits',
+  'sampling_waits',
+  'streams_started',
+  'sampling_streams_started',
+] as const;
 
 export type RuntimeCounts = Record<(typeof FIELDS)[number], number>;
 
 function zeros(): RuntimeCounts {
-  return { engine_calls: 0, engine_tokens: 0, engine_tokens_wasted: 0, lookahead_hits: 0, stream_waits: 0 };
+  return Object.fromEntries(FIELDS.map((field) => [field, 0])) as RuntimeCounts;
 }
 
 /**

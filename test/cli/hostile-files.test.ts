@@ -88,10 +88,11 @@ describe('cli: hostile files and streams', function () {
   it('doctor --simulate says ready only of a configuration whose simulated runtime starts', async () => {
     const dir = scratch();
     const file = join(dir, 'pie.toml');
-    writeFileSync(file, `${header}[model.driver.options]\nexecution_mode = "pyexecutor"\n`);
+    // Valid by the schema (llm_kwargs is open), refused by LLM(...) of 1.2.1.
+    writeFileSync(file, `${header}[model.driver.options]\nllm_kwargs = { not_an_llm_argument = 1 }\n`);
     const refused = await runCli(['doctor', '--simulate', '--config', file], { env: { PIE_HOME: scratch() } });
     expect(refused.code).to.equal(1);
-    expect(refused.stdout).to.match(/✗ simulated start +runtime on cuda:0 could not start: UNSUPPORTED_EXECUTION_MODE/);
+    expect(refused.stdout).to.match(/✗ simulated start +runtime on cuda:0 could not start: ENGINE_LOAD_FAILED/);
     const ready = await runCli(['doctor', '--simulate', '--config', example], { env: { PIE_HOME: scratch() } });
     expect(ready.code).to.equal(0);
     expect(ready.stdout).to.match(/✓ simulated start +qwen3-0\.6b started on cuda:0 and stopped/);

@@ -5,6 +5,7 @@ import { METER_PROVIDER } from '../../src/metrics/meter-provider.js';
 import { METRICS } from '../../src/metrics/metric-catalog.js';
 import { type MetricFigure, OnDemandReader, type SeriesFigure } from '../../src/metrics/metric-snapshot.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
+import type { Sampler } from '../../src/capabilities/forward-types.js';
 import { batchOf, GREEDY, greedyContinuation, waitFor, withDriver } from '../helpers/driver-fixture.js';
 
 /** A host that binds a MeterProvider under METER_PROVIDER, read on demand. */
@@ -20,7 +21,7 @@ function series(figures: MetricFigure[], name: string, attributes: Record<string
 }
 
 // Keys that split a metric's series: a filter that leaves one out means "absent".
-const OUTCOME_KEYS = new Set(['error.type', 'gen_ai.token.type', 'pie.driver.lookahead.outcome', 'pie.driver.kv_cache.state', 'pie.driver.replica.state']);
+const OUTCOME_KEYS = new Set(['error.type', 'gen_ai.token.type', 'pie.driver.lookahead.outcome', 'pie.driver.sampler', 'pie.driver.kv_cache.state', 'pie.driver.replica.state']);
 
 function value(figures: MetricFigure[], name: string, attributes: Record<string, string> = {}): number | undefined {
   const found = series(figures, name, attributes);
@@ -29,12 +30,12 @@ function value(figures: MetricFigure[], name: string, attributes: Record<string,
 }
 
 /** Pie's decode loop on one context: the prompt, then each sampled token fed back. */
-async function decode(driver: DriverHandle, context: number, prompt: number[], steps: number): Promise<number[]> {
+async function decode(driver: DriverHandle, context: number, prompt: number[], steps: number, sampler: Sampler = GREEDY): Promise<number[]> {
   const tokens: number[] = [];
   let input = prompt;
   let position = 0;
   for (let step = 0; step < steps; step++) {
-    const [result] = await driver.forward(batchOf([[context, input, position, GREEDY]]));
+    const [result] = await driver.forward(batchOf([[context, input, position, sampler]]));
     tokens.push((result as { tokens: number[] }).tokens[0]!);
     position += input.length;
     input = [tokens[tokens.length - 1]!];
@@ -67,10 +68,13 @@ describe('metrics recorded through the host MeterProvider', function () {
       expect(value(figures, METRICS.engineRequests.name, replica)).to.equal(1);
       expect(value(figures, METRICS.engineTokens.name, replica)).to.equal(32);
       expect(value(figures, METRICS.engineTokensWasted.name, replica)).to.equal(0);
-      const hits = value(figures, METRICS.lookaheadSteps.name, { ...replica, 'pie.driver.lookahead.outcome': 'hit' })!;
-      const waits = value(figures, METRICS.lookaheadSteps.name, { ...replica, 'pie.driver.lookahead.outcome': 'wait' })!;
+      const greedy = { ...replica, 'pie.driver.sampler': 'greedy' };
+      const hits = value(figures, METRICS.lookaheadSteps.name, { ...greedy, 'pie.driver.lookahead.outcome': 'hit' })!;
+      const waits = value(figures, METRICS.lookaheadSteps.name, { ...greedy, 'pie.driver.lookahead.outcome': 'wait' })!;
       expect(hits + waits).to.equal(10);
       expect(waits).to.be.at.least(1); // the first token is waited for
+      expect(value(figures, METRICS.streamsStarted.name, greedy)).to.equal(1);
+      expect(value(figures, METRICS.streamsStarted.name, { ...replica, 'pie.driver.sampler': 'sampling' })).to.equal(0);
       expect(value(figures, METRICS.replicas.name, { ...model, 'pie.driver.replica.state': 'ready' })).to.equal(1);
       expect(value(figures, METRICS.replicas.name, { ...model, 'pie.driver.replica.state': 'failed' })).to.equal(0);
       expect(value(figures, METRICS.replicaRestarts.name, replica)).to.equal(0);
@@ -83,6 +87,15 @@ describe('metrics recorded through the host MeterProvider', function () {
         figures = await host.reader.figures();
         return value(figures, METRICS.engineTokensWasted.name, replica) === 32 - 10 || undefined;
       }, 10_000, 'the released stream counted as wasted');
+      // A sampling loop (TorchSampler reads no seed): its own stream, its steps counted apart.
+      await decode(driver, 2, prompt, 6, { type: 'top_k', temperature: 0.8, k: 20 });
+      figures = await host.reader.figures();
+      const sampling = { ...replica, 'pie.driver.sampler': 'sampling' };
+      expect(value(figures, METRICS.streamsStarted.name, sampling)).to.equal(1);
+      const sampled = ['hit', 'wait'].map((outcome) => value(figures, METRICS.lookaheadSteps.name, { ...sampling, 'pie.driver.lookahead.outcome': outcome })!);
+      expect(sampled[0]! + sampled[1]!).to.equal(6);
+      expect(value(figures, METRICS.engineRequests.name, replica)).to.equal(2);
+      expect(value(figures, METRICS.lookaheadSteps.name, { ...greedy, 'pie.driver.lookahead.outcome': 'hit' })! + value(figures, METRICS.lookaheadSteps.name, { ...greedy, 'pie.driver.lookahead.outcome': 'wait' })!).to.equal(10);
     });
     await host.provider.shutdown();
   });

@@ -68,6 +68,9 @@ export function registerDoctorCommand(program: Command, output: Output): void {
       if (options.model && !model && models.length > 0) {
         throw new CliError(`no tensorrt_llm model named ${JSON.stringify(options.model)} in ${options.config}; known: ${models.map((m) => JSON.stringify(m.name)).join(', ')}`, 2);
       }
+      if (model?.driver.options.execution_mode === 'pyexecutor') {
+        checks.push({ name: 'execution mode', status: 'ok', value: `pyexecutor, served by streams through the public LLM API (pyexecutor_max_tokens = ${model.driver.options.pyexecutor_max_tokens} per stream request; no private API, so any TensorRT-LLM 1.2.x)` });
+      }
       let python: string | undefined;
       try {
         const interpreter = new InterpreterResolver().resolve({ venv: model?.driver.options.venv, python: model?.driver.options.python });

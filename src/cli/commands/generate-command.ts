@@ -1,3 +1,4 @@
+import { executionModeNote } from '../../config/execution-mode.js';
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Command } from 'commander';
 import type { Sampler } from '../../capabilities/forward-types.js';
@@ -119,6 +120,8 @@ export function registerGenerateCommand(program: Command, output: Output): void 
         );
       }
       const simulate = await chooseEngine(options.simulate, model, output, quiet);
+      const note = executionModeNote(model.driver.options);
+      if (note && !quiet) output.err(`note: ${note}`);
       const driver = createModelDriver(model, { simulate, readyTimeoutMs: readyTimeoutMs(options.readyTimeout), registry });
       disposeOnSignal(driver);
       const progress = new Progress(output, quiet);

@@ -1,3 +1,4 @@
+import { executionModeNote } from '../../config/execution-mode.js';
 import type { Command } from 'commander';
 import { OperationError } from '../../capabilities/operation-error.js';
 import { MalformedBatchError } from '../../capabilities/request-gate.js';
@@ -93,6 +94,8 @@ export function registerServeCommand(program: Command, output: Output): void {
         await metrics?.close();
         throw new CliError(`cannot start the driver: ${(caught as Error).message}`, 1, { code: startFailureCode(caught) });
       }
+      const note = executionModeNote(model.driver.options);
+      if (note) output.err(`[pie-trtllm] note: ${note}`);
       output.err(`[pie-trtllm] serving ${model.name} on ${driver.capabilities().replicas.map((r) => r.device).join(', ')} (${driver.engine()?.name} ${driver.engine()?.version})${metrics ? `; metrics at ${metrics.url}` : ''}`);
       try {
         await serveLines(driver, output);

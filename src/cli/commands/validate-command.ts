@@ -22,13 +22,17 @@ export function registerValidateCommand(program: Command, output: Output): void 
         }
         throw error;
       }
-      if (!options.json) for (const warning of result.warnings) output.err(`warning: ${formatProblem(warning, file)}`);
+      if (!options.json) {
+        for (const warning of result.warnings) output.err(`warning: ${formatProblem(warning, file)}`);
+        for (const note of result.notes) output.err(`note: ${formatProblem(note, file)}`);
+      }
       if (options.json) {
         printJson(output, {
           file,
           valid: result.ok,
           problems: result.problems,
           warnings: result.warnings,
+          notes: result.notes,
           models: result.models.map((m) => ({ name: m.name, hf_repo: m.hf_repo, driver: m.driver })),
         });
       } else if (result.ok) {

@@ -60,7 +60,7 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
       name: 'tensorrt_llm',
       status: 'warn',
       value: `${trt.version} (expected ${EXPECTED_TRTLLM})`,
-      hint: `this driver is built against ${EXPECTED_TRTLLM}: LLM(...) may refuse options that moved, and execution_mode = "pyexecutor" needs exactly ${EXPECTED_TRTLLM}`,
+      hint: `this driver is built against ${EXPECTED_TRTLLM}: LLM(...) may refuse options that moved, and samplers may honour other fields`,
     });
   } else {
     checks.push({ name: 'tensorrt_llm', status: 'ok', value: trt.version });

@@ -89,31 +89,31 @@ export interface TensorRtLlmDriverOptions {
    */
   llm_kwargs?: {[key: string]: unknown};
   /**
-   * How the runtime drives TensorRT-LLM. `generate`: the public LLM API, `generate_async` (default). `pyexecutor`: TensorRT-LLM 1.2.1's private PyExecutor loop; needs exactly TensorRT-LLM 1.2.1 with the PyTorch backend and full replay histories.
+   * Pie's execution modes. `generate` (default): TensorRT-LLM's public LLM API. `pyexecutor`: in Pie, its private PyExecutor loop, so that each context's KV cache stays resident across decode steps; here the same end is reached through the public API, by streams (greedy and sampling alike) whose requests `pyexecutor_max_tokens` caps, so any TensorRT-LLM 1.2.x serves it. `max_history_tokens` and `lookahead_mode = "window"` must be unset with it.
    */
   execution_mode?: 'generate' | 'pyexecutor';
   /**
-   * `pyexecutor` mode: the generation window of one TensorRT-LLM request before it is recreated. Default: 4096. Must be positive.
+   * `execution_mode = "pyexecutor"`: the most tokens one stream request may generate (Pie: the generation window of one TensorRT-LLM request before it is recreated); a stream starts at 32 (or this, if fewer) and doubles up to it. Has no effect in generate mode. Default: 4096. Must be positive.
    */
   pyexecutor_max_tokens?: number;
   /**
-   * `pyexecutor` mode: seconds to wait for TensorRT-LLM's background worker thread to stop at start-up. Default: 30. Must be positive.
+   * `execution_mode = "pyexecutor"`. Pie: seconds to wait for TensorRT-LLM's background worker thread to stop, so its private loop can be driven. No private loop is driven here: accepted so a Pie pie.toml keeps working, without effect (validate says so). Default: 30. Must be positive.
    */
   pyexecutor_worker_stop_timeout_s?: number;
   /**
-   * `pyexecutor` mode: generate several greedy tokens per engine step when the batch is full. Accepted for compatibility with Pie's driver. Default: false.
+   * `execution_mode = "pyexecutor"`. Pie: generate several greedy tokens per engine step when the batch is full. Streams run ahead of every program here at any batch size: accepted for compatibility, without effect (validate says so). Default: false.
    */
   pyexecutor_lookahead?: boolean;
   /**
-   * `pyexecutor` mode: the smallest batch for which `pyexecutor_lookahead` applies. Default: unset (the session capacity).
+   * `execution_mode = "pyexecutor"`. Pie: the smallest batch for which `pyexecutor_lookahead` applies. Accepted for compatibility, without effect (validate says so). Default: unset (the session capacity).
    */
   pyexecutor_lookahead_min_batch_size?: number;
   /**
-   * `pyexecutor` mode: cap on the tokens one context may receive through direct acceptance. Default: unset (no cap).
+   * `execution_mode = "pyexecutor"`. Pie: cap on the tokens one context may receive through direct acceptance (several tokens in one step). Each step gets exactly one token here: accepted for compatibility, without effect (validate says so). Default: unset (no cap).
    */
   pyexecutor_direct_token_limit?: number;
   /**
-   * `pyexecutor` mode: the driver's own speculative lookahead. Accepted for compatibility; drafts sent by programs are still rejected with UNSUPPORTED_SPECULATION. Default: false.
+   * `execution_mode = "pyexecutor"`. Pie: the driver's own speculative lookahead (drafts offered to programs). No drafts are offered here, and drafts sent by programs are rejected with UNSUPPORTED_SPECULATION: accepted for compatibility, without effect (validate says so). Default: false.
    */
   pyexecutor_speculative_lookahead?: boolean;
   /**
@@ -145,15 +145,15 @@ export interface TensorRtLlmDriverOptions {
    */
   pipeline_parallel_size?: number;
   /**
-   * Greedy lookahead. 0 or 1: off (one engine request per token). Otherwise, with `lookahead_mode = "stream"` (the default), a context's stream is continued only while its program has at most this many of the stream's tokens still to take, so a program that pauses gets no more tokens computed ahead of it; with `lookahead_mode = "window"` (Pie's own design), the tokens each engine request generates, a step waiting for all of them. Default: 16. At most 16.
+   * Lookahead: how far the engine runs ahead of a program. 0 or 1: off in generate mode (one engine request per token). Otherwise, with `lookahead_mode = "stream"` (the default), greedy and unseeded sampling steps are served from a streaming request per context, continued once its program has at most min(this, 4) of the stream's tokens still to take, so a program that pauses gets no more tokens computed ahead of it; with `lookahead_mode = "window"` (Pie's own design), the tokens each engine request generates for a greedy context, a step waiting for all of them. Default: 16. At most 16.
    */
   lookahead_tokens?: number;
   /**
-   * How greedy lookahead runs ahead of a program. `stream`: a streaming TensorRT-LLM request per context, of `lookahead_stream_tokens` tokens, continued as it ends; a step is answered as soon as its token exists, and a batch waits only for its slowest context's next token. `window`: Pie's own design, kept for comparison: a miss requests `lookahead_tokens` tokens and waits for all of them. Default: stream.
+   * How lookahead runs ahead of a program. `stream`: a streaming TensorRT-LLM request per context under the step's sampler (greedy, or sampling when the configured sampler reads no seed, as TorchSampler does), starting at 32 tokens and doubling up to `lookahead_stream_tokens` as its program takes them; a step is answered as soon as its token exists, and a batch waits only for its slowest context's next token. `window`: Pie's own design, kept for comparison: a greedy miss requests `lookahead_tokens` tokens and waits for all of them; sampling steps get one request per token. Default: stream.
    */
   lookahead_mode?: 'stream' | 'window';
   /**
-   * `lookahead_mode = "stream"`: tokens one streaming request may generate (its `max_tokens`). TensorRT-LLM's default scheduler reserves KV cache for the prompt plus this many tokens while the request runs; each hand-over to a continuation costs the program about two engine iterations, so shorter streams cost more steps that wait (docs/performance.md has the measured trade-off). Default: 128. Between 2 and 4096.
+   * `lookahead_mode = "stream"`: the most tokens one streaming request may generate (its `max_tokens`). A stream's first request asks for 32 (or this, if fewer), each continuation for as many as the stream has made, up to this. TensorRT-LLM's default scheduler reserves KV cache for the prompt plus `max_tokens` while a request runs; each hand-over to a continuation costs the program about an engine iteration, so a lower cap costs more hand-overs on long programs (docs/performance.md has the measured trade-off). With `execution_mode = "pyexecutor"`, `pyexecutor_max_tokens` sets it instead (validate warns when both are set). Default: 128. Between 2 and 4096.
    */
   lookahead_stream_tokens?: number;
   /**

@@ -309,7 +309,7 @@ export interface RuntimeStatus {
    */
   engine_tokens?: number;
   /**
-   * Tokens the engine delivered to greedy streams that their programs left (diverged, released, evicted) without taking them.
+   * Tokens the engine delivered to streams (greedy or sampling) that their programs left (diverged, changed sampler, released, evicted) without taking them.
    */
   engine_tokens_wasted?: number;
   /**
@@ -323,23 +323,39 @@ export interface RuntimeStatus {
   };
   tokens_generated: number;
   /**
-   * Greedy steps answered with a token the engine had made already.
+   * Steps served from a stream (greedy or sampling) with a token the engine had made already.
    */
   lookahead_hits?: number;
   /**
-   * Greedy steps that waited for their token to be made.
+   * Steps served from a stream (greedy or sampling) that waited for their token to be made.
    */
   stream_waits?: number;
   /**
-   * Greedy streams started (a new context, or a program that left its stream).
+   * Of lookahead_hits, the steps of stochastic samplers.
+   */
+  sampling_hits?: number;
+  /**
+   * Of stream_waits, the steps of stochastic samplers.
+   */
+  sampling_waits?: number;
+  /**
+   * Streams started, greedy or sampling (a new context, a program that left its stream: its own token or another sampler).
    */
   streams_started?: number;
+  /**
+   * Of streams_started, those of stochastic samplers.
+   */
+  sampling_streams_started?: number;
+  /**
+   * `generate`, or Pie's `pyexecutor`, which streams serve through the public API.
+   */
+  execution_mode?: 'generate' | 'pyexecutor';
   /**
    * Stream requests that continued a stream whose previous request had ended.
    */
   continuations?: number;
   /**
-   * How greedy lookahead runs: `stream`, `window` or `off`.
+   * How lookahead runs: `stream` (greedy and unseeded sampling steps from streams), `window` (greedy only) or `off`.
    */
   lookahead_mode?: 'stream' | 'window' | 'off';
   /**
