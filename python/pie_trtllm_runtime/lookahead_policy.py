@@ -1,10 +1,11 @@
 """How far the engine runs ahead of a program (`options.lookahead_*`, `execution_mode`, DESIGN §4).
 
 - `stream` (default): each context is served from a streaming request; a step is answered as soon
-  as its token exists. A stream's first request asks for FIRST_REQUEST_TOKENS tokens and each
-  continuation for as many as the stream has made so far (doubling, up to
-  `lookahead_stream_tokens`; a stream is continued only once its program has nearly taken them), so a program that stops early leaves little made for nothing while
-  a long one soon needs a new request only every `lookahead_stream_tokens` tokens. A request that
+  as its token exists. A stream's first request asks for FIRST_REQUEST_TOKENS tokens. While programs
+  keep up with their streams, each continuation asks for twice what the stream has made (up to
+  `lookahead_stream_tokens`), so a long program soon needs a new request only every
+  `lookahead_stream_tokens` tokens; while they fall behind, for FIRST_REQUEST_TOKENS again (see
+  `request_tokens`), so a program that stops early leaves little made for nothing. A request that
   ends is continued at once while its program has at most min(`lookahead_tokens`,
   HANDOVER_TOKENS) of its tokens still to take, so a program that falls behind gets no more
   tokens computed ahead of it. A context whose program left its last stream early (a sampler
@@ -20,9 +21,9 @@ STREAM, WINDOW, OFF = "stream", "window", "off"
 LOOKAHEAD_LIMIT = 16
 DEFAULT_STREAM_TOKENS = 128
 DEFAULT_PYEXECUTOR_TOKENS = 4096
-# A stream's first request. Measured (docs/performance.md): 16 costs programs of 16 to 64 tokens a
-# third request's scheduling and overlap token; longer ones leave more made for nothing where
-# programs take tokens slower than the engine makes them.
+# A stream's first request (measured, docs/performance.md): fewer costs programs of 16 to 64 tokens
+# more requests (each one more token computed by the overlap scheduler); more leaves more made for
+# nothing when programs take tokens slower than the engine makes them and stop early.
 FIRST_REQUEST_TOKENS = 32
 MIN_FIRST_REQUEST = 2
 # A stream is continued once its program has at most this many of its tokens left (or fewer, with
@@ -62,11 +63,20 @@ class LookaheadPolicy:
             return self.first, self.run_ahead
         return min(self.first, max(MIN_FIRST_REQUEST, run_hint)), -1
 
-    def request_tokens(self, stream):
-        """max_tokens of the stream's next request (before the model's length bounds it)."""
+    def request_tokens(self, stream, keeping_up):
+        """max_tokens of the stream's next request (before the model's length bounds it). Each
+        hand-over to a continuation puts the stream's next token about three iterations later than
+        the running request would have made it: while most recent stream requests ended with their
+        programs within reach (`keeping_up`, a moving average from 0 to 1, at least 0.5), a
+        continuation doubles the stream, so such hand-overs soon become rare. While programs fall
+        behind (their steps slower than the engine's iterations, e.g. a batch waiting for new
+        programs' prefills), the tokens a stream makes run ahead of its program and are lost when
+        it stops, so a continuation asks for the first request's size again."""
         if self.mode != STREAM:
             return self.window
-        return min(self.window, max(stream.first, len(stream.tokens)))
+        if keeping_up < 0.5:
+            return stream.first
+        return min(self.window, max(stream.first, 2 * len(stream.tokens)))
 
     @classmethod
     def from_options(cls, options):

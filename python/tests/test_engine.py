@@ -1,4 +1,4 @@
-from helpers import GREEDY, batch, engine, greedy_continuation
+from helpers import GREEDY, EngineClock, batch, engine, greedy_continuation
 
 from pie_trtllm_runtime.batch import parse_batch
 from pie_trtllm_runtime.codes import ENGINE_ERROR, MISSING_REPLAY_PREFIX, RequestError
@@ -71,10 +71,8 @@ def test_a_stream_is_continued_within_four_tokens_or_fewer_with_a_smaller_lookah
         assert e.engine_calls == 2, lookahead
 
 
-def test_each_continuation_doubles_the_stream_up_to_lookahead_stream_tokens():
-    # 32 first; each continuation asks for as many as the stream made (its program has taken all
-    # but 4 of them), capped at 128: 32 made -> 32 more, 64 -> 64, 128 -> 128, 256 -> 128.
-    e = engine(lookahead_stream_tokens=128)
+def requests_asked(e):
+    """The max_tokens of every engine request the engine makes from now on."""
     asked = []
     original = e._sampling_params
 
@@ -83,10 +81,34 @@ def test_each_continuation_doubles_the_stream_up_to_lookahead_stream_tokens():
         return original(**kwargs)
 
     e._sampling_params = recording
+    return asked
+
+
+def test_each_continuation_doubles_the_stream_while_its_program_keeps_up():
+    # With the engine's clock on (1 ms an iteration) the loop takes each token as it comes: every
+    # request ends with its program within 4 tokens, so each continuation asks for twice what the
+    # stream made, capped at 128: 32, then 64, then 128 (and 128 again past 224).
+    with EngineClock(1):
+        e = engine(lookahead_stream_tokens=128)
+    asked = requests_asked(e)
     loop = DecodeLoop(e, 1, [5, 6])
     assert loop.steps(300) == greedy_continuation([5, 6], 300)
     e.requests.idle()
-    assert asked == [32, 32, 64, 128, 128]
+    assert asked == [32, 64, 128, 128]
+
+
+def test_a_continuation_asks_for_the_first_size_again_once_programs_fall_behind():
+    # With the clock off every request is made at once, far ahead of its program, so every request
+    # ends with its program behind. The share that kept up (a moving average, weight 1/4, from 1)
+    # falls to 0.75, 0.56, 0.42...: two continuations still double (64, then 128: twice 96, capped);
+    # from the third on each asks for 32 again, until 300 tokens are covered.
+    e = engine(lookahead_stream_tokens=128)
+    asked = requests_asked(e)
+    loop = DecodeLoop(e, 1, [5, 6])
+    assert loop.steps(300) == greedy_continuation([5, 6], 300)
+    e.requests.idle()
+    assert asked == [32, 64, 128, 32, 32, 32]
+    assert e.requests.keeping_up < 0.5
 
 
 def test_window_mode_waits_for_whole_windows_as_pie_does():
