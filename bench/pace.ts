@@ -14,13 +14,19 @@ import { GREEDY, type ProgramPlan, runPrograms, SAMPLING, seededRandom, type Ste
  * sampling, or both in one batch. Each runs with streaming lookahead (the default), with Pie's
  * whole windows, and with lookahead off.
  */
-export const CLOCK = { iterationMs: Number(process.env.BENCH_ITERATION_MS ?? 5), perRequestUs: 20 };
+export interface EngineClock {
+  iterationMs: number;
+  perRequestUs: number;
+}
+/** A mid-size model's iteration; and a small model on a fast GPU. */
+export const CLOCK: EngineClock = { iterationMs: 5, perRequestUs: 20 };
+export const FAST_CLOCK: EngineClock = { iterationMs: 2, perRequestUs: 20 };
 const PROMPT_TOKENS = 32;
 const MAX_FORWARD_REQUESTS = 128; // the driver's default max_concurrent_requests
 /** A run stops admitting programs and ends the ones left after this long (Pie's windows at batch 128 would take minutes). */
 const DEADLINE_MS = 4_000;
 
-export const iterationMs = (requests: number) => CLOCK.iterationMs + (CLOCK.perRequestUs * requests) / 1000;
+export const iterationMs = (requests: number, clock: EngineClock = CLOCK) => clock.iterationMs + (clock.perRequestUs * requests) / 1000;
 
 export const MODES = {
   stream: {},
@@ -40,15 +46,15 @@ export const SWITCH_EVERY = 8;
 export const SHORT_TOKENS = [16, 64] as const;
 
 /** The programs of a workload at a batch size: about `batch` of them at a time, `tokens` each. */
-export function plansFor(workload: Workload, batch: number, tokens: number, seed: number, programs: Programs = 'greedy'): ProgramPlan[] {
+export function plansFor(workload: Workload, batch: number, tokens: number, seed: number, programs: Programs = 'greedy', clock: EngineClock = CLOCK): ProgramPlan[] {
   const random = seededRandom(seed);
   const sampled = (plans: ProgramPlan[]) =>
     plans.map((plan, i) => (programs === 'sampling' || (programs === 'mixed' && i % 2 === 1) ? { ...plan, sampler: SAMPLING } : { ...plan, sampler: GREEDY }));
-  return sampled(programPlans(workload, batch, tokens, random));
+  return sampled(programPlans(workload, batch, tokens, random, clock));
 }
 
-function programPlans(workload: Workload, batch: number, tokens: number, random: () => number): ProgramPlan[] {
-  const step = iterationMs(batch);
+function programPlans(workload: Workload, batch: number, tokens: number, random: () => number, clock: EngineClock): ProgramPlan[] {
+  const step = iterationMs(batch, clock);
   const one = (i: number): ProgramPlan => ({ arrivalStep: workload === 'together' ? 0 : i, tokens });
   switch (workload) {
     case 'together':
@@ -135,7 +141,7 @@ async function executorCounts(driver: DriverHandle): Promise<ExecutorCounts> {
   return counts;
 }
 
-export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}): DriverHandle {
+export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}, clock: EngineClock = CLOCK): DriverHandle {
   const { container, registry } = createHost();
   container.register(Tokens.Logger, { useValue: new MemoryLogger() });
   bindBenchMeter(container);
@@ -146,14 +152,21 @@ export function pacedDriver(mode: Mode, options: Record<string, unknown> = {}): 
     readyTimeoutMs: 60_000,
     env: {
       PIE_TRTLLM_LOG_LEVEL: 'WARNING',
-      PIE_TRTLLM_SIMULATE_ITERATION_MS: String(CLOCK.iterationMs),
-      PIE_TRTLLM_SIMULATE_ITERATION_PER_REQUEST_US: String(CLOCK.perRequestUs),
+      PIE_TRTLLM_SIMULATE_ITERATION_MS: String(clock.iterationMs),
+      PIE_TRTLLM_SIMULATE_ITERATION_PER_REQUEST_US: String(clock.perRequestUs),
     },
   }) as DriverHandle;
 }
 
-export function summarize(mode: Mode, workload: Workload, programs: Programs, batch: number, programCount: number, steps: StepRecord[], before: ExecutorCounts, after: ExecutorCounts): PaceResult {
-  const iterations = (s: StepRecord) => s.ms / iterationMs(s.requests);
+export function summarize(
+  run: { mode: Mode; workload: Workload; programs: Programs; batch: number; clock: EngineClock },
+  programCount: number,
+  steps: StepRecord[],
+  before: ExecutorCounts,
+  after: ExecutorCounts,
+): PaceResult {
+  const { mode, workload, programs, batch, clock } = run;
+  const iterations = (s: StepRecord) => s.ms / iterationMs(s.requests, clock);
   // Tokens the programs got ÷ tokens the engine makes for them in the same time (one per
   // program per iteration). Above 1 after a slow step: tokens made during it are handed out faster.
   const pace = (chosen: StepRecord[]) => chosen.reduce((sum, s) => sum + s.requests, 0) / chosen.reduce((sum, s) => sum + s.requests * iterations(s), 0);
@@ -177,7 +190,7 @@ export function summarize(mode: Mode, workload: Workload, programs: Programs, ba
     workload,
     programs,
     batch,
-    iteration_ms: CLOCK.iterationMs,
+    iteration_ms: clock.iterationMs,
     pace: pace(steps.filter((s) => s.kind === 'decode')),
     pace_all_steps: pace(steps),
     decode_steps: decode,
@@ -195,15 +208,28 @@ export function summarize(mode: Mode, workload: Workload, programs: Programs, ba
 }
 
 /** One workload on a fresh driver. */
-export async function paceRun(mode: Mode, workload: Workload, batch: number, tokens: number, programs: Programs = 'greedy', seed = 1, options: Record<string, unknown> = {}): Promise<PaceResult> {
-  const driver = pacedDriver(mode, options);
+export interface PaceRunSpec {
+  mode: Mode;
+  workload: Workload;
+  batch: number;
+  /** Tokens a program takes (ignored by `short`, whose programs take 16 to 64). */
+  tokens: number;
+  programs?: Programs;
+  clock?: EngineClock;
+  seed?: number;
+  options?: Record<string, unknown>;
+}
+
+export async function paceRun(spec: PaceRunSpec): Promise<PaceResult> {
+  const { mode, workload, batch, tokens, programs = 'greedy', clock = CLOCK, seed = 1, options = {} } = spec;
+  const driver = pacedDriver(mode, options, clock);
   try {
     await driver.start();
     const before = await executorCounts(driver);
-    const plans = plansFor(workload, batch, tokens, seed, programs);
+    const plans = plansFor(workload, batch, tokens, seed, programs, clock);
     const { steps, programsStarted } = await runPrograms(driver, plans, 1, PROMPT_TOKENS, MAX_FORWARD_REQUESTS, mode === 'stream' ? Infinity : DEADLINE_MS);
     const after = await executorCounts(driver);
-    return summarize(mode, workload, programs, batch, programsStarted, steps, before, after);
+    return summarize({ mode, workload, programs, batch, clock }, programsStarted, steps, before, after);
   } finally {
     await driver.dispose();
   }

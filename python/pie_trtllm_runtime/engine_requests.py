@@ -22,7 +22,6 @@ from .token_stream import CLOSED, FAILED, IDLE, RUNNING
 
 log = logging.getLogger("pie_trtllm_runtime.engine_requests")
 
-KEEPING_UP_WEIGHT = 0.25  # of the latest stream request's end in EngineRequests.keeping_up
 
 
 def engine_failure(error):
@@ -42,9 +41,6 @@ class EngineRequests:
         self.tokens = 0  # tokens the engine delivered
         self.wasted = 0  # tokens of closed streams that their programs never took
         self.continuations = 0  # stream requests started after an earlier one of the same stream
-        # How often stream requests end with their programs within reach of them (1: always), a
-        # moving average: it sizes new streams' first requests (LookaheadPolicy.first_request).
-        self.keeping_up = 1.0
         self._loop = asyncio.new_event_loop()
         self._readers = {}  # handle of each stream request not read to its end -> the task reading it
         self._thread = threading.Thread(target=self._serve, name="engine-requests", daemon=True)
@@ -67,6 +63,7 @@ class EngineRequests:
             idle = [stream for stream in streams if stream.state is IDLE]
             for stream in idle:
                 stream.state = RUNNING
+                stream.kept_up = False  # its last request ended with its program further behind
         if idle:
             self._loop.call_soon_threadsafe(self._submit_all, idle)
 
@@ -91,9 +88,7 @@ class EngineRequests:
         so what it made and its program never took is counted as wasted once, exactly."""
         if handle is not None:
             self._abort(handle)
-        untaken = len(stream.tokens) - stream.taken
-        self.wasted += untaken
-        self._kept_up(stream, untaken <= max(stream.continue_within, 0))
+        self.wasted += len(stream.tokens) - stream.taken
 
     def one_shot(self, items):
         """Submits `(prompt, params, salt)` requests together and returns a future of their
@@ -179,7 +174,7 @@ class EngineRequests:
             return RequestError(INVALID_REQUEST, "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
                                 "set options.enable_chunked_prefill = true or raise options.max_num_tokens"
                                 % (stream.context_id, len(prompt), self._prompt_limit))
-        return prompt, min(self._policy.request_tokens(stream, self.keeping_up), room)
+        return prompt, min(self._policy.request_tokens(stream), room)
 
     def _submit(self, stream):
         if stream.state is not RUNNING:
@@ -234,22 +229,15 @@ class EngineRequests:
             self._set_state(stream, FAILED, RequestError(ENGINE_ERROR, "TensorRT-LLM cancelled the request of context %d" % stream.context_id))
             return
         policy = self._policy
-        kept = stream.untaken() <= stream.continue_within
-        self._kept_up(stream, kept)
-        if policy.streaming and kept:
+        if policy.streaming and stream.untaken() <= stream.continue_within:
             with self._cond:
                 if stream.state is not RUNNING:
                     return
                 stream.handle = None
+            stream.kept_up = True
             self._submit(stream)  # the program keeps up: continue at once
         else:
             self._set_state(stream, IDLE)
-
-    def _kept_up(self, stream, kept):
-        """A stream request ended, or a stream was closed: whether its program was within reach of
-        what it had made (a stream sized by a hint, which waits for its program, tells nothing)."""
-        if self._policy.streaming and stream.continue_within >= 0:
-            self.keeping_up += ((1.0 if kept else 0.0) - self.keeping_up) * KEEPING_UP_WEIGHT
 
     async def _read(self, stream, handle):
         """Appends the request's tokens to the stream while the stream follows it; its finish reason."""

@@ -1,14 +1,12 @@
 """How far the engine runs ahead of a program (`options.lookahead_*`, `execution_mode`, DESIGN §4).
 
 - `stream` (default): each context is served from a streaming request; a step is answered as soon
-  as its token exists. A stream's first request asks for FIRST_REQUEST_TOKENS tokens. While programs
-  keep up with their streams, each continuation asks for twice what the stream has made (up to
-  `lookahead_stream_tokens`), so a long program soon needs a new request only every
-  `lookahead_stream_tokens` tokens; while they fall behind, for FIRST_REQUEST_TOKENS again (see
-  `request_tokens`), so a program that stops early leaves little made for nothing. A request that
-  ends is continued at once while its program has at most min(`lookahead_tokens`,
-  HANDOVER_TOKENS) of its tokens still to take, so a program that falls behind gets no more
-  tokens computed ahead of it. A context whose program left its last stream early (a sampler
+  as its token exists. A stream's first request asks for FIRST_REQUEST_TOKENS tokens. A request
+  that ends is continued at once while its program has at most min(`lookahead_tokens`,
+  HANDOVER_TOKENS) of its tokens still to take, for `lookahead_stream_tokens` tokens: a program that
+  keeps up soon needs a new request only that seldom. A program that has fallen further behind gets
+  no more tokens computed ahead of it until it comes that close, and then FIRST_REQUEST_TOKENS
+  again (see `request_tokens`), so a program that stops early leaves little made for nothing. A context whose program left its last stream early (a sampler
   change or a token of its own every few steps) starts its next stream that short;
 - `execution_mode = "pyexecutor"` (Pie's mode, whose purpose is a KV cache that stays resident
   across decode steps) is served the same way, `pyexecutor_max_tokens` capping a stream's request;
@@ -63,20 +61,18 @@ class LookaheadPolicy:
             return self.first, self.run_ahead
         return min(self.first, max(MIN_FIRST_REQUEST, run_hint)), -1
 
-    def request_tokens(self, stream, keeping_up):
+    def request_tokens(self, stream):
         """max_tokens of the stream's next request (before the model's length bounds it). Each
-        hand-over to a continuation puts the stream's next token about three iterations later than
-        the running request would have made it: while most recent stream requests ended with their
-        programs within reach (`keeping_up`, a moving average from 0 to 1, at least 0.5), a
-        continuation doubles the stream, so such hand-overs soon become rare. While programs fall
-        behind (their steps slower than the engine's iterations, e.g. a batch waiting for new
-        programs' prefills), the tokens a stream makes run ahead of its program and are lost when
-        it stops, so a continuation asks for the first request's size again."""
+        hand-over to a continuation puts the stream's next token two or three iterations later than
+        the running request would have made it. A stream whose program kept up with its last
+        request (it was within `run_ahead` of its end when it ended, so it is continued at once) is
+        continued for `lookahead_stream_tokens`, so such hand-overs are rare. One whose program fell
+        behind (its steps slower than the engine's iterations, e.g. a batch waiting for new
+        programs' prefills) is continued only once its program catches up, for the first request's
+        size again: the tokens a stream makes ahead of its program are lost when it stops."""
         if self.mode != STREAM:
             return self.window
-        if keeping_up < 0.5:
-            return stream.first
-        return min(self.window, max(stream.first, 2 * len(stream.tokens)))
+        return self.window if stream.kept_up else stream.first
 
     @classmethod
     def from_options(cls, options):

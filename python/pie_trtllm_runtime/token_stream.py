@@ -17,7 +17,7 @@ CLOSED = "closed"  # dropped by the program (divergence, release, eviction...): 
 
 class TokenStream:
     __slots__ = ("context_id", "base", "prompt", "tokens", "taken", "state", "error", "handle", "requests", "salt", "params",
-                 "sampler_key", "greedy", "first", "continue_within")
+                 "sampler_key", "greedy", "first", "continue_within", "kept_up")
 
     def __init__(self, context_id, prompt, salt, params, sampler_key, greedy, first, continue_within):
         self.context_id = context_id
@@ -36,6 +36,9 @@ class TokenStream:
         self.first = first  # max_tokens of its first request (LookaheadPolicy.first_request)
         # Continued once its program has at most this many of its tokens left to take.
         self.continue_within = continue_within
+        # Whether its program was within `continue_within` of its last request's end when that
+        # request ended (so it was continued at once): it sizes the continuation.
+        self.kept_up = False
 
     @property
     def end(self):

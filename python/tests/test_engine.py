@@ -84,31 +84,29 @@ def requests_asked(e):
     return asked
 
 
-def test_each_continuation_doubles_the_stream_while_its_program_keeps_up():
+def test_a_program_that_keeps_up_gets_continuations_of_lookahead_stream_tokens():
     # With the engine's clock on (1 ms an iteration) the loop takes each token as it comes: every
-    # request ends with its program within 4 tokens, so each continuation asks for twice what the
-    # stream made, capped at 128: 32, then 64, then 128 (and 128 again past 224).
+    # request ends with its program within 4 tokens of its end, so it is continued at once, for
+    # 128 tokens: 32, then 128 at a time (32 + 128 + 128 = 288 < 300: four requests).
     with EngineClock(1):
         e = engine(lookahead_stream_tokens=128)
     asked = requests_asked(e)
     loop = DecodeLoop(e, 1, [5, 6])
     assert loop.steps(300) == greedy_continuation([5, 6], 300)
     e.requests.idle()
-    assert asked == [32, 64, 128, 128]
+    assert asked == [32, 128, 128, 128]
 
 
-def test_a_continuation_asks_for_the_first_size_again_once_programs_fall_behind():
-    # With the clock off every request is made at once, far ahead of its program, so every request
-    # ends with its program behind. The share that kept up (a moving average, weight 1/4, from 1)
-    # falls to 0.75, 0.56, 0.42...: two continuations still double (64, then 128: twice 96, capped);
-    # from the third on each asks for 32 again, until 300 tokens are covered.
+def test_a_program_that_falls_behind_gets_continuations_of_the_first_requests_size():
+    # With the clock off every request is made at once, far ahead of its program: it ends with its
+    # program more than 4 tokens away, so it is continued only once the program comes within 4,
+    # for 32 tokens again: 10 requests for 300 tokens.
     e = engine(lookahead_stream_tokens=128)
     asked = requests_asked(e)
     loop = DecodeLoop(e, 1, [5, 6])
     assert loop.steps(300) == greedy_continuation([5, 6], 300)
     e.requests.idle()
-    assert asked == [32, 64, 128, 32, 32, 32]
-    assert e.requests.keeping_up < 0.5
+    assert asked == [32] * 10
 
 
 def test_window_mode_waits_for_whole_windows_as_pie_does():

@@ -57,7 +57,7 @@ export interface TensorRtLlmDriverOptions {
    */
   skip_tokenizer_init?: boolean;
   /**
-   * TensorRT-LLM backend (`LLM(backend=...)`). `tensorrt_llm.LLM` in 1.2.1 is the PyTorch LLM: only `pytorch` (the default when unset) and `_autodeploy` build it; any other value fails at load. `pyexecutor` mode requires `pytorch` or unset. A value in `llm_kwargs` wins.
+   * TensorRT-LLM backend (`LLM(backend=...)`). `tensorrt_llm.LLM` in 1.2.1 is the PyTorch LLM: only `pytorch` (the default when unset) and `_autodeploy` build it; any other value fails at load. A value in `llm_kwargs` wins.
    */
   backend?: 'pytorch' | '_autodeploy';
   /**
@@ -93,7 +93,7 @@ export interface TensorRtLlmDriverOptions {
    */
   execution_mode?: 'generate' | 'pyexecutor';
   /**
-   * `execution_mode = "pyexecutor"`: the most tokens one stream request may generate (Pie: the generation window of one TensorRT-LLM request before it is recreated); a stream starts at 32 (or this, if fewer) and doubles up to it. Has no effect in generate mode. Default: 4096. Must be positive.
+   * `execution_mode = "pyexecutor"`: the most tokens one stream request may generate (Pie: the generation window of one TensorRT-LLM request before it is recreated); a stream starts at 32 (or this, if fewer) and is continued for this many while its program keeps up. Has no effect in generate mode. Default: 4096. Must be positive.
    */
   pyexecutor_max_tokens?: number;
   /**
@@ -149,11 +149,11 @@ export interface TensorRtLlmDriverOptions {
    */
   lookahead_tokens?: number;
   /**
-   * How lookahead runs ahead of a program. `stream`: a streaming TensorRT-LLM request per context under the step's sampler (greedy, or sampling when the configured sampler reads no seed, as TorchSampler does), starting at 32 tokens and doubling up to `lookahead_stream_tokens` as its program takes them; a step is answered as soon as its token exists, and a batch waits only for its slowest context's next token. `window`: Pie's own design, kept for comparison: a greedy miss requests `lookahead_tokens` tokens and waits for all of them; sampling steps get one request per token. Default: stream.
+   * How lookahead runs ahead of a program. `stream`: a streaming TensorRT-LLM request per context under the step's sampler (greedy, or sampling when the configured sampler reads no seed, as TorchSampler does), its first request 32 tokens, each continuation `lookahead_stream_tokens` while the program keeps up with it; a step is answered as soon as its token exists, and a batch waits only for its slowest context's next token. `window`: Pie's own design, kept for comparison: a greedy miss requests `lookahead_tokens` tokens and waits for all of them; sampling steps get one request per token. Default: stream.
    */
   lookahead_mode?: 'stream' | 'window';
   /**
-   * `lookahead_mode = "stream"`: the most tokens one streaming request may generate (its `max_tokens`). A stream's first request asks for 32 (or this, if fewer), each continuation for as many as the stream has made, up to this. TensorRT-LLM's default scheduler reserves KV cache for the prompt plus `max_tokens` while a request runs; each hand-over to a continuation costs the program about an engine iteration, so a lower cap costs more hand-overs on long programs (docs/performance.md has the measured trade-off). With `execution_mode = "pyexecutor"`, `pyexecutor_max_tokens` sets it instead (validate warns when both are set). Default: 128. Between 2 and 4096.
+   * `lookahead_mode = "stream"`: the most tokens one streaming request may generate (its `max_tokens`). A stream's first request asks for 32 (or this, if fewer); a continuation asks for this many when its program kept up with the request before (within 4 tokens of its end when it ended), else 32 again. TensorRT-LLM's default scheduler reserves KV cache for the prompt plus `max_tokens` while a request runs; each hand-over to a continuation can cost a program a step of two or three engine iterations, so a lower cap costs more hand-overs on long programs (docs/performance.md has the measured trade-off). With `execution_mode = "pyexecutor"`, `pyexecutor_max_tokens` sets it instead (validate warns when both are set). Default: 128. Between 2 and 4096.
    */
   lookahead_stream_tokens?: number;
   /**
