@@ -77,8 +77,9 @@ function programPlans(workload: Workload, batch: number, tokens: number, random:
       // Programs stop anywhere in their second half, their streams running ahead of them.
       return Array.from({ length: batch }, (_, i) => ({ ...one(i), tokens: Math.floor(tokens / 2 + random() * (tokens / 2)) + 1 }));
     case 'switch':
-      // Programs one step apart that each move to another sampler every SWITCH_EVERY steps.
-      return Array.from({ length: batch }, (_, i) => ({ ...one(i), changeSamplerEvery: SWITCH_EVERY }));
+      // Programs that start together and each move to another sampler every SWITCH_EVERY steps
+      // (together, so the steps between the changes are steps without one).
+      return Array.from({ length: batch }, () => ({ arrivalStep: 0, tokens, changeSamplerEvery: SWITCH_EVERY }));
     case 'short': {
       // Poisson arrivals of programs of 16 to 64 tokens, each released when done: as many at a
       // time as `batch` on average, and enough of them (at least 48) that their lengths spread.

@@ -131,6 +131,9 @@ def load_engine(config):
     log.info("loading %s with %s %s", model_path, "simulated TensorRT-LLM" if simulate else "TensorRT-LLM", getattr(trt, "__version__", "?"))
     try:
         llm = trt.LLM(model_path, **arguments)
+    except ImportError as error:  # a module the arguments need (ray for orchestrator_type = "ray"): the environment's fault
+        raise StartupError(ENGINE_IMPORT_FAILED, "LLM(...) needs a module this interpreter cannot import: %s: %s; install it in that environment"
+                           % (type(error).__name__, error))
     except Exception as error:
         raise StartupError(ENGINE_LOAD_FAILED, "LLM(...) failed: %s: %s" % (type(error).__name__, error))
     statistics = (lambda: trt.simulation_statistics(llm)) if simulate else None

@@ -66,6 +66,31 @@ function checkTree(ast: AST.TOMLProgram, file: string): void {
 }
 
 /** A parsed TOML document that still knows where each key was written. */
+/**
+ * Parser errors about something missing (a value, the rest of a key) are raised at the next
+ * token, which may be on a later line or the end of the file: `a =` at the end of line 1 would be
+ * reported on line 2. These are placed where the written text stops instead.
+ */
+const MISSING_AT_END = new Set(['Unspecified values are invalid', 'The key, equals sign, and value must be on the same line', 'Unterminated table-key', 'Expected equal (=) token']);
+
+/**
+ * Where the written text stops before a reported place: when nothing but blanks precede it on its
+ * line, the nearest line above that holds more than blanks or a comment (its 1-based number, and
+ * the 0-based column just past its last character that is not blank); else the reported place.
+ */
+function endOfWrittenText(text: string, index: number, line: number, column: number): { line: number; column: number } {
+  const lines = text.split('\n');
+  const reported = lines[line - 1] ?? '';
+  if (reported.slice(0, column).trim() !== '' && index < text.length) return { line, column };
+  for (let at = line - 2; at >= 0; at--) {
+    const written = lines[at]!.trimEnd();
+    const start = written.trimStart();
+    if (start === '' || start.startsWith('#')) continue;
+    return { line: at + 1, column: written.length };
+  }
+  return { line, column };
+}
+
 export class TomlDocument {
   private constructor(
     readonly text: string,
@@ -84,15 +109,23 @@ export class TomlDocument {
         // before the depth bound below can be applied.
         throw new TomlSyntaxError(file, 1, 1, `values are nested too deep to read (a file may nest ${MAX_TOML_DEPTH} levels); flatten them`);
       }
-      throw TomlDocument.syntaxError(error, file);
+      throw TomlDocument.syntaxError(error, file, text);
     }
     checkTree(ast, file);
     return new TomlDocument(text, ast, getStaticTOMLValue(ast) as Record<string, unknown>);
   }
 
-  private static syntaxError(error: unknown, file: string): unknown {
+  private static syntaxError(error: unknown, file: string, text: string): unknown {
     // The parser's message is the reason alone; line and column come as fields.
-    return error instanceof ParseError ? new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message) : error;
+    if (!(error instanceof ParseError)) return error;
+    const end = endOfWrittenText(text, error.index, error.lineNumber, error.column);
+    if (MISSING_AT_END.has(error.message)) return new TomlSyntaxError(file, end.line, end.column + 1, error.message);
+    // `a =` and then a later line: the parser meets that line's first character where the value
+    // should be, and calls it unexpected; the value is what is missing, on the line with `=`.
+    if (end.line !== error.lineNumber && text.split('\n')[end.line - 1]!.trimEnd().endsWith('=')) {
+      return new TomlSyntaxError(file, end.line, end.column + 1, 'Unspecified values are invalid');
+    }
+    return new TomlSyntaxError(file, error.lineNumber, error.column + 1, error.message);
   }
 
   /** Where each written key path starts (its first writing), built once on first use. */

@@ -20,7 +20,8 @@ describe('cli: doctor', function () {
     expect(run.stdout).to.match(/✓ runtime +pie_trtllm_runtime/);
     expect(run.stdout).to.match(/✗ tensorrt_llm +not importable: ModuleNotFoundError/);
     expect(run.stdout).to.match(/✗ mpi .*\n +hint: .*apt-get install -y libopenmpi-dev openmpi-bin/);
-    expect(run.stdout).to.match(/✗ device cuda:0 +not present/);
+    // torch is not installed here: the devices cannot be counted, which is not the same as absent.
+    expect(run.stdout).to.match(/! device cuda:0 +not checked: torch does not import, so devices cannot be counted/);
     expect(run.stdout).to.contain('✗ The driver cannot start here');
   });
 
@@ -60,7 +61,43 @@ esac
     expect(byName.tensorrt_llm).to.include({ status: 'warn', value: '1.1.0 (expected 1.2.1)' });
     expect(byName.tensorrt_llm.hint).to.equal('this driver is built against 1.2.1: LLM(...) may refuse options that moved, and samplers may honour other fields');
     expect(byName['device cuda:1']).to.include({ status: 'fail' });
-    expect(byName.python.value).to.contain('3.12 recommended');
+    expect(byName.python).to.deep.equal({ name: 'python', status: 'ok', value: '3.11.9' }); // TensorRT-LLM imports there
+  });
+
+  it('blames a failed simulated start on what failed: a missing module is the environment, not the configuration', async () => {
+    const dir = tempHome();
+    const config = join(dir, 'pie.toml');
+    // Ray places the ranks: the simulated LLM imports ray, which this interpreter lacks.
+    writeFileSync(config, `${readFileSync(example, 'utf8')}llm_kwargs = { orchestrator_type = "ray" }\n`);
+    const run = await runCli(['doctor', '--simulate', '--config', config, '--json'], { env: { PIE_HOME: dir } });
+    const start = (JSON.parse(run.stdout).checks as { name: string; value: string; hint?: string }[]).find((c) => c.name === 'simulated start');
+    expect(start?.value).to.match(/^runtime on cuda:0 could not start: ENGINE_IMPORT_FAILED: /);
+    expect(start?.hint).to.equal('the interpreter lacks a module this configuration needs (the message names it): install it in that environment');
+  });
+
+  it('says a Python outside 3.10 to 3.12 is the fault, before probing it', async () => {
+    const run = await runCli(['doctor', '--config', example, '--json'], { env: { PIE_HOME: tempHome(), PIE_PYTHON: join(fixtures, 'interpreters', 'python-3.9') } });
+    expect(run.code).to.equal(1);
+    const checks = JSON.parse(run.stdout).checks as { name: string }[];
+    expect(checks.map((c) => c.name)).to.deep.equal(['config', 'interpreter', 'python']);
+    expect(checks[2]).to.deep.equal({
+      name: 'python',
+      status: 'fail',
+      value: '3.9.18 (TensorRT-LLM 1.2.1 runs on 3.10 to 3.12)',
+      hint: 'TensorRT-LLM 1.2.1 ships wheels for Python 3.12 and 3.10; make an environment with one: `pie-trtllm install --python 3.12` (or 3.10)',
+    });
+  });
+
+  it('warns of 3.11 without TensorRT-LLM, and does not call devices missing when torch alone is', async () => {
+    const run = await runCli(['doctor', '--simulate', '--config', example, '--json'], { env: { PIE_HOME: tempHome(), PIE_PYTHON: join(fixtures, 'interpreters', 'python-3.11-no-trt') } });
+    const byName = Object.fromEntries((JSON.parse(run.stdout).checks as { name: string }[]).map((c) => [c.name, c]));
+    expect(byName.python).to.deep.include({ status: 'warn', value: '3.11.7 (TensorRT-LLM 1.2.1 ships no wheel for 3.11; the simulated engine runs)' });
+    expect(byName['device cuda:0']).to.deep.equal({
+      name: 'device cuda:0',
+      status: 'warn',
+      value: 'not checked: torch does not import, so devices cannot be counted',
+      hint: 'torch comes with TensorRT-LLM: run `pie-trtllm install`',
+    });
   });
 
   it('lists every place it looked when no interpreter resolves', async () => {
@@ -78,9 +115,10 @@ describe('cli: install', function () {
   it('prints the recipe with uv when uv is on PATH, and the set venv line', async () => {
     const run = await runCli(['install', '/opt/envs/trt'], { env: { PATH: `${join(fixtures, 'installers', 'ok')}:${systemPath}` } });
     expect(run.code).to.equal(0);
-    expect(run.stdout.split('\n').slice(0, 4)).to.deep.equal([
-      '# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, Python 3.12):',
+    expect(run.stdout.split('\n').slice(0, 5)).to.deep.equal([
+      '# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, Python 3.12, found or fetched by uv):',
       '# Requires a system MPI runtime, for example: apt-get install -y libopenmpi-dev openmpi-bin',
+      "# For torch's CUDA build add --torch-index https://download.pytorch.org/whl/cu128",
       'uv venv /opt/envs/trt --python 3.12',
       `uv pip install --python /opt/envs/trt/bin/python ${join(repoRoot, 'python')}`,
     ]);
@@ -114,11 +152,40 @@ describe('cli: install', function () {
     expect((await runCli(['show'], { env: { PIE_HOME: home } })).stdout).to.contain('/opt/good');
   });
 
-  it('falls back to python3.12 -m venv and pip without uv, under $PIE_HOME by default', async () => {
+  it('falls back to a supported Python found here, with venv and pip, under $PIE_HOME by default', async () => {
     const home = tempHome();
-    const run = await runCli(['install'], { env: { PATH: systemPath, PIE_HOME: home } });
-    expect(run.stdout).to.contain(`python3.12 -m venv ${join(home, 'venvs', 'tensorrt_llm')}`);
-    expect(run.stdout).to.contain(`${join(home, 'venvs', 'tensorrt_llm', 'bin', 'python')} -m pip install ${join(repoRoot, 'python')}`);
+    const pythons = join(fixtures, 'pythons');
+    const noPyenv = { HOME: home, PYENV_ROOT: join(home, 'no-pyenv') };
+    // 3.12 first; a pyenv shim of a version not selected is on PATH but does not run, so it is passed over.
+    const twelve = await runCli(['install'], { env: { PATH: `${join(pythons, 'shim')}:${join(pythons, 'only-3.12')}:${systemPath}`, PIE_HOME: home, ...noPyenv } });
+    expect(twelve.code).to.equal(0);
+    expect(twelve.stdout.split('\n')[0]).to.equal(`# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, Python 3.12 (${join(pythons, 'only-3.12', 'python3.12')})):`);
+    expect(twelve.stdout).to.contain(`${join(pythons, 'only-3.12', 'python3.12')} -m venv ${join(home, 'venvs', 'tensorrt_llm')}`);
+    expect(twelve.stdout).to.contain(`${join(home, 'venvs', 'tensorrt_llm', 'bin', 'python')} -m pip install ${join(repoRoot, 'python')}`);
+    // Ubuntu 22.04: only 3.10.
+    const ten = await runCli(['install', '/opt/t'], { env: { PATH: `${join(pythons, 'only-3.10')}:${systemPath}`, ...noPyenv } });
+    expect(ten.stdout).to.contain(`${join(pythons, 'only-3.10', 'python3.10')} -m venv /opt/t`);
+    // Under pyenv, the newest patch release of the version.
+    const pyenv = await runCli(['install', '/opt/t', '--python', '3.10', '--torch-index', 'https://download.pytorch.org/whl/cu128'], { env: { PATH: systemPath, HOME: home, PYENV_ROOT: join(pythons, 'pyenv') } });
+    expect(pyenv.stdout).to.contain(`${join(pythons, 'pyenv', 'versions', '3.10.13', 'bin', 'python3.10')} -m venv /opt/t`);
+    expect(pyenv.stdout).to.contain(`/opt/t/bin/python -m pip install --extra-index-url https://download.pytorch.org/whl/cu128 ${join(repoRoot, 'python')}`);
+  });
+
+  it('says when no supported Python runs here, and refuses a version TensorRT-LLM ships no wheel for', async () => {
+    const home = tempHome();
+    const env = { PATH: systemPath.split(':').filter((dir) => !dir.includes('pyenv')).join(':'), HOME: home, PYENV_ROOT: join(home, 'none') };
+    const shown = await runCli(['install', '/opt/t'], { env });
+    expect(shown.code).to.equal(0);
+    const none = 'no Python 3.12 or 3.10 runs here (looked for python3.12 and python3.10 on PATH and under pyenv); install one (`pyenv install 3.12`, or Ubuntu 22.04\'s python3.10 with python3.10-venv), install uv, or pass --python PATH';
+    expect(shown.stdout.split('\n')[1]).to.equal(`# ! ${none}`);
+    const run = await runCli(['install', '/opt/t', '--run'], { env });
+    expect(run.code).to.equal(2);
+    expect(run.stderr.trim()).to.equal(`error: ${none}`);
+    for (const version of ['3.11', '3.13']) {
+      const refused = await runCli(['install', '/opt/t', '--python', version], { env });
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr.trim()).to.equal(`error: TensorRT-LLM 1.2.1 ships wheels for Python 3.12 and 3.10 only, not ${version}; pass --python 3.12 or --python 3.10 (or the path of such an interpreter)`);
+    }
   });
 
   it('--run executes each step with progress, then suggests set venv and doctor', async () => {

@@ -184,6 +184,22 @@ describe('configuration messages: paths, lines and errors', () => {
     ]);
   });
 
+  it('places a missing value or key part where the written text stops, not on the next line', () => {
+    const at = (text: string) => {
+      const error = syntaxErrorOf(text, 'pie.toml') as TomlSyntaxError;
+      return [error.line, error.column, error.reason];
+    };
+    // Columns are 1-based: just past the last character written on the line at fault.
+    expect(at('a = \n')).to.deep.equal([1, 4, 'Unspecified values are invalid']);
+    expect(at('a =')).to.deep.equal([1, 4, 'Unspecified values are invalid']);
+    expect(at('x = 1\na =   \n\n# note\nb = 2\n')).to.deep.equal([2, 4, 'Unspecified values are invalid']);
+    expect(at('a\nb = 1\n')).to.deep.equal([1, 2, 'The key, equals sign, and value must be on the same line']);
+    expect(at('[x\nb = 1\n')).to.deep.equal([1, 3, 'The key, equals sign, and value must be on the same line']);
+    // An error that is where it is reported stays there.
+    expect(at('a = 1\n= 2\n')).to.deep.equal([2, 1, 'Unexpected token']);
+    expect(at('a = "x\n')).to.deep.equal([1, 7, 'Unterminated string constant']);
+  });
+
   it('ConfigError and TomlSyntaxError carry stable codes and one-line messages', () => {
     const error = new ConfigError([{ path: 'a', message: 'm1' }, { path: 'b', message: 'm2' }]);
     expect([error.code, error.name, error.message]).to.deep.equal(['CONFIG_INVALID', 'ConfigError', 'a: m1; b: m2']);

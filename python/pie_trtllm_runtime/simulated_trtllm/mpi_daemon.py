@@ -19,10 +19,19 @@ import sys
 import time
 
 
+def _own_group():
+    """Popen arguments that start a child in a process group of its own: `process_group` from
+    Python 3.11 on; before, `setpgrp` in the child (this daemon runs no other thread, so the
+    child's pre-exec call is safe)."""
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"preexec_fn": os.setpgrp}
+
+
 def _spawn(rank):
     # The worker is started as mpi4py starts its server: the parent's interpreter and flags.
     return subprocess.Popen(rank["command"], stdin=rank["stdin_fd"], pass_fds=(rank["status_fd"],), env=rank["env"],
-                            close_fds=True, process_group=0)
+                            close_fds=True, **_own_group())
 
 
 def _end(workers, grace_s):

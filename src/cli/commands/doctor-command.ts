@@ -4,7 +4,9 @@ import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../conf
 import { TomlSyntaxError } from '../../config/toml-document.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { probeInterpreter } from '../../runtime/runtime-probe.js';
-import { type Check, interpreterCheck, interpreterFailure, probeChecks, usesRay } from '../doctor/doctor-checks.js';
+import { type Check, interpreterCheck, interpreterFailure, probeChecks, unsupportedPythonCheck, usesRay } from '../doctor/doctor-checks.js';
+import { pythonVersion } from '../install/python-finder.js';
+import { startFailureCode } from '../cli-error.js';
 import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import { gpuUserChecks, gpuUsers } from '../doctor/gpu-users.js';
@@ -38,10 +40,26 @@ async function simulatedStartCheck(model: ResolvedModel, output: Output, quiet: 
     return { name: 'simulated start', status: 'ok', value: `${model.name} started on ${report.replicas.map((r) => r.device).join(', ')} and stopped` };
   } catch (error) {
     progress.finish(false);
-    return { name: 'simulated start', status: 'fail', value: (error as Error).message.split('\n')[0]!, hint: 'this configuration cannot start even on the simulated engine; the message says which setting' };
+    return { name: 'simulated start', status: 'fail', value: (error as Error).message.split('\n')[0]!, hint: startFailureHint(startFailureCode(error)) };
   } finally {
     await driver.dispose();
     release();
+  }
+}
+
+/** What a failed simulated start says about what to fix, by the code it failed with. */
+export function startFailureHint(code: string | undefined): string {
+  switch (code) {
+    case 'CONFIG_INVALID':
+    case 'ENGINE_LOAD_FAILED':
+    case 'UNSUPPORTED_EXECUTION_MODE':
+      return 'this configuration cannot start even on the simulated engine; the message says which setting';
+    case 'ENGINE_IMPORT_FAILED':
+      return 'the interpreter lacks a module this configuration needs (the message names it): install it in that environment';
+    case 'MODEL_NOT_FOUND':
+      return 'hf_repo names no local snapshot: download the model first, or point hf_repo at a folder';
+    default:
+      return 'the runtime did not start with this interpreter (the message and its last output say why): run it by hand with `-m pie_trtllm_runtime --probe`, or make a fresh environment with `pie-trtllm install`';
   }
 }
 
@@ -78,6 +96,13 @@ export function registerDoctorCommand(program: Command, output: Output): void {
         checks.push(interpreterCheck(interpreter));
       } catch (error) {
         checks.push(interpreterFailure((error as Error).message));
+      }
+      // A Python outside 3.10 to 3.12 runs neither TensorRT-LLM nor the runtime: said as such, not probed.
+      const version = python ? pythonVersion(python) : undefined;
+      const outside = version === undefined ? undefined : unsupportedPythonCheck(version);
+      if (outside) {
+        checks.push(outside);
+        python = undefined;
       }
       if (python) {
         const progress = new Progress(output, Boolean(options.json) || !output.interactive);

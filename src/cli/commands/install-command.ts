@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pieHome } from '../../runtime/pie-home.js';
 import { CliError } from '../cli-error.js';
-import { type InstallStep, installRecipe, MPI_NOTE, shellLine, shellQuote } from '../install/install-recipe.js';
+import { type InstallStep, installRecipe, MPI_NOTE, shellLine, shellQuote, TORCH_CUDA_INDEX } from '../install/install-recipe.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
 
@@ -31,15 +31,22 @@ function runStep(step: InstallStep, progress: Progress, output: Output): Promise
 export function registerInstallCommand(program: Command, output: Output): void {
   program
     .command('install')
-    .description('print (or, with --run, execute) the recipe for a Python 3.12 environment with TensorRT-LLM 1.2.1 and this driver\'s runtime')
+    .description('print (or, with --run, execute) the recipe for a Python environment (3.12 or 3.10) with TensorRT-LLM 1.2.1 and this driver\'s runtime')
     .argument('[path]', 'where to create the environment (default: $PIE_HOME/venvs/tensorrt_llm)')
+    .option('--python <version|path>', 'the Python to build it with: 3.12 or 3.10 (found on PATH or under pyenv), or an interpreter\'s path (default: 3.12, else 3.10)')
+    .option('--torch-index <url>', `an extra package index for torch, e.g. ${TORCH_CUDA_INDEX} for the CUDA build TensorRT-LLM 1.2.1 pins`)
     .option('--run', 'execute the recipe, with progress')
-    .action(async (path: string | undefined, options: { run?: boolean }) => {
+    .action(async (path: string | undefined, options: { run?: boolean; python?: string; torchIndex?: string }) => {
       const venv = resolve(path ?? join(pieHome(), 'venvs', 'tensorrt_llm'));
-      const { steps } = installRecipe(venv);
+      const recipe = installRecipe(venv, { python: options.python, torchIndex: options.torchIndex });
+      const { steps } = recipe;
+      if (recipe.problem && (options.run || steps.length === 0)) throw new CliError(recipe.problem, 2);
       if (!options.run) {
-        output.out('# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, Python 3.12):');
+        const python = recipe.python ? `Python ${recipe.python.version} (${recipe.python.command})` : `Python ${options.python ?? '3.12'}${recipe.tool === 'uv' ? ', found or fetched by uv' : ''}`;
+        output.out(`# Recipe for the tensorrt_llm driver (TensorRT-LLM 1.2.1, ${python}):`);
+        if (recipe.problem) output.out(`# ! ${recipe.problem}`);
         output.out(`# ${MPI_NOTE}`);
+        if (!options.torchIndex) output.out(`# For torch's CUDA build add --torch-index ${TORCH_CUDA_INDEX}`);
         for (const step of steps) output.out(shellLine(step));
         output.out('');
         output.out('Run with `--run` to execute these. To register the venv as the default for this driver:');

@@ -35,19 +35,29 @@ function firstLine(text: string | undefined): string {
   return (text ?? 'unknown error').split('\n')[0]!;
 }
 
+const PYTHON_HINT = 'TensorRT-LLM 1.2.1 ships wheels for Python 3.12 and 3.10; make an environment with one: `pie-trtllm install --python 3.12` (or 3.10)';
+
+/** The Python check for a version outside 3.10 to 3.12, where neither TensorRT-LLM nor the runtime runs: undefined for one inside. */
+export function unsupportedPythonCheck(version: string): Check | undefined {
+  const [major, minor] = version.split('.').map(Number);
+  if (major === 3 && minor! >= 10 && minor! <= 12) return undefined;
+  return { name: 'python', status: 'fail', value: `${version} (TensorRT-LLM 1.2.1 runs on 3.10 to 3.12)`, hint: PYTHON_HINT };
+}
+
+/** Python 3.10 and 3.12 are what TensorRT-LLM 1.2.1 ships for; 3.11 runs the runtime but gets no wheel. */
+function pythonCheck(version: string, tensorrtImports: boolean, simulate: boolean): Check {
+  const outside = unsupportedPythonCheck(version);
+  if (outside) return outside;
+  if (!version.startsWith('3.11.') || tensorrtImports) return { name: 'python', status: 'ok', value: version };
+  return { name: 'python', status: 'warn', value: `${version} (TensorRT-LLM 1.2.1 ships no wheel for 3.11${simulate ? '; the simulated engine runs' : ''})`, hint: PYTHON_HINT };
+}
+
 /** The checks that follow from the runtime's probe of the interpreter. */
 export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulate: boolean): Check[] {
   const checks: Check[] = [];
-  const [major, minor] = probe.python.version.split('.').map(Number);
-  const supported = major === 3 && minor! >= 10 && minor! <= 12;
-  checks.push({
-    name: 'python',
-    status: supported ? 'ok' : 'fail',
-    value: `${probe.python.version}${supported && minor !== 12 ? ' (supported; 3.12 recommended)' : ''}`,
-    ...(supported ? {} : { hint: 'TensorRT-LLM 1.2.1 supports Python 3.10 to 3.12; create a 3.12 environment with `pie-trtllm install`' }),
-  });
-  checks.push({ name: 'runtime', status: probe.runtime.ok ? 'ok' : 'fail', value: `pie_trtllm_runtime ${probe.runtime.version ?? ''}`.trim() });
   const trt = probe.tensorrt_llm;
+  checks.push(pythonCheck(probe.python.version, trt.ok, simulate));
+  checks.push({ name: 'runtime', status: probe.runtime.ok ? 'ok' : 'fail', value: `pie_trtllm_runtime ${probe.runtime.version ?? ''}`.trim() });
   if (!trt.ok) {
     checks.push({
       name: 'tensorrt_llm',
@@ -88,6 +98,11 @@ export function probeChecks(probe: ProbeReport, models: ResolvedModel[], simulat
   for (const device of [...new Set(models.filter((m) => !usesRay(m)).flatMap((m) => m.driver.device))]) {
     const index = /^cuda:(\d+)$/.exec(device)?.[1];
     if (index === undefined) continue;
+    if (!probe.torch.ok) {
+      // Devices are counted through torch: without it, nothing can be said of them.
+      checks.push({ name: `device ${device}`, status: 'warn', value: 'not checked: torch does not import, so devices cannot be counted', hint: 'torch comes with TensorRT-LLM: run `pie-trtllm install`' });
+      continue;
+    }
     const present = Number(index) < cuda.device_count;
     checks.push({
       name: `device ${device}`,
