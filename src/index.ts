@@ -1,11 +1,9 @@
-// The published types use Node's (NodeJS.ProcessEnv, Buffer): declared here, so a host whose tsconfig
-// lists no `types` (TypeScript 6 and later include none by default) still finds them.
-/// <reference types="node" preserve="true" />
 import 'reflect-metadata';
 
 export { default as plugin, PLUGIN_NAME, tensorRtLlmDescriptor } from './plugin/plugin.js';
 export { DRIVER_REGISTRY, PLUGIN_API_VERSION } from './plugin/api-version.js';
-export type { CreateDriverOptions, DriverCapabilities, DriverDescriptor, DriverInstance, DriverRegistry, DriverSupports, DriverValidationResult, PiePluginModule } from './plugin/driver-contract.js';
+export type { CreateDriverOptions, DriverCapabilities, DriverDescriptor, DriverInstance, DriverRegistry, DriverReplicaStatus, DriverSupports, DriverValidationResult, PiePluginModule } from './plugin/driver-contract.js';
+export type { ReplicaStatus, ReplicaState } from './runtime/replica-status.js';
 export { ReferenceDriverRegistry } from './plugin/reference-registry.js';
 export { discoverPlugins, type DiscoveryOptions, type DiscoveryReport } from './plugin/discovery.js';
 export { defineDriverConformance, type ConformanceOptions } from './plugin/conformance/index.js';

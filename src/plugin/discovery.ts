@@ -1,6 +1,3 @@
-// The published types use Node's (NodeJS.ProcessEnv, Buffer): declared here, so a host whose tsconfig
-// lists no `types` (TypeScript 6 and later include none by default) still finds them.
-/// <reference types="node" preserve="true" />
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -14,7 +14,7 @@ export interface CreateDriverOptions {
   /** Spawn-to-ready limit for model loading, in milliseconds. */
   readyTimeoutMs?: number;
   /** Extra environment for the driver's processes. */
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -27,6 +27,20 @@ export interface DriverCapabilities extends Capabilities {
   replicas?: { device: string; capabilities: Capabilities }[];
 }
 
+/**
+ * What every driver's `status()` says of each replica (the fields of `serve --stdio`'s status
+ * reply); a driver adds its own (this one's are `ReplicaStatus`).
+ */
+export interface DriverReplicaStatus {
+  device: string;
+  pid: number | null;
+  /** idle, starting, ready, restarting, failed, stopping or stopped. */
+  state: string;
+  restarts: number;
+  engine_calls: number;
+  tokens_generated: number;
+}
+
 /** One running model: what a host drives. */
 export interface DriverInstance {
   start(): Promise<DriverCapabilities>;
@@ -34,7 +48,7 @@ export interface DriverInstance {
   forward(batch: ForwardBatch): Promise<ForwardResult[]>;
   release(contextIds: number[]): Promise<void>;
   fork(parent: number, child: number, length: number): Promise<void>;
-  status(): Promise<unknown[]>;
+  status(): Promise<DriverReplicaStatus[]>;
   /** Stops every process the driver started and frees its container. */
   dispose(): Promise<void>;
 }

@@ -1,6 +1,9 @@
 import type { Capabilities } from '../capabilities/forward-types.js';
 import type { Clock } from './clock.js';
 import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
+import type { ReplicaState, ReplicaStatus } from './replica-status.js';
+
+export type { ReplicaState, ReplicaStatus } from './replica-status.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
 import { groupAlive, killRuntimeTree, signalGroup, trackMembers, untrackGroup, untrackMembers } from './process-group.js';
@@ -13,7 +16,6 @@ import { ConfigError } from '../config/config-error.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
 import { streamsEnded } from './streams-ended.js';
 
-export type ReplicaState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopping' | 'stopped';
 
 export interface SupervisorPolicy {
   maxInFlight: number;
@@ -39,18 +41,6 @@ export const defaultPolicy: SupervisorPolicy = {
   shutdownGraceMs: 5_000,
 };
 
-export interface ReplicaStatus {
-  device: string;
-  pid: number | null;
-  state: ReplicaState;
-  restarts: number;
-  engine_calls: number;
-  tokens_generated: number;
-  reason?: string;
-  runtime?: RuntimeStatus;
-  /** The replica's live processes: the runtime, its MPI daemon and workers. */
-  processes: { pid: number; ppid: number; command: string }[];
-}
 
 /** Refuses a policy whose delays Node's timers cannot hold (a host may bind its own): such a
  *  timer would fire at once. */

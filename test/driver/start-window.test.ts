@@ -6,7 +6,7 @@ import { Tokens } from '../../src/driver/tokens.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
 import { simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
-import { launchFolders, markedProcesses, processMarker } from '../helpers/marked-processes.js';
+import { launchFolders, markedProcesses, processMarker, withOwnTmpdir } from '../helpers/marked-processes.js';
 import { repoRoot } from '../helpers/package-paths.js';
 import { ServeSession } from '../helpers/serve-session.js';
 
@@ -29,51 +29,53 @@ describe('the start-up window', function () {
   this.timeout(60_000);
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('dispose() while the model loads ends the runtime and its workers before it returns, and leaves no launch folder', async () => {
-    const marker = processMarker();
-    const folders = launchFolders();
-    const driver = simulatedDriver({ env: { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: holdFile(true) } });
-    const started = driver.start().catch((e: unknown) => e);
-    await loading(marker);
-    await driver.dispose();
-    expect(markedProcesses(marker), 'processes left when dispose returned').to.deep.equal([]);
-    const error = (await started) as RuntimeError;
-    expect(error).to.be.instanceOf(RuntimeError);
-    expect(error.message).to.equal('the start of the runtime on cuda:0 was cancelled: the driver is shutting down');
-    expect(launchFolders()).to.deep.equal(folders);
-  });
+  it('dispose() while the model loads ends the runtime and its workers before it returns, and leaves no launch folder', () =>
+    withOwnTmpdir(async (tmp) => {
+      const marker = processMarker();
+      const driver = simulatedDriver({ env: { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: holdFile(true) } });
+      const started = driver.start().catch((e: unknown) => e);
+      await loading(marker);
+      expect(launchFolders(tmp)).to.have.length(1); // the launch folder is there while it loads
+      await driver.dispose();
+      expect(markedProcesses(marker), 'processes left when dispose returned').to.deep.equal([]);
+      const error = (await started) as RuntimeError;
+      expect(error).to.be.instanceOf(RuntimeError);
+      expect(error.message).to.equal('the start of the runtime on cuda:0 was cancelled: the driver is shutting down');
+      expect(launchFolders(tmp)).to.deep.equal([]);
+    }));
 
-  it('dispose() during a restart ends the new runtime mid-load before it returns', async () => {
-    const marker = processMarker();
-    const hold = holdFile(false);
-    const driver = simulatedDriver({
-      env: { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: hold },
-      setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: { ...defaultPolicy, backoffBaseMs: 20 } }),
-    });
-    await driver.start();
-    const folders = launchFolders();
-    const [first] = (await driver.status()) as { pid: number }[];
-    writeFileSync(hold, '');
-    const before = markedProcesses(marker);
-    process.kill(first!.pid, 'SIGKILL');
-    await loading(marker, before);
-    expect(((await driver.status()) as { state: string }[])[0]!.state).to.equal('restarting');
-    await driver.dispose();
-    expect(markedProcesses(marker), 'processes left when dispose returned').to.deep.equal([]);
-    expect(launchFolders()).to.deep.equal(folders);
-  });
+  it('dispose() during a restart ends the new runtime mid-load before it returns', () =>
+    withOwnTmpdir(async (tmp) => {
+      const marker = processMarker();
+      const hold = holdFile(false);
+      const driver = simulatedDriver({
+        env: { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: hold },
+        setup: (c) => c.register(Tokens.SupervisorPolicy, { useValue: { ...defaultPolicy, backoffBaseMs: 20 } }),
+      });
+      await driver.start();
+      const [first] = (await driver.status()) as { pid: number }[];
+      writeFileSync(hold, '');
+      const before = markedProcesses(marker);
+      process.kill(first!.pid, 'SIGKILL');
+      await loading(marker, before);
+      expect(((await driver.status()) as { state: string }[])[0]!.state).to.equal('restarting');
+      await driver.dispose();
+      expect(markedProcesses(marker), 'processes left when dispose returned').to.deep.equal([]);
+      expect(launchFolders(tmp)).to.deep.equal([]);
+    }));
 
   for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-    it(`serve: ${signal} while the model loads ends the runtime, removes the launch folder and exits ${code}`, async () => {
-      const marker = processMarker();
-      const folders = launchFolders();
-      const serve = new ServeSession(['--config', example, '--simulate'], { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: holdFile(true) });
-      await loading(marker, [serve.child.pid!]);
-      serve.child.kill(signal);
-      expect(await serve.exited).to.equal(code);
-      expect(markedProcesses(marker)).to.deep.equal([]);
-      expect(launchFolders()).to.deep.equal(folders);
-    });
+    it(`serve: ${signal} while the model loads ends the runtime, removes the launch folder and exits ${code}`, () =>
+      withOwnTmpdir(async (tmp) => {
+        const marker = processMarker();
+        const serve = new ServeSession(['--config', example, '--simulate'], { [marker.name]: marker.value, PIE_TRTLLM_SIMULATE_LOAD_HOLD_FILE: holdFile(true), TMPDIR: tmp });
+        await loading(marker, [serve.child.pid!]);
+        expect(launchFolders(tmp)).to.have.length(1);
+        serve.child.kill(signal);
+        expect(await serve.exited).to.equal(code);
+        expect(markedProcesses(marker)).to.deep.equal([]);
+        expect(launchFolders(tmp)).to.deep.equal([]);
+      }));
   }
 
   it('serve: shutdown during a restart answers at once and ends the loading runtime', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A fresh environment marker: every process started with it (a runtime, its workers) can be
  *  found in /proc whatever its process group or session. */
@@ -21,7 +22,23 @@ export function markedProcesses(marker: { name: string; value: string }): number
   }).map(Number);
 }
 
-/** The runtimes' launch folders in the temp folder now. */
-export function launchFolders(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('pie-trtllm-'));
+/** The runtimes' launch folders in a temp folder (the test's own: other drivers on the machine
+ *  use the system one) now. */
+export function launchFolders(folder: string): string[] {
+  return readdirSync(folder).filter((name) => name.startsWith('pie-trtllm-'));
+}
+
+/** Runs `body` with TMPDIR (where this process's drivers make their launch folders) set to a
+ *  fresh folder of its own, restored after. */
+export async function withOwnTmpdir<T>(body: (folder: string) => Promise<T>): Promise<T> {
+  const folder = mkdtempSync(join(tmpdir(), 'pie-own-tmp-'));
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = folder;
+  try {
+    return await body(folder);
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+    rmSync(folder, { recursive: true, force: true });
+  }
 }

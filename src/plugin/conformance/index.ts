@@ -1,6 +1,3 @@
-// The published types use Node's (NodeJS.ProcessEnv, Buffer): declared here, so a host whose tsconfig
-// lists no `types` (TypeScript 6 and later include none by default) still finds them.
-/// <reference types="node" preserve="true" />
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { type ProcessEntry, processTree } from '../../runtime/process-tree.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -129,8 +129,9 @@ describe('a fresh host project that installs the packed package', function () {
       const { sources } = JSON.parse(readFileSync(join(root, 'dist', 'src', map), 'utf8')) as { sources: string[] };
       for (const source of sources) expect(() => readFileSync(join(root, 'dist', 'src', map, '..', source)), `${map} → ${source}`).not.to.throw();
     }
-    // Installing the tarball runs no build: no prepare script is shipped.
-    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.prepare).to.equal(undefined);
+    // The tarball ships its build: npm runs `prepare` (tsc) for an install from git, never for a tarball's.
+    expect(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts?.prepare).to.equal('tsc -p tsconfig.json');
+    expect(() => readFileSync(join(root, 'tsconfig.json'))).to.throw(); // not shipped: nothing there could build
   });
 
   it('generates tokens with the installed CLI, discovering the plugin from the host package', async () => {
@@ -170,6 +171,20 @@ describe('a fresh host project that installs the packed package', function () {
       files: ['no-types.mts'],
     }));
     expect(await compile('tsconfig.no-types.json'), 'types: []').to.equal('');
+    // A host that installs what the README says (the tarball, tsyringe, reflect-metadata) has no
+    // @types/node, an optional peer npm never installs: the published types must not need it.
+    const nodeTypes = join(host, 'node_modules', '@types', 'node');
+    renameSync(nodeTypes, `${nodeTypes}.hidden`);
+    try {
+      writeFileSync(join(host, 'readme-line.mts'), "import { plugin, ReferenceDriverRegistry, type DriverReplicaStatus, type ReplicaStatus } from 'pie-driver-tensorrt-llm';\nimport { discoverPlugins } from 'pie-driver-tensorrt-llm/discovery';\nimport { defineDriverConformance } from 'pie-driver-tensorrt-llm/conformance';\nimport pluginModule from 'pie-driver-tensorrt-llm/plugin';\nexport const used = [plugin, ReferenceDriverRegistry, discoverPlugins, defineDriverConformance, pluginModule];\nexport const replica = (s: ReplicaStatus): DriverReplicaStatus => s;\n");
+      writeFileSync(join(host, 'tsconfig.readme-line.json'), JSON.stringify({
+        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: [] },
+        files: ['readme-line.mts'],
+      }));
+      expect(await compile('tsconfig.readme-line.json'), 'no @types/node installed').to.equal('');
+    } finally {
+      renameSync(`${nodeTypes}.hidden`, nodeTypes);
+    }
     writeFileSync(join(host, 'classic.ts'), "import { plugin } from 'pie-driver-tensorrt-llm';\nimport { discoverPlugins } from 'pie-driver-tensorrt-llm/discovery';\nimport { defineDriverConformance } from 'pie-driver-tensorrt-llm/conformance';\nexport const used = [plugin, discoverPlugins, defineDriverConformance];\n");
     writeFileSync(join(host, 'tsconfig.classic.json'), JSON.stringify({
       compilerOptions: { module: 'commonjs', moduleResolution: 'node10', target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, esModuleInterop: true, ignoreDeprecations: '5.0' },

@@ -8,7 +8,6 @@ import { repoRoot } from '../helpers/package-paths.js';
 import { fencedAfter } from '../helpers/operator-docs.js';
 import { freePort, prometheusTool } from '../helpers/prometheus-tools.js';
 import { ServeSession } from '../helpers/serve-session.js';
-import { longRun } from '../helpers/test-budget.js';
 
 const example = join(repoRoot, 'examples', 'pie.toml');
 
@@ -29,7 +28,7 @@ async function query(api: string, promql: string): Promise<number | undefined> {
 }
 
 // A real Prometheus server on loopback scrapes `serve` while a decode loop runs (npm run test:long).
-(longRun ? describe : describe.skip)('a real Prometheus scrapes serve --metrics-port', function () {
+describe('a real Prometheus scrapes serve --metrics-port', function () {
   this.timeout(120_000);
   let prometheus: ChildProcess | undefined;
   let serve: ServeSession | undefined;
