@@ -1,4 +1,5 @@
 import type { MeterProvider as ApiMeterProvider } from '@opentelemetry/api';
+import { metricsSdk } from '../metrics/metrics-sdk.js';
 import { CliError } from './cli-error.js';
 
 export interface MetricsEndpoint {
@@ -14,11 +15,7 @@ const SERVICE_NAME = 'pie-trtllm';
  * (OpenTelemetry's Prometheus exporter). The SDK loads only when an endpoint is asked for.
  */
 export async function openMetricsEndpoint(port: number, host: string): Promise<MetricsEndpoint> {
-  const [{ MeterProvider }, { PrometheusExporter }, { resourceFromAttributes }] = await Promise.all([
-    import('@opentelemetry/sdk-metrics'),
-    import('@opentelemetry/exporter-prometheus'),
-    import('@opentelemetry/resources'),
-  ]);
+  const { sdk: { MeterProvider }, exporter: { PrometheusExporter }, resources: { resourceFromAttributes } } = metricsSdk();
   const exporter = new PrometheusExporter({ port, host, preventServerStart: true });
   const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': SERVICE_NAME }), readers: [exporter] });
   const shown = host.includes(':') ? `[${host}]` : host;

@@ -1,5 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
-import { DataPointType, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { metricsSdk } from './metrics-sdk.js';
+
+const { DataPointType, MetricReader } = metricsSdk().sdk;
 
 /** One series of an instrument: a sum or gauge value, or a histogram's count, sum, min and max. */
 export interface SeriesFigure {

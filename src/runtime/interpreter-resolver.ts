@@ -22,6 +22,11 @@ export interface InterpreterRequest {
  * `$VIRTUAL_ENV`, `$PIE_HOME/drivers.toml` (`[driver.tensorrt_llm]`, then `[python]`), then
  * `python3` on `PATH`. A configured path that does not exist is an error that says so.
  */
+/** The interpreter, its source followed by what was passed over on the way to it. */
+function said(resolved: ResolvedInterpreter, passedOver: string): ResolvedInterpreter {
+  return passedOver ? { ...resolved, source: `${resolved.source}${passedOver}` } : resolved;
+}
+
 export class InterpreterResolver {
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -50,21 +55,25 @@ export class InterpreterResolver {
     const pie = this.env.PIE_PYTHON;
     if (pie) return checked(pie, '$PIE_PYTHON', 'fix or unset $PIE_PYTHON');
     const virtualEnv = this.env.VIRTUAL_ENV;
-    if (virtualEnv && isExecutable(join(virtualEnv, 'bin', 'python'))) {
-      return { python: join(virtualEnv, 'bin', 'python'), source: `$VIRTUAL_ENV (${virtualEnv})` };
+    // An active environment without an interpreter (deleted, or moved) is passed over, as Pie does,
+    // but said: whatever resolves instead names it.
+    let passedOver = '';
+    if (virtualEnv) {
+      if (isExecutable(join(virtualEnv, 'bin', 'python'))) return { python: join(virtualEnv, 'bin', 'python'), source: `$VIRTUAL_ENV (${virtualEnv})` };
+      passedOver = `; $VIRTUAL_ENV (${virtualEnv}) was passed over: it has no bin/python (deactivate it, or recreate it)`;
     }
     const file = driversFilePath(this.env);
     const settings = readDriversFile(file);
     for (const [table, entry] of [['[driver.tensorrt_llm]', settings.driver], ['[python]', settings.python]] as const) {
-      if (entry.venv) return checked(join(entry.venv, 'bin', 'python'), `${file} ${table}.venv (${entry.venv})`, `run \`pie-trtllm install ${entry.venv}\` or \`pie-trtllm set venv PATH\``);
-      if (entry.python) return checked(entry.python, `${file} ${table}.python`, 'run `pie-trtllm set python PATH` with an existing interpreter');
+      if (entry.venv) return said(checked(join(entry.venv, 'bin', 'python'), `${file} ${table}.venv (${entry.venv})`, `run \`pie-trtllm install ${entry.venv}\` or \`pie-trtllm set venv PATH\``), passedOver);
+      if (entry.python) return said(checked(entry.python, `${file} ${table}.python`, 'run `pie-trtllm set python PATH` with an existing interpreter'), passedOver);
     }
     const python3 = findOnPath('python3', this.env);
-    if (python3) return { python: python3, source: '$PATH (which python3)' };
+    if (python3) return { python: python3, source: `$PATH (which python3)${passedOver}` };
     throw new RuntimeError(
       'INTERPRETER_NOT_FOUND',
       'no Python interpreter found for driver `tensorrt_llm`; looked at [model.driver.options].venv/.python, $PIE_PYTHON, ' +
-        `$VIRTUAL_ENV, ${file} ([driver.tensorrt_llm] then [python]) and python3 on $PATH. ` +
+        `$VIRTUAL_ENV, ${file} ([driver.tensorrt_llm] then [python]) and python3 on $PATH${passedOver}. ` +
         'Fix: `pie-trtllm install` then `pie-trtllm set venv PATH`, or set options.venv in pie.toml',
     );
   }

@@ -11,8 +11,9 @@ export class ServeSession {
   private ended = false;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [cliPath, 'serve', '--stdio', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  /** `cli`: the CLI to run (an installed package's, say); this checkout's by default. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, cli = cliPath) {
+    this.child = spawn(process.execPath, [cli, 'serve', '--stdio', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stderr!.on('data', (d) => (this.stderr += d));
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       const waiter = this.waiters.shift();

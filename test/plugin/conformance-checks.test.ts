@@ -17,7 +17,7 @@ const CHECKS = [
   'can register again into another fresh container',
   'has a type, aliases, schema, validate, create, examples and supports',
   'its schema compiles under Ajv strict mode as draft-07 and documents every property',
-  'validate rejects garbage with problems that name a path, and accepts its own examples',
+  'validate rejects garbage with problems that name a path, and accepts its own examples, which its schema accepts too',
   'starts and reports capabilities',
   'answers a greedy forward with one token',
   'answers each declared unsupported feature with its code, next to a good request',
@@ -281,6 +281,10 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     expect(await verdictOf(8, 'descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: ["model"], message: "bad" }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":["model"],"message":"bad"}; fix: give each problem the TOML path and a sentence');
     expect(await verdictOf(8, 'descriptor.validate = (t) => (t === "x" ? { ok: false, problems: [{ path: "model.driver", message: ["bad"] }] } : validate(t));')).to.equal('fail: expected toy: problems with a path and a message, found {"path":"model.driver","message":["bad"]}; fix: give each problem the TOML path and a sentence');
     expect(await verdictOf(8, 'descriptor.examples.push({ type: "toy", gpu: 1 });')).to.equal('fail: expected toy: its example {"type":"toy","gpu":1} to validate, found [{"path":"model.driver","message":"expected a table with type = \\"toy\\" and nothing else"}]; fix: make the examples valid, or the schema accept them');
+    // validate takes any options; the schema wants a table: an editor would flag the example.
+    const schemaRefused = await verdictOf(8, 'descriptor.examples.push({ type: "toy", options: 3 });');
+    expect(schemaRefused).to.match(/^fail: expected toy: its example \{"type":"toy","options":3\} to match its own schema, found \[\{"instancePath":"\/options"/);
+    expect(schemaRefused).to.match(/; fix: make the example match the schema \(editors check tables against it\), or the schema accept it$/);
   });
 
   it('start: a capability missing; a driver that cannot start here is skipped, with why', async () => {

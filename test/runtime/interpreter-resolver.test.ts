@@ -36,11 +36,20 @@ describe('InterpreterResolver: Pie\'s order', () => {
     expect(resolve(env, { venv: options }).source).to.match(/^\[model\.driver\.options\]\.venv/);
     expect(resolve(env).source).to.equal('$PIE_PYTHON');
     expect(resolve({ ...env, PIE_PYTHON: '' })).to.deep.equal({ python: join(virtual, 'bin', 'python'), source: `$VIRTUAL_ENV (${virtual})` });
-    expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: join(root, 'missing') }).source).to.match(/\[driver\.tensorrt_llm\]\.venv/);
+    // A stale $VIRTUAL_ENV is passed over, and said so beside what resolves instead.
+    expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: join(root, 'missing') }).source).to.equal(
+      `${join(home, 'drivers.toml')} [driver.tensorrt_llm].venv (${driverVenv}); $VIRTUAL_ENV (${join(root, 'missing')}) was passed over: it has no bin/python (deactivate it, or recreate it)`,
+    );
     writeFileSync(join(home, 'drivers.toml'), `[python]\nvenv = "${shared}"\n`);
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: '' }).source).to.match(/\[python\]\.venv/);
     writeFileSync(join(home, 'drivers.toml'), '');
     expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: '' })).to.deep.equal({ python: join(pathDir, 'python3'), source: '$PATH (which python3)' });
+    expect(resolve({ ...env, PIE_PYTHON: '', VIRTUAL_ENV: join(root, 'gone') }).source).to.equal(
+      `$PATH (which python3); $VIRTUAL_ENV (${join(root, 'gone')}) was passed over: it has no bin/python (deactivate it, or recreate it)`,
+    );
+    expect(() => new InterpreterResolver({ PIE_HOME: home, PATH: join(root, 'empty'), VIRTUAL_ENV: join(root, 'gone') }).resolve({})).to.throw(
+      `and python3 on $PATH; $VIRTUAL_ENV (${join(root, 'gone')}) was passed over: it has no bin/python (deactivate it, or recreate it). Fix:`,
+    );
   });
 
   it('lists every place it looked when nothing resolves, and falls back to PATH only for simulated runs', () => {

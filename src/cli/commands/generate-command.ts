@@ -174,7 +174,8 @@ export function registerGenerateCommand(program: Command, output: Output): void 
 
 /** A MeterProvider whose figures are read once, at the end of the run. */
 async function runFigures(): Promise<{ provider: MeterProvider; read(): Promise<MetricFigure[]> }> {
-  const [{ MeterProvider: SdkMeterProvider }, { OnDemandReader }] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('../../metrics/metric-snapshot.js')]);
+  const [{ metricsSdk }, { OnDemandReader }] = await Promise.all([import('../../metrics/metrics-sdk.js'), import('../../metrics/metric-snapshot.js')]);
+  const SdkMeterProvider = metricsSdk().sdk.MeterProvider;
   const reader = new OnDemandReader();
   const provider = new SdkMeterProvider({ readers: [reader] });
   return {

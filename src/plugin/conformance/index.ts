@@ -219,7 +219,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
           expectThat(missing.length === 0, `${d.type}: a description on every property`, () => `none on ${missing.join(', ')}`, 'add "description" to each, editors show it');
         }
       });
-      it('validate rejects garbage with problems that name a path, and accepts its own examples', function () {
+      it('validate rejects garbage with problems that name a path, and accepts its own examples, which its schema accepts too', function () {
         if (noDrivers(this)) return;
         for (const d of descriptors()) {
           for (const garbage of [null, 42, 'x', [], { type: d.type, no_such_key_anywhere: true }]) {
@@ -232,9 +232,17 @@ export function defineDriverConformance(options: ConformanceOptions): void {
               }
             }
           }
+          // Editors check tables against the schema, Pie's host against validate: both must accept an example.
+          let bySchema: ((table: unknown) => boolean) & { errors?: unknown } = () => true;
+          try {
+            bySchema = createAjv().compile(d.schema);
+          } catch {
+            // A schema that does not compile is the schema check's failure.
+          }
           for (const example of d.examples) {
             const result = d.validate(example);
             expectThat(result.ok, `${d.type}: its example ${shown(example)} to validate`, () => shown(result.problems), 'make the examples valid, or the schema accept them');
+            expectThat(bySchema(example), `${d.type}: its example ${shown(example)} to match its own schema`, () => shown(bySchema.errors), 'make the example match the schema (editors check tables against it), or the schema accept it');
           }
         }
       });
