@@ -64,7 +64,8 @@ describe('validateDriverTable', () => {
 
 describe('validatePieToml', () => {
   it('reports TOML syntax errors with their position', () => {
-    expect(() => validatePieToml('[[model]]\nname = \n', 'x.toml')).to.throw(TomlSyntaxError, /x\.toml:3:1: TOML syntax error/);
+    // The value missing after `name =` on line 2: reported there, just past the `=`.
+    expect(() => validatePieToml('[[model]]\nname = \n', 'x.toml')).to.throw(TomlSyntaxError, 'x.toml:2:7: TOML syntax error: Unspecified values are invalid');
   });
 
   it('applies Pie\'s cross-model rules: unique names, devices claimed once', () => {
