@@ -70,6 +70,19 @@ export function processTree(pid: number): ProcessEntry[] {
   return tree;
 }
 
+/** The process `pid` as /proc shows it now; undefined when it does not run (or is a zombie). */
+export function processEntry(pid: number): ProcessEntry | undefined {
+  const stat = readStat(pid);
+  if (!stat || stat.state === 'Z') return undefined;
+  return { pid, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(pid) };
+}
+
+/** The process group `entry` is in now, or undefined when it no longer runs as that process. */
+export function groupNow(entry: ProcessEntry): number | undefined {
+  const stat = readStat(entry.pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.startTime === entry.startTime ? stat.group : undefined;
+}
+
 /** Whether the process recorded in `entry` still runs (not a zombie, and not a new process that
  *  was given the same pid since). */
 export function stillRunning(entry: ProcessEntry): boolean {

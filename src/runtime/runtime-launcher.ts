@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { LineSplitter, type LineSplitterOptions, type SplitLine } from './line-splitter.js';
 import { OutputTail } from './output-tail.js';
 import { RUNTIME_DIR, runtimePythonPath } from './runtime-directory.js';
+import { OwnedGroup } from './owned-group.js';
 import { killRuntimeTree, trackGroup } from './process-group.js';
 import { RuntimeError } from './runtime-errors.js';
 import { streamsEnded } from './streams-ended.js';
@@ -146,7 +147,9 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
       const abort = () => finish(cancelled(), true);
       signal?.addEventListener('abort', abort, { once: true });
       child.on('error', (error) => finish(new RuntimeError('RUNTIME_START_FAILED', `cannot start ${python}: ${error.message} (run \`pie-trtllm doctor\`)`)));
-      if (child.pid) trackGroup(child.pid);
+      // Recorded now, while it runs: the host kills it at exit only while the group is still this one.
+      const group = child.pid ? OwnedGroup.of(child.pid) : undefined;
+      if (group) trackGroup(group);
       for (const stream of [child.stdout!, child.stderr!]) {
         stream.on('data', (chunk: Buffer | string) => output.push(chunk));
         splitLines(stream, { maxBytes: MAX_LOG_LINE_BYTES, carriageReturnRedraws: true }, (split) => {

@@ -6,7 +6,8 @@ import type { ReplicaState, ReplicaStatus } from './replica-status.js';
 export type { ReplicaState, ReplicaStatus } from './replica-status.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
-import { groupAlive, killRuntimeTree, signalGroup, trackMembers, untrackGroup, untrackMembers } from './process-group.js';
+import { OwnedGroup } from './owned-group.js';
+import { killRuntimeTree, trackMembers, untrackMembers } from './process-group.js';
 import { endProcesses, type ProcessEntry, processTree, signalProcesses, stillRunning } from './process-tree.js';
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
@@ -68,6 +69,8 @@ export class RuntimeSupervisor {
   /** Every process of the live replica: the runtime and what it started, inside its process group
    *  or not (TensorRT-LLM's MPI daemon calls setsid, and its workers hold the GPUs). */
   private members: ProcessEntry[] = [];
+  /** The current runtime's process group, recorded when it attached. */
+  private group: OwnedGroup | undefined;
   /** Ending the processes of the runtime that exited last; settles when they are gone. */
   private reaping: Promise<boolean> | undefined;
   private readonly lostListeners: (() => void)[] = [];
@@ -139,6 +142,9 @@ export class RuntimeSupervisor {
 
   private attach(runtime: LaunchedRuntime): void {
     this.runtime = runtime;
+    // Recorded while it runs: its group is signalled only while it provably still is this one.
+    const group = OwnedGroup.of(runtime.pid);
+    this.group = group;
     this.client = new RuntimeClient(runtime, {
       label: this.device,
       maxInFlight: this.policy.maxInFlight,
@@ -146,24 +152,24 @@ export class RuntimeSupervisor {
       replyPollingMicros: replyPollingMicros(this.spec.driver),
       onTimeout: () => {
         this.logger.warn(`runtime on ${this.device} (pid ${runtime.pid}) stopped answering; killing it`);
-        signalGroup(runtime.pid, 'SIGKILL');
+        group?.signal('SIGKILL');
       },
       onClosed: () => {
         // A runtime whose channel is gone is useless even if its process lives: replace it.
         if (runtime === this.runtime && this.state === 'ready' && runtime.child.exitCode === null) {
           this.logger.warn(`the channel to the runtime on ${this.device} (pid ${runtime.pid}) closed; killing it`);
-          signalGroup(runtime.pid, 'SIGKILL');
+          group?.signal('SIGKILL');
         }
       },
     });
     this.exited = new Promise((resolve) => runtime.child.once('exit', (code, signal) => {
-      untrackGroup(runtime.pid);
       resolve();
       this.onExit(runtime, code, signal);
     }));
     this.state = 'ready';
     this.reason = undefined;
     this.members = processTree(runtime.pid);
+    group?.remember(this.members);
     trackMembers(runtime.pid, this.members);
   }
 
@@ -174,6 +180,7 @@ export class RuntimeSupervisor {
     const known = new Set(this.members.map((m) => `${m.pid}:${m.startTime}`));
     const found = processTree(runtime.pid).filter((m) => !known.has(`${m.pid}:${m.startTime}`));
     if (found.length === 0) return;
+    this.group?.remember(found);
     this.members = [...this.members.filter(stillRunning), ...found];
     trackMembers(runtime.pid, this.members);
   }
@@ -204,7 +211,7 @@ export class RuntimeSupervisor {
     // group, and would hold the GPUs for seconds more).
     const members = this.members;
     this.members = [];
-    signalGroup(runtime.pid, 'SIGKILL');
+    this.group?.signal('SIGKILL');
     signalProcesses(members, 'SIGKILL');
     const reaped = this.reap(runtime.pid, members);
     this.reaping = reaped;
@@ -295,15 +302,16 @@ export class RuntimeSupervisor {
       const exited = this.exited!;
       const within = (ms: number) => Promise.race([exited.then(() => true), this.clock.sleep(ms).then(() => false)]);
       this.client?.call({ op: 'shutdown' }).catch(() => undefined);
+      const group = this.group;
       if (!(await within(grace))) {
-        signalGroup(runtime.pid, 'SIGTERM');
+        group?.signal('SIGTERM');
         if (!(await within(grace))) {
-          signalGroup(runtime.pid, 'SIGKILL');
+          group?.signal('SIGKILL');
           if (!(await within(grace))) this.logger.error(`the runtime on ${this.device} (pid ${runtime.pid}) did not exit after SIGKILL`);
         }
       }
-      for (let i = 0; i < 100 && groupAlive(runtime.pid); i++) {
-        signalGroup(runtime.pid, 'SIGKILL');
+      for (let i = 0; i < 100 && group?.ours(); i++) {
+        group.signal('SIGKILL');
         await this.clock.sleep(10);
       }
       this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} is shut down`));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { MAX_REQUEST_LINE_BYTES } from '../../src/cli/commands/serve-command.js';
-import { groupAlive } from '../../src/runtime/process-group.js';
+import { groupAlive } from '../helpers/process-state.js';
 import { batchOf, greedyContinuation, GREEDY } from '../helpers/driver-fixture.js';
 import { repoRoot } from '../helpers/package-paths.js';
 import { ServeSession } from '../helpers/serve-session.js';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
-import { groupAlive } from '../../src/runtime/process-group.js';
+import { groupAlive } from '../helpers/process-state.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor, withDriver } from '../helpers/driver-fixture.js';
 import { fixtures } from '../helpers/package-paths.js';

@@ -3,7 +3,7 @@ import { createAjv } from '../../src/config/ajv-instance.js';
 import { loadSchema } from '../../src/config/schema-files.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { OperationError } from '../../src/capabilities/operation-error.js';
-import { groupAlive } from '../../src/runtime/process-group.js';
+import { groupAlive } from '../helpers/process-state.js';
 import { batchOf, greedyContinuation, greedyNext, GREEDY, simulatedDriver, withDriver } from '../helpers/driver-fixture.js';
 
 describe('driver over real runtimes (simulated engine)', function () {

@@ -4,12 +4,13 @@ import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
 import { systemClock } from '../../src/runtime/clock.js';
 import { MemoryLogger, StderrLogger } from '../../src/runtime/logger.js';
-import { groupAlive, groupGone, signalGroup } from '../../src/runtime/process-group.js';
+import { OwnedGroup } from '../../src/runtime/owned-group.js';
+import { groupGone } from '../../src/runtime/process-group.js';
 import { endProcesses, processTree, stillRunning } from '../../src/runtime/process-tree.js';
 import { RUNTIME_DIR, runtimePythonPath } from '../../src/runtime/runtime-directory.js';
 import { streamsEnded } from '../../src/runtime/streams-ended.js';
 import { repoRoot } from '../helpers/package-paths.js';
-import { processState } from '../helpers/process-state.js';
+import { groupAlive, processState } from '../helpers/process-state.js';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -26,18 +27,20 @@ async function eventually(condition: () => boolean, ms = 5000): Promise<boolean>
 describe('process groups', function () {
   this.timeout(20_000);
 
-  it('sees a group alive while any member runs, kills all of it, and reports a group that is gone', async () => {
+  it('kills all of a group it started, and never signals a group it cannot prove is still its own', async () => {
     // A leader and a child of its own: signalling the leader's pid alone would leave the child.
     const leader = spawn('sh', ['-c', 'sleep 30 & wait'], { detached: true, stdio: 'ignore' });
     const pid = leader.pid!;
+    await eventually(() => processTree(pid).length === 2);
     try {
-      expect(groupAlive(pid)).to.equal(true);
-      expect(signalGroup(pid, 'SIGKILL')).to.equal(true);
+      const group = OwnedGroup.of(pid)!;
+      expect(group.ours()).to.equal(true);
+      expect(group.signal('SIGKILL')).to.equal(true);
       expect(await eventually(() => !groupAlive(pid)), 'the whole group ends').to.equal(true);
-      // Its reparented child may stay a zombie for a while, keeping the group known to the kernel:
-      // a group id that never led a group is the one to ask about.
-      const never = spawnSync('true').pid;
-      expect(signalGroup(never, 'SIGTERM'), 'no such group').to.equal(false);
+      expect(group.ours(), 'ended: no longer provably this group').to.equal(false);
+      expect(group.signal('SIGTERM'), 'not signalled again').to.equal(false);
+      expect(OwnedGroup.of(spawnSync('true').pid), 'a process that no longer runs leads nothing').to.equal(undefined);
+      expect(OwnedGroup.of(process.pid), 'a process that leads no group of its own').to.equal(undefined);
     } finally {
       try {
         process.kill(-pid, 'SIGKILL');
@@ -47,16 +50,30 @@ describe('process groups', function () {
     }
   });
 
-  it('sees a group alive whose leader has exited while a member runs', async () => {
-    const leader = spawn('sh', ['-c', 'sleep 30 & exit 0'], { detached: true, stdio: 'ignore' });
+  it('keeps a group whose leader has exited its own only while a member it saw runs in it', async () => {
+    const leader = spawn('sh', ['-c', 'sleep 30 & echo $!; sleep 0.3'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = leader.pid!;
+    const member = Number(await new Promise<string>((resolve) => leader.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+    const remembered = OwnedGroup.of(pid)!;
+    remembered.remember(processTree(pid));
+    const unaware = OwnedGroup.of(pid)!;
     await new Promise((r) => leader.once('exit', r));
     try {
-      expect(groupAlive(pid)).to.equal(true);
+      expect(groupAlive(pid), 'the member runs on in the group').to.equal(true);
+      // Without a process seen in it, a group whose leader ended may as well be another's: left alone.
+      expect(unaware.ours()).to.equal(false);
+      expect(unaware.signal('SIGKILL')).to.equal(false);
+      expect(processState(member), 'the member was not signalled').to.not.equal(undefined);
+      expect(remembered.ours()).to.equal(true);
+      expect(remembered.signal('SIGKILL')).to.equal(true);
+      expect(await eventually(() => !groupAlive(pid))).to.equal(true);
     } finally {
-      signalGroup(pid, 'SIGKILL');
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
     }
-    expect(await eventually(() => !groupAlive(pid))).to.equal(true);
   });
 
   it('counts a group whose only member is a zombie as gone', async () => {
@@ -93,46 +110,60 @@ describe('process groups', function () {
   });
 
   it('waits for a group to end after it was killed, and no longer than its cap for one that does not', async () => {
-    const group = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-    const pid = group.pid!;
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const group = OwnedGroup.of(child.pid!)!;
     let gone = false;
-    const waiting = groupGone(pid).then(() => (gone = true));
+    const waiting = groupGone(group).then(() => (gone = true));
     await new Promise((r) => setTimeout(r, 100));
     expect(gone, 'alive: still waiting').to.equal(false);
-    signalGroup(pid, 'SIGKILL');
+    group.signal('SIGKILL');
     await waiting;
-    expect(groupAlive(pid)).to.equal(false);
+    expect(groupAlive(child.pid!)).to.equal(false);
 
     const stubborn = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const stubbornGroup = OwnedGroup.of(stubborn.pid!)!;
     try {
       const started = Date.now();
-      await groupGone(stubborn.pid, 300);
+      await groupGone(stubbornGroup, 300);
       expect(Date.now() - started, 'polled for its cap').to.be.at.least(300);
       expect(groupAlive(stubborn.pid!), 'the cap ended the wait, not the group').to.equal(true);
     } finally {
-      signalGroup(stubborn.pid!, 'SIGKILL');
+      stubbornGroup.signal('SIGKILL');
     }
   });
 
-  it('kills tracked groups when the host process exits without shutting them down', async () => {
+  it('kills tracked groups when the host process exits, except those no longer its own (a failed launch long ended)', async () => {
     const script = `
       import { spawn } from 'node:child_process';
+      import { OwnedGroup } from ${JSON.stringify(new URL('../../src/runtime/owned-group.js', import.meta.url).href)};
       import { trackGroup, untrackGroup } from ${JSON.stringify(new URL('../../src/runtime/process-group.js', import.meta.url).href)};
       const kept = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
       const released = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
-      trackGroup(kept.pid);
-      trackGroup(released.pid);
-      untrackGroup(released.pid);
-      console.log(JSON.stringify([kept.pid, released.pid]));
+      const ended = spawn('sleep', ['0.2'], { detached: true, stdio: 'ignore' });
+      const endedGroup = OwnedGroup.of(ended.pid);
+      trackGroup(OwnedGroup.of(kept.pid));
+      const releasedGroup = OwnedGroup.of(released.pid);
+      trackGroup(releasedGroup);
+      untrackGroup(releasedGroup);
+      if (endedGroup) trackGroup(endedGroup);
+      await new Promise((resolve) => ended.once('exit', resolve));
+      // What the exit hook signals, whatever pid may have been handed out again meanwhile.
+      const signalled = [];
+      const kill = process.kill.bind(process);
+      process.kill = (pid, signal) => { signalled.push(pid); return kill(pid, signal); };
+      process.on('exit', () => console.log(JSON.stringify({ kept: kept.pid, released: released.pid, ended: ended.pid, tracked: Boolean(endedGroup), signalled })));
       process.exit(0);
     `;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
-    const [kept, released] = JSON.parse(run.stdout) as [number, number];
+    const report = JSON.parse(run.stdout.trim().split('\n').pop()!) as { kept: number; released: number; ended: number; tracked: boolean; signalled: number[] };
     try {
-      expect(await eventually(() => !groupAlive(kept)), 'the tracked group was killed at exit').to.equal(true);
-      expect(groupAlive(released), 'an untracked group is left to its owner').to.equal(true);
+      expect(await eventually(() => !groupAlive(report.kept)), 'the tracked group was killed at exit').to.equal(true);
+      expect(groupAlive(report.released), 'an untracked group is left to its owner').to.equal(true);
+      expect(report.tracked, 'the short-lived group was tracked while it ran').to.equal(true);
+      expect(report.signalled).to.include(-report.kept);
+      expect(report.signalled, 'a group that ended is never signalled: its id may be another program\'s now').to.not.include(-report.ended);
     } finally {
-      for (const pid of [kept, released]) {
+      for (const pid of [report.kept, report.released]) {
         try {
           process.kill(-pid, 'SIGKILL');
         } catch {
