@@ -14,6 +14,7 @@ import sys
 from .capabilities import capability_report
 from .codes import CONFIG_INVALID, StartupError
 from .framing import FrameReader, FrameWriter
+from .host_watch import HostWatch
 
 log = logging.getLogger("pie_trtllm_runtime")
 
@@ -25,6 +26,8 @@ def _parser():
     parser.add_argument("--request-fd", type=int, help="descriptor the driver writes framed requests to")
     parser.add_argument("--response-fd", type=int, help="descriptor this runtime writes framed replies to")
     parser.add_argument("--simulate", action="store_true", help="use the simulated TensorRT-LLM")
+    parser.add_argument("--remove-config", action="store_true",
+                        help="remove the config file (and its folder, if then empty) once read: it may hold secrets, and a host that dies leaves it")
     parser.add_argument("--probe", action="store_true", help="print what this interpreter can run, as JSON, and exit")
     parser.add_argument("--probe-ray", action="store_true", help="with --probe: also import ray (for llm_kwargs.orchestrator_type = \"ray\")")
     return parser
@@ -74,6 +77,15 @@ def read_config(path):
     return config
 
 
+def remove_config(path):
+    """Removes the launch config and, when it is then empty, the folder the host made for it."""
+    try:
+        os.remove(path)
+        os.rmdir(os.path.dirname(os.path.abspath(path)))
+    except OSError:
+        pass  # gone already, or the folder holds more: the host removes it
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     if args.probe:
@@ -90,8 +102,14 @@ def main(argv=None):
                         format="[pie_trtllm_runtime %(process)d] %(levelname)s %(message)s")
     if args.config is None or args.handshake_fd is None or args.request_fd is None or args.response_fd is None:
         _parser().error("--config, --handshake-fd, --request-fd and --response-fd are required (or --probe)")
+    # From here on the runtime ends with its host, whatever phase it is in.
+    watch = HostWatch(args.request_fd, on_host_gone=(lambda: remove_config(args.config)) if args.remove_config else None).start()
     try:
-        config = read_config(args.config)
+        try:
+            config = read_config(args.config)
+        finally:
+            if args.remove_config:
+                remove_config(args.config)
         if args.simulate:
             config["simulate"] = True
         from .loader import load_engine
@@ -115,8 +133,10 @@ def main(argv=None):
         {"ready": True},
     ])
     log.info("ready: %s %s on %s", engine.engine_name, engine.engine_version, config.get("device", "?"))
+    watch.serving()
     try:
         server.serve()
     finally:
         engine.shutdown()
+        watch.stop()
     return 0

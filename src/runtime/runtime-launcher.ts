@@ -106,7 +106,7 @@ export class ProcessRuntimeLauncher implements RuntimeLauncher {
     };
     const libraryPath = libraryPathWith(wheelLibraryDirs(python), baseEnv.LD_LIBRARY_PATH);
     if (libraryPath) env.LD_LIBRARY_PATH = libraryPath;
-    const args = ['-m', 'pie_trtllm_runtime', '--config', configPath, '--handshake-fd', String(HANDSHAKE_FD), '--request-fd', String(REQUEST_FD), '--response-fd', String(RESPONSE_FD)];
+    const args = ['-m', 'pie_trtllm_runtime', '--config', configPath, '--remove-config', '--handshake-fd', String(HANDSHAKE_FD), '--request-fd', String(REQUEST_FD), '--response-fd', String(RESPONSE_FD)];
     if (spec.simulate) args.push('--simulate');
 
     return new Promise((resolve, reject) => {
