@@ -59,6 +59,7 @@ class Engine:
         self._prompt_limit = None if chunked else int(kwargs.get("max_num_tokens", options.get("max_num_tokens")) or 8192)
         self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history, on_drop=self._drop_stream)
         self.requests = EngineRequests(llm, self._new_params, self.policy, model.max_model_len, self._prompt_limit)
+        self.executor_watch = None  # ExecutorWatch of the process that serves this engine, if any
         self.tokens_returned = 0
         self.lookahead_hits = 0  # steps answered from a stream with a token that was already made
         self.stream_waits = 0  # steps served by a stream that waited for their token
@@ -413,6 +414,8 @@ class Engine:
         self.histories.fork(parent, child, length)
 
     def shutdown(self):
+        if self.executor_watch is not None:
+            self.executor_watch.stop()  # the workers end from here on, as asked
         self.iteration_stats.stop()
         self.requests.shutdown()
         shutdown = getattr(self.llm, "shutdown", None)

@@ -14,6 +14,7 @@ import sys
 from .capabilities import capability_report
 from .codes import CONFIG_INVALID, StartupError
 from .framing import FrameReader, FrameWriter
+from .executor_watch import ExecutorWatch, executor_processes
 from .host_watch import HostWatch
 
 log = logging.getLogger("pie_trtllm_runtime")
@@ -113,7 +114,10 @@ def main(argv=None):
         if args.simulate:
             config["simulate"] = True
         from .loader import load_engine
+        before = executor_processes(os.getpid())
         engine = load_engine(config)
+        # A worker of this engine that dies from here on breaks it: the runtime then ends.
+        engine.executor_watch = ExecutorWatch(before).start()
     except StartupError as error:
         log.error("%s: %s", error.code, error.message)
         _write_lines(args.handshake_fd, [{"error": {"code": error.code, "message": error.message}}])

@@ -43,6 +43,9 @@ export const defaultPolicy: SupervisorPolicy = {
 };
 
 
+/** The runtime's exit status when an executor worker of its engine ended (executor_watch.py). */
+export const EXECUTOR_BROKEN_EXIT = 4;
+
 /** Refuses a policy whose delays Node's timers cannot hold (a host may bind its own): such a
  *  timer would fire at once. */
 export function checkPolicy(policy: SupervisorPolicy): void {
@@ -203,7 +206,7 @@ export class RuntimeSupervisor {
 
   private onExit(runtime: LaunchedRuntime, code: number | null, signal: NodeJS.Signals | null): void {
     if (runtime !== this.runtime) return;
-    const how = signal ?? `code ${code}`;
+    const how = signal ?? (code === EXECUTOR_BROKEN_EXIT ? `code ${code}: its TensorRT-LLM executor broke, an executor worker ended` : `code ${code}`);
     this.client?.close(new RuntimeError('RUNTIME_UNAVAILABLE', `the runtime on ${this.device} (pid ${runtime.pid}) died (${how}) while this request was in flight`));
     this.client = undefined;
     this.runtime = undefined;

@@ -36,6 +36,36 @@ describe('a replica\'s processes: the runtime, its MPI daemon and workers', func
   beforeEach(() => (gpus = mkdtempSync(join(tmpdir(), 'pie-gpus-'))));
   afterEach(() => rmSync(gpus, { recursive: true, force: true }));
 
+  it('a dead executor worker (a GPU fault, say) is noticed: the replica is replaced with one restart, its processes reaped, and serves again', async () => {
+    const marker = processMarker();
+    const { driver, logger } = heldGpuDriver(gpus, marker);
+    try {
+      await driver.start();
+      const prompt = [5, 6, 7];
+      expect(await driver.forward(batchOf([[1, prompt, 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation(prompt, 1) }]);
+      const [before] = await statusOf(driver);
+      expect([before!.state, before!.restarts]).to.deep.equal(['ready', 0]);
+      const daemon = before!.processes.find((p) => p.ppid === before!.pid)!;
+      const worker = before!.processes.find((p) => p.ppid === daemon.pid)!;
+      process.kill(worker.pid, 'SIGKILL');
+      const after = await waitFor(async () => {
+        const [replica] = await statusOf(driver);
+        return replica!.state === 'ready' && replica!.pid !== before!.pid ? replica : undefined;
+      }, 20_000, 'the replica to be replaced');
+      expect(after!.restarts).to.equal(1);
+      // Nothing of the broken replica is left; the new one holds the GPU.
+      const old = before!.processes.map((p) => p.pid);
+      expect(markedProcesses(marker).filter((pid) => old.includes(pid))).to.deep.equal([]);
+      expect(logger.lines.some((line) => line.includes(`exited (code 4: its TensorRT-LLM executor broke, an executor worker ended); restarting`)), logger.lines.join('\n')).to.equal(true);
+      // Its contexts are gone with it: a decode step needs the prefix again, a full prompt is served.
+      const [lost] = await driver.forward(batchOf([[1, [greedyContinuation(prompt, 1)[0]!], 3, GREEDY]]));
+      expect(lost).to.have.nested.property('error.code', 'MISSING_REPLAY_PREFIX');
+      expect(await driver.forward(batchOf([[2, prompt, 0, GREEDY]]))).to.deep.equal([{ tokens: greedyContinuation(prompt, 1) }]);
+    } finally {
+      await driver.dispose();
+    }
+  });
+
   for (const [label, table, ranks] of [
     ['one rank', { type: 'tensorrt_llm', device: 'cuda:0' }, 1],
     ['tensor_parallel_size 2', { type: 'tensorrt_llm', device: ['cuda:0', 'cuda:1'], tensor_parallel_size: 2 }, 2],
