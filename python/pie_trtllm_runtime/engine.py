@@ -57,8 +57,14 @@ class Engine:
         kwargs = options.get("llm_kwargs") or {}
         chunked = kwargs.get("enable_chunked_prefill", options.get("enable_chunked_prefill"))
         self._prompt_limit = None if chunked else int(kwargs.get("max_num_tokens", options.get("max_num_tokens")) or 8192)
-        self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history, on_drop=self._drop_stream)
+        # The longest prefix a step may have, in every mode: its one-token request's prompt must fit
+        # max_num_tokens (without chunked prefill) and leave room for one token in max_model_len.
+        # Streams and answered-ahead chains stop there too, so where a program is refused never
+        # depends on how its tokens were made.
+        self.longest_prefix = model.max_model_len - 1 if self._prompt_limit is None else min(model.max_model_len - 1, self._prompt_limit)
+        self.histories = HistoryStore(int(options.get("max_session_histories", 65536)), self._max_history, on_drop=self._dropped_context)
         self.requests = EngineRequests(llm, self._new_params, self.policy, model.max_model_len, self._prompt_limit)
+        self._closing = None  # within a wave: streams of contexts dropped by it, closed once its tokens are read
         self.executor_watch = None  # ExecutorWatch of the process that serves this engine, if any
         self.tokens_returned = 0
         self.lookahead_hits = 0  # steps answered from a stream with a token that was already made
@@ -143,6 +149,7 @@ class Engine:
         key = sampler.stream_key
         get = self.histories.contexts.get
         vocab_size = self.model.vocab_size
+        longest = self.longest_prefix
         answers = [None] * len(context_ids)
         for i, context_id in enumerate(context_ids):
             context = get(context_id)
@@ -151,8 +158,8 @@ class Engine:
                 continue  # another sampler's stream ends before this step is answered: the general path
             position, token = positions[i], tokens[i]
             confirmed = context.confirmed
-            if token >= vocab_size or position > confirmed:
-                continue
+            if token >= vocab_size or position > confirmed or position >= longest:
+                continue  # the general path refuses a step past the longest prefix
             if position == confirmed:
                 if stream.token_at(position) != token:
                     continue  # the program leaves the stream: the general path closes it
@@ -194,7 +201,8 @@ class Engine:
         taken = position + 1 - stream.base
         if taken > stream.taken:
             stream.taken = taken
-        return stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= stream.continue_within
+        return (stream.state is IDLE and self.policy.streaming and len(stream.tokens) - taken <= stream.continue_within
+                and stream.end <= self.longest_prefix)  # else it made every token a step may get
 
     @staticmethod
     def _waves(requests, results):
@@ -220,6 +228,15 @@ class Engine:
         return waves
 
     def _run_wave(self, wave, requests, results):
+        self._closing = []
+        try:
+            self._serve_wave(wave, requests, results)
+        finally:
+            closing, self._closing = self._closing, None
+            for stream in closing:
+                self.requests.close(stream)
+
+    def _serve_wave(self, wave, requests, results):
         from_streams = []  # (request index, stream, position of the token it needs)
         one_shot = []  # (request index, context, prefix length, prompt, sampler)
         contexts = self.histories.contexts
@@ -255,6 +272,8 @@ class Engine:
                 stream = context.stream
                 if not sampler.greedy:
                     self.sampler_support.check(sampler)
+                if prefix_len > self.longest_prefix:
+                    self._check_step(context_id, prefix_len)
                 if stream is not None and stream.sampler_key != sampler.stream_key:
                     self._leave_stream(context)  # another sampler: its tokens are not this step's draws
                     stream = None
@@ -267,7 +286,6 @@ class Engine:
                         continue
                     # Asked again below its head, or for a draw its stream handed out already:
                     # one token of its own, the stream left alone.
-                self._check_prompt(context_id, prefix_len)
                 one_shot.append((index, context, prefix_len, context.prompt(prefix_len), sampler))
                 context.trim(self._max_history)  # once its prompt is built
             except RequestError as error:
@@ -295,10 +313,6 @@ class Engine:
         return True
 
     def _new_stream(self, context, prefix_len, sampler):
-        self._check_prompt(context.context_id, prefix_len)
-        if self.model.max_model_len - prefix_len <= 0:
-            raise RequestError(INVALID_REQUEST, "context %d is at position %d, the model's limit is %d tokens"
-                               % (context.context_id, prefix_len, self.model.max_model_len))
         if context.stream is not None:
             self._drop_stream(context)
         stream = TokenStream(context.context_id, context.prompt(prefix_len), str(context.context_id) if self._cache_salt else None,
@@ -311,13 +325,28 @@ class Engine:
         self.requests.start(stream)
         return stream
 
-    def _check_prompt(self, context_id, prefix_len):
+    def _check_step(self, context_id, prefix_len):
+        """Refuses a step whose prefix is above `longest_prefix`, saying which limit it passed."""
+        if self.model.max_model_len - prefix_len <= 0:
+            raise RequestError(INVALID_REQUEST, "context %d is at position %d, the model's limit is %d tokens"
+                               % (context_id, prefix_len, self.model.max_model_len))
         if self._prompt_limit is not None and prefix_len > self._prompt_limit:
             raise RequestError(
                 INVALID_REQUEST,
                 "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
                 "set options.enable_chunked_prefill = true or raise options.max_num_tokens" % (context_id, prefix_len, self._prompt_limit),
             )
+
+    def _dropped_context(self, context):
+        """A context released, evicted or overwritten by a fork. Within a wave its stream may hold a
+        request of the same wave (a batch of more new contexts than fit evicts its own members):
+        it is closed once the wave's tokens are read."""
+        if self._closing is None:
+            self._drop_stream(context)
+        else:
+            stream, context.stream = context.stream, None
+            if stream is not None:
+                self._closing.append(stream)
 
     def _drop_stream(self, context):
         stream, context.stream = context.stream, None
@@ -354,7 +383,7 @@ class Engine:
                 if context is not None and context.stream is stream:
                     self._drop_stream(context)  # the next request starts afresh
                 return error
-        if self.taken(stream, position):
+        if self.taken(stream, position) and (self._closing is None or stream not in self._closing):
             self.requests.resume(stream)
         self.tokens_returned += 1
         return [token]

@@ -174,6 +174,8 @@ class EngineRequests:
             return RequestError(INVALID_REQUEST, "context %d needs a %d-token prompt, above max_num_tokens (%d) without chunked prefill; "
                                 "set options.enable_chunked_prefill = true or raise options.max_num_tokens"
                                 % (stream.context_id, len(prompt), self._prompt_limit))
+        if self._prompt_limit is not None:
+            room = min(room, self._prompt_limit + 1 - len(prompt))  # no step past the limit may take more
         return prompt, min(self._policy.request_tokens(stream), room)
 
     def _submit(self, stream):

@@ -88,6 +88,10 @@ class DecodeChain:
                 # step-by-step run would continue it, and never for tokens the program may not take.
                 steps -= run_ahead
             length = steps if length is None else min(length, steps)
+        # The chain's k-th step has a prefix of position + 1 + k: none may pass the longest prefix.
+        length = min(length, engine.longest_prefix - max(positions) - 1)
+        if length <= 0:
+            return None
         due = [stream for stream, position in zip(streams, positions) if engine.taken(stream, position + 1)]
         if due:
             engine.requests.resume_all(due)

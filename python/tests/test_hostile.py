@@ -1,7 +1,9 @@
 """Hostile input never ends the runtime and fails only the request it is in."""
 
+import base64
 import json
 import os
+from array import array
 
 import pytest
 
@@ -176,3 +178,36 @@ def test_the_runtime_process_survives_every_hostile_message_and_serves_after():
         runtime.call({"op": "shutdown"})
     finally:
         runtime.close()
+
+
+def answers(reply):
+    """A forward reply's results: columns of one token each when every request got one (DESIGN §4)."""
+    if "tokens" in reply:
+        return [[t] for t in array("I", base64.b64decode(reply["tokens"])).tolist()]
+    return reply["results"]
+
+
+@pytest.mark.parametrize("options", [
+    {"lookahead_tokens": 1},
+    {"lookahead_tokens": 16},
+    {"lookahead_tokens": 4, "lookahead_mode": "window"},
+    {"lookahead_tokens": 16, "lookahead_mode": "window"},
+], ids=["off", "stream", "window 4", "window 16"])
+def test_a_batch_that_evicts_its_own_members_is_served_whole_in_every_mode(options):
+    # 100 new contexts where 10 fit: the first 90 are evicted by later members of the same batch,
+    # after their requests were taken. Each is served as with lookahead off.
+    e = engine(max_session_histories=10, **options)
+    server = Server(e, {}, None, None)
+
+    def send(message_id, requests):
+        return server.handle(json.dumps({"id": message_id, "op": "forward", "batch": batch(requests)}).encode())
+
+    prompts = [[i % 97 + 1, i % 13 + 2, i + 3] for i in range(100)]
+    reply = send(1, [(100 + i, p, 0, GREEDY) for i, p in enumerate(prompts)])
+    assert answers(reply) == [greedy_continuation(p, 1) for p in prompts]
+    assert sorted(reply["evicted"]) == list(range(100, 190))
+    # The ten survivors decode on; an evicted one needs its prefix again, with a code that says so.
+    reply = send(2, [(100 + i, [greedy_continuation(p, 1)[0]], 3, GREEDY) for i, p in enumerate(prompts) if i >= 90])
+    assert answers(reply) == [greedy_continuation(p, 2)[1:] for p in prompts[90:]]
+    gone = send(3, [(100, [greedy_continuation(prompts[0], 1)[0]], 3, GREEDY)])
+    assert gone["results"][0]["error"]["code"] == codes.MISSING_REPLAY_PREFIX

@@ -34,7 +34,7 @@ MUTATIONS = {
     "a stream is checked one written token short": (engine_module, "Engine", "_follows", "range(max(before, stream.base), context.confirmed)", "range(max(before, stream.base), context.confirmed - 1)"),
     "a stream starts one token short of its prompt": (engine_module, "Engine", "_new_stream", "context.prompt(prefix_len)", "context.prompt(prefix_len - 1)"),
     "a different token does not truncate": (history_module, "Context", "_write", "del history[index:]  # what followed belonged to another continuation", "del history[index:index + 1]"),
-    "reuse does not refresh recency": (engine_module, "Engine", "_run_wave", "move_to_end(context_id)  # most recently used", "pass"),
+    "reuse does not refresh recency": (engine_module, "Engine", "_serve_wave", "move_to_end(context_id)  # most recently used", "pass"),
     "a decode hit is not recorded as written": (engine_module, "Engine", "commit_lookahead", "context.confirmed += 1", "pass"),
     "a decode hit answers the wrong offset": (engine_module, "Engine", "lookahead_answers", "answers[i] = stream.token_at(position + 1)", "answers[i] = stream.token_at(position)"),
     "steps answered ahead are not recorded as written": (chain_module, "DecodeChain", "end", "context.confirmed = last + 1", "context.confirmed = last"),

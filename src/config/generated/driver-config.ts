@@ -69,7 +69,7 @@ export interface TensorRtLlmDriverOptions {
    */
   enable_chunked_prefill?: boolean;
   /**
-   * Longest sequence (prompt plus generated tokens) TensorRT-LLM plans for (`LLM(max_seq_len=...)`); also clamps the reported `max_model_len`. Default: unset (taken from the model config). Must be positive.
+   * Longest sequence (prompt plus generated tokens) TensorRT-LLM plans for (`LLM(max_seq_len=...)`); also clamps the reported `max_model_len`. A step whose prefix leaves no room for its token (a prefix of max_model_len or more) is refused with INVALID_REQUEST, in every lookahead mode. Default: unset (taken from the model config). Must be positive.
    */
   max_seq_len?: number;
   /**
@@ -77,7 +77,7 @@ export interface TensorRtLlmDriverOptions {
    */
   max_batch_size?: number;
   /**
-   * Most tokens TensorRT-LLM schedules in one engine iteration (`LLM(max_num_tokens=...)`). Default: unset (TensorRT-LLM's default, 8192).
+   * Most tokens TensorRT-LLM schedules in one engine iteration (`LLM(max_num_tokens=...)`). Without chunked prefill TensorRT-LLM refuses a longer prompt, so a step whose prefix is longer is refused with INVALID_REQUEST, in every lookahead mode (a stream makes no token past it). Default: unset (TensorRT-LLM's default, 8192).
    */
   max_num_tokens?: number;
   /**
