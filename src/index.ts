@@ -20,5 +20,6 @@ export { OperationError } from './capabilities/operation-error.js';
 export { MalformedBatchError } from './capabilities/request-gate.js';
 export { RuntimeError, type RuntimeErrorCode } from './runtime/runtime-errors.js';
 export { Tokens } from './driver/tokens.js';
+export { defaultPolicy, type SupervisorPolicy } from './runtime/supervisor-policy.js';
 export { METER_PROVIDER, METER_NAME } from './metrics/meter-provider.js';
 export { METRICS, type MetricDefinition } from './metrics/metric-catalog.js';

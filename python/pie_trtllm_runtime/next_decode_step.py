@@ -122,6 +122,11 @@ class DecodeChain:
         self._expect(self._answers)
         return True
 
+    def unrecorded_hits(self):
+        """(steps answered and not yet recorded, of them sampled) counted per request, as `end` will count them."""
+        hits = self._taken * len(self._context_ids)
+        return hits, 0 if self._greedy else hits
+
     def end(self):
         """Records every step answered, as that many of the engine's own decode steps would have:
         the tokens written into each history, what each stream handed out (which may continue an

@@ -197,6 +197,11 @@ class Server:
                 self._after_reply = lambda: self._continue(chain)
                 self.anticipated_steps += 1
                 return dict(chain.reply, id=message.get("id"))
+            if failure is None and message.get("op") == "status":
+                # A status reads counters and changes nothing: the decode loop's chain stays, and
+                # the status counts the steps it answered (a metrics scrape costs no decode step).
+                self._chain = chain
+                return {"status": self.status(), "id": message.get("id")}
             self._end(chain)
         if failure is not None:
             return failure
@@ -281,6 +286,9 @@ class Server:
     def status(self):
         engine = self.engine
         statistics = engine.engine_statistics
+        chain = self._chain
+        # Steps a chain answered are recorded when it ends: counted here as the engine will count them.
+        ahead, ahead_sampled = (0, 0) if chain is None else chain.unrecorded_hits()
         return {
             "pid": os.getpid(),
             "engine": {"name": engine.engine_name, "version": engine.engine_version},
@@ -288,11 +296,11 @@ class Server:
             "engine_tokens": engine.engine_tokens,
             "engine_tokens_wasted": engine.engine_tokens_wasted,
             "kv_cache": engine.kv_cache(),
-            "tokens_generated": engine.tokens_returned,
-            "lookahead_hits": engine.lookahead_hits,
+            "tokens_generated": engine.tokens_returned + ahead,
+            "lookahead_hits": engine.lookahead_hits + ahead,
             "stream_waits": engine.stream_waits,
             "streams_started": engine.streams_started,
-            "sampling_hits": engine.sampling_hits,
+            "sampling_hits": engine.sampling_hits + ahead_sampled,
             "sampling_waits": engine.sampling_waits,
             "sampling_streams_started": engine.sampling_streams_started,
             "execution_mode": "pyexecutor" if engine.policy.pyexecutor else "generate",

@@ -96,13 +96,33 @@ def test_a_steady_decode_loop_is_answered_ahead_and_exactly():
     assert pair.server.status()["anticipated_steps"] == 44
 
 
+def test_a_status_between_steps_leaves_the_chain_and_counts_what_it_answered():
+    # The loop above, with a status (a metrics scrape) before every step: the same 44 steps come
+    # as expected and the engine gets the same 160 requests; each status counts every token
+    # answered so far, one per context per step plus the prefill's.
+    contexts = list(range(100, 140))
+    pair = Pair(contexts, {"lookahead_stream_tokens": 16, "lookahead_tokens": 2})
+    pair.server.engine.requests.idle()
+    last = [FIRST] * len(contexts)
+    for step in range(48):
+        status = pair.send({"op": "status"})["status"]
+        assert status["tokens_generated"] == 40 * (1 + step) and status["lookahead_hits"] >= 40 * max(0, step - 4)
+        out = pair.step(contexts, last, [3 + step] * len(contexts))
+        last = [r[0] for r in out]
+        pair.server.engine.requests.idle()
+    pair.same_state()
+    assert pair.server.engine.engine_calls == 160
+    assert pair.server.anticipated_steps == 44
+    assert pair.send({"op": "status"})["status"]["tokens_generated"] == 40 * 49
+
+
 def test_any_other_message_or_a_different_batch_takes_the_general_path():
     contexts = list(range(1, 41))
     pair = Pair(contexts)
     last = [FIRST] * len(contexts)
     out = pair.step(contexts, last, [3] * 40)
     last = [r[0] for r in out]
-    assert pair.send({"op": "status"})["status"]["contexts"] == 40  # discards the expectation
+    assert pair.send({"op": "capabilities"})["capabilities"] == {}  # discards the expectation
     out = pair.step(contexts, last, [4] * 40)
     assert pair.server.anticipated_steps == 0
     last = [r[0] for r in out]

@@ -66,6 +66,9 @@ export class TensorRtLlmDriver {
 
   /** Starts every replica and waits for their handshakes. */
   start(): Promise<CapabilityReport> {
+    if (this.disposed) {
+      return Promise.reject(new RuntimeError('RUNTIME_UNAVAILABLE', "the driver was disposed: it does not start again; create another with the descriptor's create()"));
+    }
     const note = this.started ? undefined : executionModeNote(this.settings.config.options);
     if (note) this.logger.info(note);
     this.started ??= this.pool.start().then(() => {

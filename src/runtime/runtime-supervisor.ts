@@ -4,6 +4,7 @@ import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ReplicaState, ReplicaStatus } from './replica-status.js';
 
 export type { ReplicaState, ReplicaStatus } from './replica-status.js';
+export { checkPolicy, defaultPolicy, type SupervisorPolicy } from './supervisor-policy.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
 import { OwnedGroup } from './owned-group.js';
@@ -12,48 +13,16 @@ import { endProcesses, type ProcessEntry, processTree, signalProcesses, stillRun
 import { replyPollingMicros } from './reply-polling.js';
 import { RuntimeClient } from './runtime-client.js';
 import { RuntimeError } from './runtime-errors.js';
-import { timerProblem } from './timer-limit.js';
-import { ConfigError } from '../config/config-error.js';
+import type { SupervisorPolicy } from './supervisor-policy.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
 import { streamsEnded } from './streams-ended.js';
 
 
-export interface SupervisorPolicy {
-  maxInFlight: number;
-  requestTimeoutMs: number;
-  /** Crashes within `crashWindowMs` after which the runtime is given up. */
-  maxCrashes: number;
-  crashWindowMs: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  shutdownGraceMs: number;
-}
-
 /** How long a dead runtime's processes may take to end after SIGKILL before the replica gives up. */
 const REAP_TIMEOUT_MS = 10_000;
 
-export const defaultPolicy: SupervisorPolicy = {
-  maxInFlight: 128,
-  requestTimeoutMs: 120_000,
-  maxCrashes: 5,
-  crashWindowMs: 180_000,
-  backoffBaseMs: 200,
-  backoffMaxMs: 10_000,
-  shutdownGraceMs: 5_000,
-};
-
-
 /** The runtime's exit status when an executor worker of its engine ended (executor_watch.py). */
 export const EXECUTOR_BROKEN_EXIT = 4;
-
-/** Refuses a policy whose delays Node's timers cannot hold (a host may bind its own): such a
- *  timer would fire at once. */
-export function checkPolicy(policy: SupervisorPolicy): void {
-  for (const key of ['requestTimeoutMs', 'crashWindowMs', 'backoffBaseMs', 'backoffMaxMs', 'shutdownGraceMs'] as const) {
-    const problem = timerProblem(policy[key]);
-    if (problem) throw new ConfigError([{ path: `SupervisorPolicy.${key}`, message: problem }]);
-  }
-}
 
 /**
  * Owns one runtime process: starts it, fails its in-flight requests at once when it dies,
@@ -78,6 +47,8 @@ export class RuntimeSupervisor {
   private reaping: Promise<boolean> | undefined;
   private readonly lostListeners: (() => void)[] = [];
   private exited: Promise<void> | undefined;
+  /** The status round trip in flight, shared by every caller that comes while it is. */
+  private statusRead: Promise<void> | undefined;
 
   constructor(
     readonly spec: Omit<LaunchSpec, 'interpreter'> & { interpreter: ResolvedInterpreter },
@@ -109,6 +80,10 @@ export class RuntimeSupervisor {
   }
 
   async start(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      // Nothing would stop a runtime started now: its shutdown has run.
+      throw new RuntimeError('RUNTIME_UNAVAILABLE', `the replica on ${this.device} is shut down and does not start again`);
+    }
     this.state = 'starting';
     try {
       await this.launch();
@@ -270,12 +245,15 @@ export class RuntimeSupervisor {
     const processes = options.processes ?? true;
     if (this.state === 'ready') {
       if (processes) this.refreshMembers();
-      try {
-        const reply = await this.call({ op: 'status' });
-        if (reply.status) this.lastStatus = reply.status;
-      } catch {
-        /* the state below says why */
-      }
+      // Concurrent callers (a flood of metrics scrapes, say) share one round trip: the runtime
+      // answers each status between decode steps, so a status per caller would cost steps.
+      this.statusRead ??= this.call({ op: 'status' }).then(
+        (reply) => {
+          if (reply.status) this.lastStatus = reply.status;
+        },
+        () => undefined, // the state below says why
+      ).finally(() => (this.statusRead = undefined));
+      await this.statusRead;
     }
     return {
       device: this.device,

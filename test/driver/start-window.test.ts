@@ -44,6 +44,21 @@ describe('the start-up window', function () {
       expect(launchFolders(tmp)).to.deep.equal([]);
     }));
 
+  it('start() after dispose() is refused and launches nothing, whether the driver had started or not', async () => {
+    for (const startedFirst of [false, true]) {
+      const marker = processMarker();
+      const driver = simulatedDriver({ env: { [marker.name]: marker.value } });
+      if (startedFirst) await driver.start();
+      await driver.dispose();
+      const error = (await driver.start().catch((e: unknown) => e)) as RuntimeError;
+      expect(error, String(startedFirst)).to.be.instanceOf(RuntimeError);
+      expect([error.code, error.message]).to.deep.equal(['RUNTIME_UNAVAILABLE', "the driver was disposed: it does not start again; create another with the descriptor's create()"]);
+      // Give a launch the time to show: none comes.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(markedProcesses(marker), String(startedFirst)).to.deep.equal([]);
+    }
+  });
+
   it('dispose() during a restart ends the new runtime mid-load before it returns', () =>
     withOwnTmpdir(async (tmp) => {
       const marker = processMarker();

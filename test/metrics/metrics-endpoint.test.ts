@@ -73,6 +73,12 @@ describe('cli: serve --metrics-port', function () {
     const hostOnly = await runCli(['serve', '--stdio', '--config', example, '--simulate', '--metrics-host', '0.0.0.0']);
     expect(hostOnly.code).to.equal(2);
     expect(hostOnly.stderr).to.include('--metrics-host needs --metrics-port');
+    for (const empty of ['', '  ']) {
+      const run = await runCli(['serve', '--stdio', '--config', example, '--simulate', '--metrics-port', '9', '--metrics-host', empty]);
+      expect(run.code, JSON.stringify(empty)).to.equal(2);
+      expect(run.stderr).to.include(`--metrics-host is empty (${JSON.stringify(empty)}), which would listen on every interface; name the address to listen on`);
+      expect(run.stderr).not.to.include('serving');
+    }
   });
 
   it('takes the ports at both ends of the range', () => {

@@ -79,7 +79,7 @@ exec sleep 30`);
       expect(launched.engine).to.deep.equal({ name: 'fake', version: '9' });
       const seen = JSON.parse(readFileSync(record, 'utf8'));
       const configPath = seen.config && seen.args.split(' ')[3];
-      expect(seen.args).to.equal(`-m pie_trtllm_runtime --config ${configPath} --handshake-fd 3 --request-fd 4 --response-fd 5 --simulate`);
+      expect(seen.args).to.equal(`-m pie_trtllm_runtime --config ${configPath} --remove-config --handshake-fd 3 --request-fd 4 --response-fd 5 --simulate`);
       expect(existsSync(configPath), 'the launch file is removed once the runtime is up').to.equal(false);
       expect(seen.cwd).to.equal(join(repoRoot, 'python'));
       expect(seen.pythonpath).to.equal(`${join(repoRoot, 'python')}:/operator/site`);

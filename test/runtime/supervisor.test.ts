@@ -112,6 +112,14 @@ class ScriptedLauncher extends FakeLauncher {
   failures: RuntimeError[] = [];
   /** Whether a runtime exits when asked to shut down (false: it ignores every request). */
   obeys = true;
+  /** `status` requests the runtimes received. */
+  statusRequests = 0;
+  /** While set, status replies wait for `answerStatus()`. */
+  holdStatus = false;
+  private heldStatus: (() => void)[] = [];
+  answerStatus(): void {
+    for (const answer of this.heldStatus.splice(0)) answer();
+  }
   override async launch(spec: LaunchSpec): Promise<LaunchedRuntime> {
     const failure = this.failures.shift();
     if (failure) throw failure;
@@ -122,7 +130,12 @@ class ScriptedLauncher extends FakeLauncher {
       write: (chunk: Buffer, _encoding, done) => {
         const message = JSON.parse(chunk.subarray(4).toString('utf8')) as { id: number; op: string };
         if (!this.obeys) return done();
-        if (message.op === 'status') replies.write(encodeFrame({ id: message.id, ok: true, status: { engine_calls: 3, tokens_generated: 9 } }));
+        if (message.op === 'status') {
+          this.statusRequests++;
+          const answer = () => replies.write(encodeFrame({ id: message.id, ok: true, status: { engine_calls: 3, tokens_generated: 9 } }));
+          if (this.holdStatus) this.heldStatus.push(answer);
+          else answer();
+        }
         if (message.op === 'shutdown') {
           child.exitCode = 0;
           child.emit('exit', 0, null);
@@ -200,6 +213,23 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     launcher.failures.push(failure('no GPU'));
     launcher.crashLatest();
     expect(await s.status()).to.deep.equal({ device: 'cuda:3', pid: null, state: 'restarting', restarts: 0, engine_calls: 0, tokens_generated: 0, reason: 'exited (code 1)', processes: [] });
+  });
+
+  it('concurrent status calls share one round trip to the runtime; a call after it has answered makes the next', async () => {
+    const { launcher, s } = scripted();
+    await s.start();
+    launcher.holdStatus = true;
+    const calls = Array.from({ length: 50 }, (_, i) => s.status({ processes: i % 2 === 0 }));
+    await waitFor(() => launcher.statusRequests === 1, 2000, 'the status request');
+    await settle();
+    expect(launcher.statusRequests).to.equal(1);
+    launcher.answerStatus();
+    const answers = await Promise.all(calls);
+    expect(answers.every((a) => a.engine_calls === 3 && a.tokens_generated === 9)).to.equal(true);
+    launcher.holdStatus = false;
+    await s.status();
+    expect(launcher.statusRequests).to.equal(2);
+    await s.shutdown();
   });
 
   it('tells listeners its contexts are lost when the runtime dies, not when it is shut down', async () => {

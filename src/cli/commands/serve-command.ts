@@ -82,6 +82,10 @@ export function registerServeCommand(program: Command, output: Output): void {
       if (!options.stdio) throw new CliError('serve needs --stdio (the JSON-lines protocol on stdin/stdout)', 2);
       const port = options.metricsPort === undefined ? undefined : tcpPort('--metrics-port', options.metricsPort);
       if (port === undefined && command.getOptionValueSource('metricsHost') === 'cli') throw new CliError('--metrics-host needs --metrics-port (the port the metrics endpoint listens on)', 2);
+      // Node binds every interface for an empty host: exposing the endpoint must be asked for by name.
+      if (options.metricsHost.trim() === '') {
+        throw new CliError(`--metrics-host is empty (${JSON.stringify(options.metricsHost)}), which would listen on every interface; name the address to listen on: 127.0.0.1 (the default), or 0.0.0.0 to listen on every interface on purpose`, 2);
+      }
       const model = selectModel(options.config, options.model);
       // Open before the model loads: a port in use fails in a second, not after a 20-minute load.
       const metrics: MetricsEndpoint | undefined = port === undefined ? undefined : await openMetricsEndpoint(port, options.metricsHost);
