@@ -3,10 +3,10 @@
 Read from the model's `config.json` in a local folder or the Hugging Face cache, before the engine
 loads, so a missing snapshot fails in a second, not after minutes of loading."""
 
-import json
 import math
 import os
 
+from .bounded_json import read_json_file
 from .codes import ENGINE_LOAD_FAILED, MODEL_NOT_FOUND, StartupError
 from .engine import ModelInfo
 
@@ -102,8 +102,7 @@ def config_problem(config):
 def read_model_info(snapshot_dir, max_seq_len=None):
     path = os.path.join(snapshot_dir, "config.json")
     try:
-        with open(path, encoding="utf-8") as handle:
-            config = json.load(handle)
+        config = read_json_file(path)
     except (OSError, ValueError, RecursionError) as error:
         raise StartupError(MODEL_NOT_FOUND, "cannot read %s: %s" % (path, error))
     if not isinstance(config, dict):
@@ -124,9 +123,8 @@ def read_model_info(snapshot_dir, max_seq_len=None):
     generation = os.path.join(snapshot_dir, "generation_config.json")
     if end_id is None and os.path.isfile(generation):
         try:
-            with open(generation, encoding="utf-8") as handle:
-                end_id = _first_int(json.load(handle).get("eos_token_id"))
-        except (OSError, ValueError, AttributeError):
+            end_id = _first_int(read_json_file(generation).get("eos_token_id"))
+        except (OSError, ValueError, AttributeError, RecursionError):
             end_id = None
     if end_id is None:
         end_id = NO_END_ID

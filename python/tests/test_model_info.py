@@ -80,3 +80,30 @@ def test_a_config_nested_past_the_decoder_depth_is_refused_with_a_code(tmp_path)
     with pytest.raises(StartupError) as raised:
         read_model_info(str(tmp_path))
     assert raised.value.code == MODEL_NOT_FOUND
+
+
+@pytest.mark.parametrize("target, why", [
+    ("/dev/zero", "is not a regular file"),
+    (None, "is not a regular file"),  # a folder
+])
+def test_a_config_json_that_is_a_device_or_folder_is_refused_unread(tmp_path, target, why):
+    config = tmp_path / "config.json"
+    if target is None:
+        config.mkdir()
+    else:
+        config.symlink_to(target)
+    with pytest.raises(StartupError) as raised:
+        read_model_info(str(tmp_path))
+    assert raised.value.code == MODEL_NOT_FOUND and why in raised.value.message
+
+
+def test_a_config_json_above_the_cap_is_refused_and_one_at_it_is_read(tmp_path, monkeypatch):
+    from pie_trtllm_runtime import bounded_json
+    text = json.dumps({"architectures": ["LlamaForCausalLM"], "vocab_size": 100})
+    (tmp_path / "config.json").write_text(text)
+    monkeypatch.setattr(bounded_json.read_json_file, "__defaults__", (len(text),))
+    assert read_model_info(str(tmp_path)).vocab_size == 100
+    monkeypatch.setattr(bounded_json.read_json_file, "__defaults__", (len(text) - 1,))
+    with pytest.raises(StartupError) as raised:
+        read_model_info(str(tmp_path))
+    assert "bytes, above the %d" % (len(text) - 1) in raised.value.message

@@ -23,6 +23,10 @@ export const processOutput: Output = {
   },
 };
 
+/** JSON for a terminal too: characters a terminal would act on or reorder by (C1 controls, DEL,
+ *  bidirectional formatting, line separators) are written as \u escapes, which JSON reads back
+ *  as the same string. JSON.stringify escapes the C0 controls itself. */
 export function printJson(output: Output, value: unknown): void {
-  output.out(JSON.stringify(value, null, 2));
+  // eslint-disable-next-line no-control-regex
+  output.out(JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { FileReadRefusal, MAX_CONFIG_FILE_BYTES, readRegularFile } from './bounded-file.js';
 
 /** A configuration file that cannot be read, or is not UTF-8 text. */
 export class ConfigFileError extends Error {
@@ -29,23 +29,25 @@ function firstInvalidLine(bytes: Buffer): number {
 }
 
 /**
- * A TOML file's text. TOML files are UTF-8 (TOML 1.0): a UTF-8 byte-order mark is dropped, a
+ * A TOML file's text, from a regular file of at most MAX_CONFIG_FILE_BYTES (a device, a pipe or a
+ * folder is refused, as is a larger file). TOML files are UTF-8 (TOML 1.0): a UTF-8 byte-order mark is dropped, a
  * UTF-16 file and bytes that are not UTF-8 are refused with where and how to fix them, never
  * read as replacement characters. `undefined` for a missing file when `missingOk`.
  */
 export function readConfigText(file: string, options: { missingOk?: boolean } = {}): string | undefined {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readRegularFile(file, MAX_CONFIG_FILE_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && options.missingOk) return undefined;
+    if (!(error instanceof FileReadRefusal)) throw error;
+    if (error.code === 'ENOENT' && options.missingOk) return undefined;
     const reason =
-      code === 'ENOENT' ? 'no such file (check the path)'
-      : code === 'EISDIR' ? 'it is a directory, not a file'
-      : code === 'EACCES' ? 'permission denied (check who owns it)'
-      : code === 'ENOTDIR' ? 'a folder on its path is a file'
-      : (error as Error).message;
+      error.code === 'ENOENT' ? 'no such file (check the path)'
+      : error.code === 'EACCES' ? 'permission denied (check who owns it)'
+      : error.code === 'ENOTDIR' ? 'a folder on its path is a file'
+      : error.code === 'ELOOP' ? 'its path loops through symbolic links'
+      : error.code === 'TOO_LARGE' ? `${error.reason}; a pie.toml or drivers.toml is a few kilobytes: check that the path names the configuration`
+      : error.reason;
     throw new ConfigFileError(file, reason);
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readDriversFile } from './drivers-file.js';
 import { findOnPath, isExecutable } from './executable-lookup.js';
 import { driversFilePath } from './pie-home.js';
@@ -15,6 +15,20 @@ export interface InterpreterRequest {
   python?: string;
   /** Simulated runs need no TensorRT-LLM, so any python3 on PATH will do when nothing else resolves. */
   simulate?: boolean;
+  /** The folder a relative `venv` or `python` is taken from: the pie.toml's (the CLI), else the
+   *  host's working directory. */
+  base?: string;
+}
+
+/** `path` made absolute against `base`, once: the interpreter checked is the one that runs (the
+ *  runtime starts in the package's own folder, where a relative path would name another file). */
+function absolute(path: string, base: string): string {
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+/** How a relative setting was read, for the source line: `./venv, relative to /srv`. */
+function shownPath(path: string, base: string): string {
+  return isAbsolute(path) ? path : `${path}, relative to ${base}`;
 }
 
 /**
@@ -50,11 +64,16 @@ export class InterpreterResolver {
     if (request.venv && request.python) {
       throw new RuntimeError('INTERPRETER_NOT_FOUND', 'options: both `venv` and `python` are set; pick one');
     }
-    if (request.venv) return checked(join(request.venv, 'bin', 'python'), `[model.driver.options].venv (${request.venv})`, `create it with \`pie-trtllm install ${request.venv}\` or fix the path`);
-    if (request.python) return checked(request.python, '[model.driver.options].python', 'fix the path');
+    const base = request.base ?? process.cwd();
+    if (request.venv) {
+      const venv = absolute(request.venv, base);
+      return checked(join(venv, 'bin', 'python'), `[model.driver.options].venv (${shownPath(request.venv, base)})`, `create it with \`pie-trtllm install ${venv}\` or fix the path`);
+    }
+    if (request.python) return checked(absolute(request.python, base), `[model.driver.options].python${isAbsolute(request.python) ? '' : ` (${shownPath(request.python, base)})`}`, 'fix the path');
+    const cwd = process.cwd();
     const pie = this.env.PIE_PYTHON;
-    if (pie) return checked(pie, '$PIE_PYTHON', 'fix or unset $PIE_PYTHON');
-    const virtualEnv = this.env.VIRTUAL_ENV;
+    if (pie) return checked(absolute(pie, cwd), `$PIE_PYTHON${isAbsolute(pie) ? '' : ` (${shownPath(pie, cwd)})`}`, 'fix or unset $PIE_PYTHON');
+    const virtualEnv = this.env.VIRTUAL_ENV ? absolute(this.env.VIRTUAL_ENV, cwd) : undefined;
     // An active environment without an interpreter (deleted, or moved) is passed over, as Pie does,
     // but said: whatever resolves instead names it.
     let passedOver = '';
@@ -64,9 +83,14 @@ export class InterpreterResolver {
     }
     const file = driversFilePath(this.env);
     const settings = readDriversFile(file);
+    // A hand-written relative path in drivers.toml is taken from drivers.toml's folder.
+    const home = dirname(file);
     for (const [table, entry] of [['[driver.tensorrt_llm]', settings.driver], ['[python]', settings.python]] as const) {
-      if (entry.venv) return said(checked(join(entry.venv, 'bin', 'python'), `${file} ${table}.venv (${entry.venv})`, `run \`pie-trtllm install ${entry.venv}\` or \`pie-trtllm set venv PATH\``), passedOver);
-      if (entry.python) return said(checked(entry.python, `${file} ${table}.python`, 'run `pie-trtllm set python PATH` with an existing interpreter'), passedOver);
+      if (entry.venv) {
+        const venv = absolute(entry.venv, home);
+        return said(checked(join(venv, 'bin', 'python'), `${file} ${table}.venv (${shownPath(entry.venv, home)})`, `run \`pie-trtllm install ${venv}\` or \`pie-trtllm set venv PATH\``), passedOver);
+      }
+      if (entry.python) return said(checked(absolute(entry.python, home), `${file} ${table}.python${isAbsolute(entry.python) ? '' : ` (${shownPath(entry.python, home)})`}`, 'run `pie-trtllm set python PATH` with an existing interpreter'), passedOver);
     }
     const python3 = findOnPath('python3', this.env);
     if (python3) return { python: python3, source: `$PATH (which python3)${passedOver}` };

@@ -1,11 +1,13 @@
 /**
  * Text from outside (a model name, a path, a runtime's log line) made safe for a terminal line:
- * control characters (newlines, escape sequences, C1 controls, DEL) are shown as \uXXXX escapes,
- * so nothing a configuration or a runtime says can forge a log line or drive the terminal.
+ * control characters (newlines, escape sequences, C1 controls, DEL) and the bidirectional
+ * formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, which reorder what
+ * the reader sees) are shown as \uXXXX escapes, so nothing a configuration, a plugin or a runtime
+ * says can forge a log line, drive the terminal, or make a line read other than it is.
  */
 export function terminalSafe(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** True when `text` holds a control character that `terminalSafe` would escape (a tab is allowed). */

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { processOutput } from '../../src/cli/output.js';
+import { FileReadRefusal, readRegularFile } from '../../src/config/bounded-file.js';
 import { cliPath, repoRoot } from '../helpers/package-paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -56,6 +57,43 @@ describe('cli: hostile files and streams', function () {
     expect(lines[0]).to.match(/^model\[0\]\.driver\.options\."a\.b": unknown key; .* \(.*pie\.toml:9\)$/);
     expect(lines[1]).to.match(/^model\[0\]\.driver\.options\."c\\u0085\\u2028d": unknown key; .* \(.*pie\.toml:10\)$/);
     expect(run.stdout).to.not.match(/[\u0085\u2028]/);
+  });
+
+  it('refuses a device, a pipe or an oversized file for pie.toml and drivers.toml at once, saying what it is, through every command that reads one', async () => {
+    const refusedAs = (run: { code: number | null; stderr: string }, file: string, what: string) => {
+      expect(run.code, run.stderr).to.be.oneOf([1, 2]);
+      expect(run.stderr).to.contain(`${file}: cannot read the configuration: ${what}`);
+    };
+    // /dev/zero never ends: read whole, it grew the process until the machine ran out.
+    for (const device of ['/dev/zero', '/dev/urandom']) {
+      refusedAs(await runCli(['validate', device], { timeoutMs: 20_000 }), device, 'it is a character device (such as /dev/zero), not a file');
+    }
+    const dir = scratch();
+    const fifo = join(dir, 'pipe.toml');
+    execFileSync('mkfifo', [fifo]);
+    refusedAs(await runCli(['validate', fifo], { timeoutMs: 20_000 }), fifo, 'it is a named pipe, not a file'); // no writer: not waited on
+    // drivers.toml linked to a device, through show, generate and serve.
+    const home = scratch();
+    symlinkSync('/dev/zero', join(home, 'drivers.toml'));
+    const drivers = join(home, 'drivers.toml');
+    refusedAs(await runCli(['show'], { env: { PIE_HOME: home }, timeoutMs: 20_000 }), drivers, 'it is a character device');
+    refusedAs(await runCli(['generate', '--config', example, '--prompt-tokens', '1,2', '--max-tokens', '1'], { env: { PIE_HOME: home, PIE_PYTHON: '', VIRTUAL_ENV: '' }, timeoutMs: 20_000 }), drivers, 'it is a character device');
+    refusedAs(await runCli(['serve', '--stdio', '--config', example], { env: { PIE_HOME: home, PIE_PYTHON: '', VIRTUAL_ENV: '' }, timeoutMs: 20_000 }), drivers, 'it is a character device');
+    // 8 MiB is the cap: a file one byte past it is called oversized (it was "bytes that are not UTF-8").
+    const big = join(dir, 'big.toml');
+    writeFileSync(big, Buffer.alloc(8 * 1024 * 1024 + 1, 0x20));
+    refusedAs(await runCli(['validate', big]), big, 'it is 8388609 bytes, above the 8 MiB a configuration file may hold; a pie.toml or drivers.toml is a few kilobytes');
+  });
+
+  it('reads a file of exactly the cap, and refuses one byte more, however the file is reached', () => {
+    const dir = scratch();
+    const file = join(dir, 'f');
+    writeFileSync(file, Buffer.alloc(1000, 0x61));
+    expect(readRegularFile(file, 1000).length).to.equal(1000);
+    expect(() => readRegularFile(file, 999)).to.throw(FileReadRefusal, 'it is 1000 bytes, above the');
+    symlinkSync(file, join(dir, 'link'));
+    expect(readRegularFile(join(dir, 'link'), 1000).length).to.equal(1000);
+    expect(() => readRegularFile(dir, 1000)).to.throw(FileReadRefusal, 'it is a directory, not a file');
   });
 
   it('names the path of a drivers.toml that is a directory, and of a PIE_HOME that is a file', async () => {

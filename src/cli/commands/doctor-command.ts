@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../config/pie-file-validator.js';
@@ -91,7 +92,7 @@ export function registerDoctorCommand(program: Command, output: Output): void {
       }
       let python: string | undefined;
       try {
-        const interpreter = new InterpreterResolver().resolve({ venv: model?.driver.options.venv, python: model?.driver.options.python });
+        const interpreter = new InterpreterResolver().resolve({ venv: model?.driver.options.venv, python: model?.driver.options.python, base: options.config ? dirname(resolve(options.config)) : undefined });
         python = interpreter.python;
         checks.push(interpreterCheck(interpreter));
       } catch (error) {

@@ -1,44 +1,18 @@
-import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readConfigText } from '../../config/config-file-reader.js';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { hasControlCharacters, terminalSafe } from '../../runtime/terminal-text.js';
 import { readDriversFile } from '../../runtime/drivers-file.js';
 import { type InterpreterKey, setInterpreterSetting, unsetInterpreterSetting } from '../../runtime/drivers-file-editor.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { driversFilePath } from '../../runtime/pie-home.js';
+import { writeAtomically } from '../atomic-write.js';
 import { CliError } from '../cli-error.js';
 import type { Output } from '../output.js';
 
 function readText(file: string): string {
   return readConfigText(file, { missingOk: true }) ?? '';
-}
-
-/** Writes through a temporary file and a rename, so a reader never sees half a file. A
- *  symbolic link is kept: its target is what gets replaced. */
-function writeAtomically(file: string, text: string): void {
-  const folder = dirname(file);
-  try {
-    mkdirSync(folder, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? `${folder} (or a folder above it) is a file, not a folder; point PIE_HOME at a folder` : (error as Error).message;
-    throw new CliError(`cannot write ${file}: ${why}`, 1);
-  }
-  let target = file;
-  try {
-    if (lstatSync(file).isSymbolicLink()) target = realpathSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`cannot write ${file}: ${(error as Error).message}`, 1);
-  }
-  const temporary = `${target}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, target);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new CliError(`cannot write ${target}: ${(error as Error).message}`, 1);
-  }
 }
 
 function interpreterKey(value: string): InterpreterKey {
