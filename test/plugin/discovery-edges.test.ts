@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -124,6 +124,63 @@ describe('plugin discovery edges', () => {
     expect(report.conflicts).to.deep.equal([{ package: 'duplicate', reason: 'register() failed: driver name "shared-type" is claimed by both good and duplicate; uninstall one of them' }]);
     expect(skipped).not.to.have.property('duplicate');
     expect(report.loaded.map((p) => p.package)).to.deep.equal(['good']);
+  });
+});
+
+describe('plugin discovery: plugins that throw anything and exports of any shape', () => {
+  it('reports and skips each one, and registers the good plugin beside them', async () => {
+    const exported = (value: string) => `export default ${value};\n`;
+    const hostile: Record<string, string> = {
+      'register-throws-null': exported('{ apiVersion: 1, name: "x", register() { throw null; } }'),
+      'register-throws-undefined': exported('{ apiVersion: 1, name: "x", register() { throw undefined; } }'),
+      'register-throws-proxy': exported('{ apiVersion: 1, name: "x", register() { throw new Proxy({}, { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); } }); } }'),
+      'module-throws-null': 'throw null;\n',
+      'module-throws-undefined': 'throw undefined;\n',
+      'module-throws-string': 'throw "plain text";\n',
+      'proxy-export': exported('new Proxy({}, { get() { throw new Error("proxy trap"); } })'),
+      'name-getter-throws': exported('{ apiVersion: 1, get name() { throw new Error("getter"); }, register() {} }'),
+      'register-rejects': exported('{ apiVersion: 1, name: "x", async register() { throw new Error("later"); } }'),
+    };
+    const names = [...Object.keys(hostile), 'good', 'pie-is-a-string', 'package-is-null', 'dependencies-is-a-string'];
+    const root = tree({
+      'host/package.json': { name: 'h', dependencies: Object.fromEntries(names.map((n) => [n, '*'])) },
+      ...Object.assign({}, ...Object.entries(hostile).map(([name, module]) => pluginPackage(`host/node_modules/${name}`, name, module))),
+      ...pluginPackage('host/node_modules/good', 'good', pluginSource('good', 'good-type')),
+      'host/node_modules/pie-is-a-string/package.json': { name: 'pie-is-a-string', pie: 'yes' },
+      'host/node_modules/package-is-null/package.json': 'null',
+      'host/node_modules/dependencies-is-a-string/package.json': { name: 'dependencies-is-a-string', dependencies: 'abc' },
+    });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const report = await discoverPlugins({ hostDir: join(root, 'host'), container: hostContainer() });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a rejection left unhandled would show by now
+      expect(report.loaded.map((p) => p.package)).to.deep.equal(['good']);
+      expect(Object.fromEntries(report.skipped.map((s) => [s.package, s.reason]))).to.deep.equal({
+        'register-throws-null': 'register() failed: null was thrown',
+        'register-throws-undefined': 'register() failed: undefined was thrown',
+        'register-throws-proxy': 'register() failed: a value was thrown that cannot be described (reading it threw too)',
+        'module-throws-null': 'plugin module failed to load: null was thrown',
+        'module-throws-undefined': 'plugin module failed to load: undefined was thrown',
+        'module-throws-string': 'plugin module failed to load: plain text',
+        'proxy-export': 'the plugin could not be examined: proxy trap',
+        'name-getter-throws': 'the plugin could not be examined: getter',
+        'register-rejects': 'register() returned a promise; it must register its drivers synchronously',
+        'pie-is-a-string': "package.json's pie field must be an object { apiVersion, plugin }, found string",
+        'package-is-null': 'cannot read package.json: it is not a JSON object',
+      });
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a package.json that is a device is refused unread', async () => {
+    const root = tree({ 'host/package.json': { name: 'h', dependencies: { zero: '*' } }, 'host/node_modules/zero/README': 'x' });
+    symlinkSync('/dev/zero', join(root, 'host/node_modules/zero/package.json'));
+    const report = await discoverPlugins({ hostDir: join(root, 'host'), container: hostContainer() });
+    expect(report.skipped).to.deep.equal([{ package: 'zero', reason: 'cannot read package.json: it is a character device (such as /dev/zero), not a file' }]);
   });
 });
 
