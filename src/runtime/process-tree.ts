@@ -115,3 +115,24 @@ export async function endProcesses(entries: readonly ProcessEntry[], timeoutMs: 
   }
   return running;
 }
+
+/** Every live process whose environment holds `name=value` (those of other users cannot be read,
+ *  and are not ours): it finds what a process started however far it went, a daemon that left
+ *  its parent and session included, unless it cleared its environment. [] when /proc cannot tell. */
+export function processesWithEnvironment(name: string, value: string): ProcessEntry[] {
+  const wanted = Buffer.from(`${name}=${value}\0`, 'latin1');
+  const found: ProcessEntry[] = [];
+  for (const [pid, stat] of liveProcesses() ?? []) {
+    let environment: Buffer;
+    try {
+      environment = readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue;
+    }
+    const at = environment.indexOf(wanted);
+    if (at === 0 || (at > 0 && environment[at - 1] === 0)) {
+      found.push({ pid, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(pid) });
+    }
+  }
+  return found;
+}

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { defineDriverConformance } from '../../src/plugin/conformance/index.js';
+import { processEntry } from '../../src/runtime/process-tree.js';
 import { fixtures, repoRoot } from '../helpers/package-paths.js';
 import { runCli } from '../helpers/run-cli.js';
 
@@ -51,8 +53,50 @@ describe('cli: conformance', function () {
       }
     }
     expect(run.code).to.equal(1);
-    expect(line).to.match(/^✗ dispose leaves no process behind: expected no process started by the driver left after dispose\(\), found pid \d+ \(sleep 60\); fix: stop every process the driver started \(status\(\) need not list them\), then force them$/);
+    expect(line).to.match(/^✗ dispose leaves no process behind: expected no process started by the driver left after dispose\(\), found pid \d+ \(sleep 60\), ended by the kit; fix: stop every process the driver started \(status\(\) need not list them\), then force them$/);
     expect(run.stdout.trim().split('\n').at(-1)).to.equal('✗ 1 of 12 conformance checks failed');
+  });
+
+  it('cannot be fooled by a daemon: a process start() left in a session of its own, reparented to init, is found, named and ended', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'detached-plugin')]);
+    const line = run.stdout.split('\n').find((l) => l.startsWith('✗ dispose leaves no process behind'));
+    expect(line).to.match(/found pid \d+ \(sleep 61\), ended by the kit; fix: /);
+    const pid = Number(/found pid (\d+)/.exec(line!)![1]);
+    expect(processEntry(pid), 'the daemon was ended').to.equal(undefined);
+    expect(run.code).to.equal(1);
+  });
+
+  it('cannot be fooled by a plugin that ends the test process: every check that never reported fails, and so does the run', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'exiting-plugin')]);
+    expect(run.code).to.equal(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('✓ '))).to.deep.equal([]);
+    expect(lines.filter((l) => l.endsWith(': never reported: the test process ended before this check finished (a plugin that calls process.exit, or a crash)'))).to.have.length(12);
+    expect(lines.at(-1)).to.equal('✗ 12 of 12 conformance checks failed');
+    const json = await runCli(['conformance', '--json', join(fixtures, 'plugins', 'exiting-plugin')]);
+    expect(json.code).to.equal(1);
+    expect(JSON.parse(json.stdout)).to.include({ ok: false, passed: 0, failed: 12 });
+  });
+
+  it('cannot be fooled by a write to the global container other than the registry: it is named', async () => {
+    const run = await runCli(['conformance', join(fixtures, 'plugins', 'global-plugin')]);
+    expect(run.code).to.equal(1);
+    expect(run.stdout).to.contain('✗ registers at least one driver into a fresh child container and leaves the global container untouched: expected the global container left alone by the plugin module and register(), found register("global-plugin.Cache"); fix: ');
+  });
+
+  it('ends in the time it is given, whatever the plugin holds open, and ends what the run started', async () => {
+    const started = Date.now();
+    const run = await runCli(['conformance', '--timeout', '3', join(fixtures, 'plugins', 'hanging-plugin')]);
+    expect(Date.now() - started).to.be.below(15_000);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.contain('✗ the conformance run did not end within 3 s (a check that hangs, or a process the plugin started holding the run\'s output open); it was ended.');
+    const sleeping = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === 'sleep 300');
+    expect(sleeping, 'the helper that held the output').to.deep.equal([]);
+    for (const bad of ['0', '-1', 'x', '86401']) {
+      const refused = await runCli(['conformance', '--timeout', bad, join(fixtures, 'plugins', 'hanging-plugin')]);
+      expect(refused.code, bad).to.equal(2);
+      expect(refused.stderr).to.contain(`--timeout must be a number of seconds above 0 and at most 86400, found ${JSON.stringify(bad)}`);
+    }
   });
 
   it('with --json prints one JSON report with the same verdicts as the lines', async () => {

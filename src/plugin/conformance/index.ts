@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { type ProcessEntry, processTree } from '../../runtime/process-tree.js';
+import { randomBytes } from 'node:crypto';
+import { type ProcessEntry, processesWithEnvironment, processTree, signalProcesses } from '../../runtime/process-tree.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { container as globalContainer } from 'tsyringe';
@@ -81,6 +82,44 @@ function freshRegistry() {
   return { container, registry };
 }
 
+/** The variable every process the driver starts inherits from the kit, to find them after dispose
+ *  wherever they went (a process that detached itself from its parent and session included). */
+export const PROCESS_MARKER = 'PIE_CONFORMANCE_PROCESS_MARK';
+
+/** The methods that change a tsyringe container. */
+const CONTAINER_WRITES = ['register', 'registerSingleton', 'registerType', 'registerInstance', 'reset', 'clearInstances'] as const;
+
+/** Records every write to the global container from `start()` until `stop()` (the import of the
+ *  plugin module and every register() call included): a plugin must leave it whole. */
+class GlobalContainerWatch {
+  readonly writes: string[] = [];
+  private readonly originals = new Map<string, unknown>();
+
+  start(): void {
+    const target = globalContainer as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const method of CONTAINER_WRITES) {
+      const original = target[method]!;
+      this.originals.set(method, original);
+      target[method] = (...args: unknown[]) => {
+        this.writes.push(`${method}(${describeToken(args[0])})`);
+        return original.apply(globalContainer, args);
+      };
+    }
+  }
+
+  stop(): void {
+    const target = globalContainer as unknown as Record<string, unknown>;
+    for (const [method, original] of this.originals) target[method] = original;
+    this.originals.clear();
+  }
+}
+
+function describeToken(token: unknown): string {
+  if (typeof token === 'function') return token.name || 'a class';
+  if (typeof token === 'symbol') return token.toString();
+  return typeof token === 'string' ? JSON.stringify(token) : 'a token';
+}
+
 type SchemaNode = { properties?: Record<string, SchemaNode>; description?: unknown; items?: SchemaNode };
 
 function undocumented(schema: SchemaNode, at: string, out: string[]): string[] {
@@ -141,8 +180,12 @@ export function defineDriverConformance(options: ConformanceOptions): void {
     return found;
   };
 
+  const globalWrites = new GlobalContainerWatch();
+
   describe(`Pie driver plugin conformance: ${options.packageDir}`, () => {
+    after(() => globalWrites.stop());
     before(async () => {
+      globalWrites.start();
       loaded.pkg = JSON.parse(readFileSync(join(options.packageDir, 'package.json'), 'utf8'));
       const modulePath = loaded.pkg.pie?.plugin;
       if (typeof modulePath !== 'string') return;
@@ -179,6 +222,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
         const count = descriptors().length;
         expectThat(count > 0, 'at least one driver registered', () => 'none', 'call registry.register(descriptor, owner) in register(container)');
         expectThat(!globalContainer.isRegistered(DRIVER_REGISTRY), 'the global container left alone', () => 'a registry registered in it', 'register only into the container register() is given, never the global one');
+        expectThat(globalWrites.writes.length === 0, 'the global container left alone by the plugin module and register()', () => globalWrites.writes.join(', '), 'register only into the container register() is given; no @singleton or @registry decorators and no calls on tsyringe\'s global container');
       });
       it('can register again into another fresh container', function () {
         if (noDrivers(this)) return;
@@ -253,6 +297,7 @@ export function defineDriverConformance(options: ConformanceOptions): void {
       let descriptor: DriverDescriptor | undefined;
       const pids: number[] = [];
       const before: ProcessEntry[] = [];
+      const marker = randomBytes(12).toString('hex');
       /** True when the driver cannot be started here: the check is skipped, with why. */
       const cannotStart = (test: { skip(reason?: string): void }): boolean => {
         if (noDrivers(test)) return true;
@@ -268,13 +313,16 @@ export function defineDriverConformance(options: ConformanceOptions): void {
 
       after(async () => {
         await instance?.dispose();
+        if (process.env[PROCESS_MARKER] === marker) delete process.env[PROCESS_MARKER];
       });
 
       it('starts and reports capabilities', async function () {
         if (cannotStart(this)) return;
         this.timeout?.(options.startTimeoutMs ?? 60_000);
         // Every process below this one before the start: what dispose must leave is exactly these.
-        before.push(...processTree(process.pid).filter((p) => p.pid !== process.pid));
+        before.push(...processTree(process.pid).filter((p) => p.pid !== process.pid), ...processesWithEnvironment(PROCESS_MARKER, marker));
+        // Inherited by whatever the driver starts, however far it goes.
+        process.env[PROCESS_MARKER] = marker;
         instance = descriptor!.create({ model: { name: 'conformance', hf_repo: 'conformance/model' }, table: descriptor!.examples[0], ...descriptor!.supports.conformance });
         const caps = (await instance.start()) as unknown as Record<string, unknown>;
         for (const key of ['max_forward_tokens', 'max_forward_requests', 'total_pages', 'kv_page_size', 'vocab_size']) {
@@ -316,12 +364,21 @@ export function defineDriverConformance(options: ConformanceOptions): void {
           }
           expectThat(!alive, `process ${pid} ended by dispose()`, () => 'still running', 'stop every process the driver started, then force them');
         }
-        // Not only the pids status() chose to report: every process this one started since.
+        // Not only the pids status() chose to report: every process started since, below this
+        // one or anywhere else with the kit's mark (a detached daemon reparented to init).
         const known = new Set(before.map((p) => `${p.pid}:${p.startTime}`));
-        const startedSince = () => processTree(process.pid).filter((p) => p.pid !== process.pid && !known.has(`${p.pid}:${p.startTime}`));
+        const startedSince = () => {
+          const found = new Map<string, ProcessEntry>();
+          for (const p of [...processTree(process.pid), ...processesWithEnvironment(PROCESS_MARKER, marker)]) {
+            if (p.pid !== process.pid && !known.has(`${p.pid}:${p.startTime}`)) found.set(`${p.pid}:${p.startTime}`, p);
+          }
+          return [...found.values()];
+        };
         for (let i = 0; i < 100 && startedSince().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
         const left = startedSince();
-        expectThat(left.length === 0, 'no process started by the driver left after dispose()', () => left.map((p) => `pid ${p.pid} (${p.command.slice(0, 60)})`).join(', '), 'stop every process the driver started (status() need not list them), then force them');
+        // Ended here, once named: a leaked process must not hold the run (or the machine) after it.
+        signalProcesses(left, 'SIGKILL');
+        expectThat(left.length === 0, 'no process started by the driver left after dispose()', () => `${left.map((p) => `pid ${p.pid} (${p.command.slice(0, 60)})`).join(', ')}, ended by the kit`, 'stop every process the driver started (status() need not list them), then force them');
       });
     });
   });
