@@ -145,7 +145,7 @@ class EngineRequests:
 
     def _stop(self):
         for handle in list(self._readers):
-            self._abort(handle)
+            self._abort(handle, stop_reading=True)
         self._loop.stop()
 
     def _notify(self, stream):
@@ -250,30 +250,37 @@ class EngineRequests:
                 made = output.outputs[0].token_ids  # cumulative
                 count = len(made)
                 if count > received:
+                    self.tokens += count - received
                     if stream.handle is handle:
                         tokens += made[received:count]
-                        self.tokens += count - received
                         if self._waiting is stream:
                             self._notify(stream)
+                    else:
+                        self.wasted += count - received  # made after the stream was closed
                     received = count
         else:
             await handle.aresult()
             made = handle.outputs[0].token_ids
+            self.tokens += len(made)
             if stream.handle is handle:
                 tokens += made
-                self.tokens += len(made)
+            else:
+                self.wasted += len(made)
         return handle.outputs[0].finish_reason
 
-    def _abort(self, handle):
-        """Cancels a request and stops reading it: what it still sends is dropped with it (1.2.1's
-        proxy lets go of a request at its final response, read or not)."""
+    def _abort(self, handle, stop_reading=False):
+        """Cancels a request. Its reader reads on to the final response (1.2.1's proxy lets go of a
+        request there), counting the tokens the executor made before the cancel reached it as
+        wasted, so waste is what the engine computed for nothing, not only what had arrived; at
+        shutdown (`stop_reading`) the reader stops at once."""
         try:
             handle.abort()
         except Exception:  # already finished, or the executor is gone: nothing to cancel
             log.debug("abort failed", exc_info=True)
-        reader = self._readers.pop(handle, None)
-        if reader is not None:
-            reader.cancel()
+        if stop_reading:
+            reader = self._readers.pop(handle, None)
+            if reader is not None:
+                reader.cancel()
 
     def _start_one_shot(self, items, future):
         self._loop.create_task(self._one_shot(items, future))

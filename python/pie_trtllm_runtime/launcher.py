@@ -119,6 +119,7 @@ def main(argv=None):
         # A worker of this engine that dies from here on breaks it: the runtime then ends.
         engine.executor_watch = ExecutorWatch(before).start()
     except StartupError as error:
+        watch.stop()  # an orderly end from here: the host may close the channel once it has read why
         log.error("%s: %s", error.code, error.message)
         _write_lines(args.handshake_fd, [{"error": {"code": error.code, "message": error.message}}])
         return 1

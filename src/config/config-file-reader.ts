@@ -45,7 +45,6 @@ export function readConfigText(file: string, options: { missingOk?: boolean } = 
       error.code === 'ENOENT' ? 'no such file (check the path)'
       : error.code === 'EACCES' ? 'permission denied (check who owns it)'
       : error.code === 'ENOTDIR' ? 'a folder on its path is a file'
-      : error.code === 'ELOOP' ? 'its path loops through symbolic links'
       : error.code === 'TOO_LARGE' ? `${error.reason}; a pie.toml or drivers.toml is a few kilobytes: check that the path names the configuration`
       : error.reason;
     throw new ConfigFileError(file, reason);

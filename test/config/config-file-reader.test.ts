@@ -88,20 +88,20 @@ describe('readConfigText: a file that cannot be read', () => {
   });
 
   it('says who to ask for a file it may not read', () => {
-    // Run as root, no file mode refuses a read: the refusal comes from a stand-in readFileSync,
+    // Run as root, no file mode refuses a read: the refusal comes from a stand-in openSync,
     // with the error Node raises for EACCES.
-    const original = fs.readFileSync;
+    const original = fs.openSync;
     const locked = file('x = 1\n');
-    fs.readFileSync = ((path: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+    fs.openSync = ((path: fs.PathLike, ...rest: unknown[]) => {
       if (path === locked) throw Object.assign(new Error(`EACCES: permission denied, open '${locked}'`), { code: 'EACCES' });
       return (original as (...args: unknown[]) => unknown)(path, ...rest);
-    }) as typeof fs.readFileSync;
+    }) as typeof fs.openSync;
     syncBuiltinESMExports();
     try {
       expect(reason(locked)).to.equal('permission denied (check who owns it)');
       expect(() => readConfigText(locked, { missingOk: true }), 'only a missing file is fine').to.throw(ConfigFileError, 'permission denied');
     } finally {
-      fs.readFileSync = original;
+      fs.openSync = original;
       syncBuiltinESMExports();
     }
   });

@@ -332,7 +332,7 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
     try {
       // `sleep 60 0 0 ...` (68 characters) is named by its first 60; the two are listed with ", ".
       const named = [`pid ${long} (sleep 60${' 0'.repeat(26)})`, `pid ${short} (sleep 61)`];
-      const message = (list: string[]) => `fail: expected no process started by the driver left after dispose(), found ${list.join(', ')}; fix: stop every process the driver started (status() need not list them), then force them`;
+      const message = (list: string[]) => `fail: expected no process started by the driver left after dispose(), found ${list.join(', ')}, ended by the kit; fix: stop every process the driver started (status() need not list them), then force them`;
       expect([message(named), message([...named].reverse())]).to.include(leaked);
     } finally {
       for (const pid of [long, short]) if (pid > 0) process.kill(pid, 'SIGKILL');

@@ -13,6 +13,7 @@ from .iteration_clock import IterationClock
 from .iteration_stats import IterationStatistics
 from .model import VOCAB, GreedyTokens, SampledTokens, TorchSamplerDraws, TrtllmSamplerDraws, rule_from_environment
 from .outputs import RequestOutput
+from .request_ledger import RequestRecord, new_ledger, sampling_fields
 from .sampling_params import SamplingParams
 
 SIMULATED_MODEL = {
@@ -90,6 +91,9 @@ class LLM:
         self.tokenizer = None if skip_tokenizer_init else object()
         self.dtype = dtype
         self.max_num_tokens = kwargs.get("max_num_tokens") or 8192
+        # The executor's max_seq_len: the model's length, clamped by max_seq_len.
+        self.max_seq_len = min(SIMULATED_MODEL["max_model_len"], kwargs.get("max_seq_len") or SIMULATED_MODEL["max_model_len"])
+        self.max_tokens_clamped = 0  # requests whose max_tokens ran past max_seq_len (1.2.x warns and clamps)
         self.enable_chunked_prefill = bool(kwargs.get("enable_chunked_prefill", False))
         self.args = dict(kwargs, model=str(model), skip_tokenizer_init=skip_tokenizer_init, trust_remote_code=trust_remote_code, dtype=dtype)
         self._draws = TrtllmSamplerDraws() if self.sampler_type == "TRTLLMSampler" else TorchSamplerDraws()
@@ -98,6 +102,7 @@ class LLM:
         self._abort_on = _calls_from("PIE_TRTLLM_SIMULATE_ABORT_CALLS")
         self._generate_delay = float(os.environ.get("PIE_TRTLLM_SIMULATE_GENERATE_SECONDS", "0") or 0)
         self.calls = 0
+        self.ledger = new_ledger()  # RequestRecords when PIE_TRTLLM_SIMULATE_LEDGER is set (tests)
         self._iteration_statistics = IterationStatistics(kwargs.get("enable_iter_perf_stats", False), kwargs.get("max_stats_len", 1000),
                                                          self.kv_cache_config.tokens_per_block, self.kv_cache_config.max_tokens)
         self._batcher = InFlightBatcher(IterationClock.from_environment(), overlap=not kwargs.get("disable_overlap_scheduler", False),
@@ -153,11 +158,25 @@ class LLM:
             sys.stderr.write("simulated fatal CUDA error: an illegal memory access was encountered (request %d)\n" % self.calls)
             sys.stderr.flush()
             os._exit(134)
+        # BaseWorker._deduce_max_tokens: a prompt that leaves no room is refused; a max_tokens past
+        # the room left is clamped to it, with a warning.
+        room = self.max_seq_len - len(tokens)
+        if room <= 0:
+            raise ValueError("`default_max_tokens` (%d) must be greater than 0, `default_max_tokens` (%d) = max_seq_len (%d) - `splited_prompt_len` (%d) - `query_token_len` (0)"
+                             % (room, room, self.max_seq_len, len(tokens)))
+        max_tokens = params.max_tokens
+        if max_tokens is None:
+            max_tokens = room
+        elif max_tokens > room:
+            self.max_tokens_clamped += 1
+            max_tokens = room
         self._next_request_id += 1
         result = RequestOutput(self._next_request_id, tokens, streaming, self)
-        request = EngineRequest(result, len(tokens), params.max_tokens, streaming, self._token_source(tokens, params),
+        request = EngineRequest(result, len(tokens), max_tokens, streaming, self._token_source(tokens, params),
                                 None if params.ignore_eos else params.end_id)
         result._engine_request = request
+        if self.ledger is not None:
+            self.ledger.append(RequestRecord(self._next_request_id, tokens, params.max_tokens, streaming, sampling_fields(params), cache_salt, result, request))
         self._iteration_statistics.submitted()
         self._batcher.submit(request)
         return result
