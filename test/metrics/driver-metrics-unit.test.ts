@@ -34,6 +34,21 @@ describe('driver metrics, recorded directly', () => {
     await provider.shutdown();
   });
 
+  it('measures a first token from the context\'s first forward, not from a later one that came before the token', async () => {
+    // The catalog: "From a context's first forward request to its first token". A prefill at 0 ms
+    // (no sampler, so no token), the prompt sent again with a sampler at 40 ms, its token at 45 ms.
+    const { reader, provider, metrics } = recorder();
+    const prefill = batchOf([[7, [1, 2], 0, undefined]]);
+    metrics.forwardAccepted(prefill, [0], 0);
+    metrics.forwardAnswered(prefill, { results: [{ tokens: [] }], accepted: [0], samplers: [] }, 0, 2);
+    const again = batchOf([[7, [1, 2], 0, GREEDY]]);
+    metrics.forwardAccepted(again, [0], 40);
+    metrics.forwardAnswered(again, { results: [{ tokens: [5] }], accepted: [0], samplers: [GREEDY] }, 40, 45);
+    const [ttft] = await histogram(reader, METRICS.timeToFirstToken.name);
+    expect(ttft).to.deep.include({ count: 1, sum: 0.045 });
+    await provider.shutdown();
+  });
+
   it('uses the catalog\'s bucket boundaries', async () => {
     const { reader, provider, metrics } = recorder();
     const batch = batchOf([[1, [4], 3, GREEDY]]);

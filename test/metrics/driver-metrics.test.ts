@@ -7,6 +7,8 @@ import { type MetricFigure, OnDemandReader, type SeriesFigure } from '../../src/
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import type { Sampler } from '../../src/capabilities/forward-types.js';
 import { batchOf, GREEDY, greedyContinuation, waitFor, withDriver } from '../helpers/driver-fixture.js';
+import { Tokens } from '../../src/driver/tokens.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 
 /** A host that binds a MeterProvider under METER_PROVIDER, read on demand. */
 function observedHost() {
@@ -165,4 +167,36 @@ describe('metrics recorded through the host MeterProvider', function () {
     expect(value(figures, METRICS.forwardDuration.name, { 'pie.model': 'test' })).to.equal(1);
     await host.provider.shutdown();
   });
+
+  it('status and metrics across a crash and the recovery: every field before, during and after', async () => {
+    const host = observedHost();
+    const policy = { ...defaultPolicy, backoffBaseMs: 1500, backoffMaxMs: 1500, shutdownGraceMs: 1000 };
+    await withDriver({ table: TABLE, setup: (c) => { host.setup(c); c.register(Tokens.SupervisorPolicy, { useValue: policy }); } }, async (driver) => {
+      const states = async () => Object.fromEntries((await host.reader.figures()).find((f) => f.name === METRICS.replicas.name)!.series.filter((s) => s.value !== 0).map((s) => [s.attributes['pie.driver.replica.state'], s.value]));
+      const restarts = async () => value(await host.reader.figures(), METRICS.replicaRestarts.name, { 'pie.model': 'test', 'pie.driver.replica': 'cuda:0' });
+      await driver.forward(batchOf([[1, [5, 6, 7], 0, GREEDY]]));
+      const [before] = await driver.status();
+      // One greedy step on a new context: one stream, one engine request, one token (DESIGN §3).
+      expect(before).to.deep.include({ device: 'cuda:0', state: 'ready', restarts: 0, engine_calls: 1, tokens_generated: 1 });
+      expect(before).not.to.have.property('reason');
+      expect(before!.runtime).to.include({ contexts: 1, tokens_generated: 1 });
+      expect([await states(), await restarts()]).to.deep.equal([{ ready: 1 }, 0]);
+
+      process.kill(before!.pid!, 'SIGKILL');
+      const during = await waitFor(async () => ((await driver.status())[0]!.state === 'restarting' ? (await driver.status())[0] : undefined), 5000, 'the restart');
+      // Not serving: no pid, no counters, no runtime, and why.
+      expect(during).to.deep.equal({ device: 'cuda:0', pid: null, state: 'restarting', restarts: 0, engine_calls: 0, tokens_generated: 0, reason: 'exited (SIGKILL)', processes: [] });
+      expect(await states()).to.deep.equal({ restarting: 1 });
+
+      const after = await waitFor(async () => ((await driver.status())[0]!.state === 'ready' ? (await driver.status())[0] : undefined), 15_000, 'ready again');
+      // A new process: its own counters from 0, one restart, and no reason any more.
+      expect(after).to.deep.include({ device: 'cuda:0', state: 'ready', restarts: 1, engine_calls: 0, tokens_generated: 0 });
+      expect(after!.pid).to.be.a('number').and.not.equal(before!.pid);
+      expect(after).not.to.have.property('reason');
+      expect(after!.runtime).to.include({ contexts: 0, tokens_generated: 0 });
+      expect([await states(), await restarts()]).to.deep.equal([{ ready: 1 }, 1]);
+      expect(value(await host.reader.figures(), METRICS.replicaGiveUps.name, { 'pie.model': 'test', 'pie.driver.replica': 'cuda:0' })).to.equal(0);
+    });
+  });
 });
+

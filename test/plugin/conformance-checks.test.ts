@@ -28,6 +28,9 @@ const CHECKS = [
  * A toy driver plugin that passes every check; `variant` switches one behaviour off and `patch`
  * (statements run after the descriptor and the module object exist) breaks one field.
  */
+/** The codes the toy plugin declares in supports.rejects, and answers with (see CODES below). */
+const CODES_SENT: Record<string, string> = { adapter: 'TOY_NO_ADAPTER', probe: 'TOY_NO_PROBE', logit_mask: 'TOY_NO_LOGIT_MASK', attention_mask: 'TOY_NO_MASK', speculation: 'TOY_NO_SPEC', multimodal: 'TOY_NO_MEDIA' };
+
 function toyPluginSource(variant: Record<string, unknown>, patch: string): string {
   return `
 import { spawn } from 'node:child_process';
@@ -288,7 +291,10 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
   });
 
   it('start: a capability missing; a driver that cannot start here is skipped, with why', async () => {
-    expect(verdicts(await outcomes({ variant: { dropCapabilities: ['vocab_size'] } }))).to.deep.equal(allPassBut({ 9: 'fail: expected capability vocab_size, a number, found nothing; fix: report Pie\'s capability fields (snake_case) from start()' }));
+    // Each field the check promises, left out alone.
+    for (const key of ['max_forward_tokens', 'max_forward_requests', 'total_pages', 'kv_page_size', 'vocab_size']) {
+      expect(verdicts(await outcomes({ variant: { dropCapabilities: [key] } })), key).to.deep.equal(allPassBut({ 9: `fail: expected capability ${key}, a number, found nothing; fix: report Pie's capability fields (snake_case) from start()` }));
+    }
     const skip = 'skip: skipped: supports.start is false (this machine cannot start the driver)';
     expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false;' }))).to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
     expect(verdicts(await outcomes({ patch: 'descriptor.supports.start = false; descriptor.create = () => { throw new Error("create must not run"); };' })), 'a skipped check stops there').to.deep.equal(allPassBut({ 9: skip, 10: skip, 11: skip, 12: skip }));
@@ -309,6 +315,11 @@ describe('conformance kit: each check fails on the plugin that breaks it, with i
   it('reject: another code, the good neighbour failed too, a feature the kit does not know', async () => {
     expect(verdicts(await outcomes({ variant: { codes: { adapter: 'TOY_NO_ADAPTER', probe: 'TOY_NO_PROBE', logit_mask: 'TOY_NO_LOGIT_MASK', attention_mask: 'UNSUPPORTED', speculation: 'TOY_NO_SPEC', multimodal: 'TOY_NO_MEDIA' } } }))[11])
       .to.equal('fail: expected attention_mask: the code TOY_NO_MASK, found {"error":{"code":"UNSUPPORTED","message":"attention_mask is not supported"}}; fix: refuse that request alone with the declared code');
+    // Each declared feature, answered with another code alone.
+    for (const feature of ['adapter', 'probe', 'logit_mask', 'speculation', 'multimodal']) {
+      const wrong = { ...CODES_SENT, [feature]: 'SOMETHING_ELSE' };
+      expect(verdicts(await outcomes({ variant: { codes: wrong } }))[11], feature).to.match(new RegExp(`^fail: expected ${feature}: the code ${CODES_SENT[feature]}, found \\{"error":\\{"code":"SOMETHING_ELSE"`));
+    }
     expect(verdicts(await outcomes({ variant: { failNeighbour: true } }))[11]).to.equal('fail: expected adapter: the good request beside it served, found {"error":{"code":"TOY_BUSY","message":"busy"}}; fix: fail only the request that carries the feature');
     const unknown = verdicts(await outcomes({ patch: 'descriptor.supports.rejects.push({ feature: "lora", code: "X" });' }));
     expect(unknown[6]).to.equal('fail: expected toy: supports.rejects features among adapter, probe, logit_mask, attention_mask, speculation, multimodal, found "lora"; fix: name one of those features, with the code your driver answers');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { EXPECTED_FILE_VARIABLE, readVerdict, VERDICT_FILE_VARIABLE } from '../../plugin/conformance/run-record.js';
 import { CliError } from '../cli-error.js';
-import type { Output } from '../output.js';
+import { type Output, printJson } from '../output.js';
 
 const kitDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'plugin', 'conformance');
 
@@ -54,14 +54,23 @@ export function registerConformanceCommand(program: Command, output: Output): vo
           child.on('error', fail);
           child.on('exit', (status) => done(status ?? 1));
         }).finally(() => clearTimeout(timer));
-        if (timedOut) {
-          output.err(`✗ the conformance run did not end within ${limitMs / 1000} s (a check that hangs, or a process the plugin started holding the run's output open); it was ended. Give more time with --timeout, or find what the driver leaves running`);
+        // The reporter prints the report at the end; a run that never got there says why here, as
+        // JSON on stdout under --json (a script reading stdout always gets one document).
+        const failed = (code: string, message: string) => {
+          output.err(`✗ ${message}`);
+          if (options.json) printJson(output, { ok: false, error: { code, message } });
           process.exitCode = 1;
+        };
+        if (timedOut) {
+          failed('CONFORMANCE_TIMEOUT', `the conformance run did not end within ${limitMs / 1000} s (a check that hangs, or a process the plugin started holding the run's output open); it was ended. Give more time with --timeout, or find what the driver leaves running`);
           return;
         }
         const verdict = readVerdict(verdictFile);
-        if (!verdict) output.err('✗ the conformance run ended without a verdict (its reporter never finished): the plugin ended or crashed the test runner');
-        process.exitCode = code === 0 && verdict?.ok === true ? 0 : 1;
+        if (!verdict) {
+          failed('CONFORMANCE_INCOMPLETE', 'the conformance run ended without a verdict (its reporter never finished): the plugin ended or crashed the test runner');
+          return;
+        }
+        process.exitCode = code === 0 && verdict.ok ? 0 : 1;
       } finally {
         rmSync(records, { recursive: true, force: true });
       }
