@@ -1,6 +1,7 @@
 """Runs the packed package on a machine with a GPU, mpi4py and Open MPI, through the real
 `MPIPoolExecutor` route, and prints the process tree and the GPU's users at each point:
-start, SIGKILL of a runtime, the restart, shutdown, and SIGKILL of the host.
+start, SIGKILL of a runtime, the restart, SIGKILL of an executor worker, shutdown, and SIGKILL of
+the host.
 
 Such a machine may have Python and torch but no Node and no network, so everything comes from the
 kit folder beside the repository (scripts/real-mpi/make-kit.sh builds it): `node` (the binary) and
@@ -9,8 +10,9 @@ kit folder beside the repository (scripts/real-mpi/make-kit.sh builds it): `node
     python3 scripts/real-mpi/check.py --kit .device-kit [--log FILE]
 
 Exit status 0 when every step held: the replica was back after one restart with no failed load,
-no process of the dead replica ran once its replacement started, and nothing was left after
-shutdown or after SIGKILL of the host."""
+no process of the dead replica ran once its replacement started, a dead executor worker ended its
+runtime (code 4) and the replica was replaced once more, and nothing was left after shutdown or
+after SIGKILL of the host."""
 
 import argparse
 import json
@@ -164,6 +166,35 @@ def main():
         failures.append("processes of the dead replica ran while its replacement started: %s" % seen_old_with_new)
     say("forward after the restart: %s" % serve.call({"op": "forward", "batch": {"context_ids": [2], "token_ids": [4, 5], "position_ids": [0, 1], "qo_indptr": [0, 2],
                                                                                "samplers": [{"type": "top_p", "temperature": 0, "p": 1}], "sampler_indptr": [0, 1]}}))
+
+    # A dead executor worker (an Xid error, the OOM killer): the runtime notices, ends with code 4,
+    # and the replica is replaced as after a runtime death.
+    current = serve.call({"op": "status"})["replicas"][0]
+    workers = [p for p in current["processes"] if "mpi4py.futures.server" in p["command"]]
+    if not workers:
+        failures.append("no executor worker among the replica's processes: %s" % current["processes"])
+    else:
+        os.kill(workers[0]["pid"], signal.SIGKILL)
+        killed = time.monotonic()
+        replaced = None
+        while time.monotonic() - killed < 300:
+            status = serve.call({"op": "status"})["replicas"][0]
+            if status["state"] in ("ready", "failed") and status["pid"] != current["pid"]:
+                replaced = status
+                break
+            time.sleep(0.2)
+        show("after SIGKILL of executor worker %d (%.1f s): %s, restarts %s" % (workers[0]["pid"], time.monotonic() - killed, replaced and replaced["state"], replaced and replaced["restarts"]),
+             [serve.process.pid])
+        with open(serve.stderr_path) as stderr:
+            noticed = [line for line in stderr.read().splitlines() if "executor" in line and ("ended" in line or "broke" in line)]
+        for line in noticed[-3:]:
+            say("  log: " + line[:200])
+        if not replaced or replaced["state"] != "ready" or replaced["restarts"] != 2:
+            failures.append("the replica was not replaced once after its executor worker died: %s" % replaced)
+        if not any("code 4: its TensorRT-LLM executor broke" in line for line in noticed):
+            failures.append("the host did not say the executor broke")
+        say("forward after the executor's death: %s" % serve.call({"op": "forward", "batch": {"context_ids": [3], "token_ids": [6, 7], "position_ids": [0, 1], "qo_indptr": [0, 2],
+                                                                                            "samplers": [{"type": "top_p", "temperature": 0, "p": 1}], "sampler_indptr": [0, 1]}}))
     last = serve.call({"op": "status"})["replicas"][0]["processes"]
     say("shutdown: %s" % serve.call({"op": "shutdown"}))
     serve.process.wait(timeout=60)

@@ -31,9 +31,9 @@ describe('a relative venv or python is taken once from the file that set it', fu
     expect(check).to.deep.equal({ name: 'interpreter', status: 'ok', value: `${join(dir, 'env', 'bin', 'python')} (from [model.driver.options].venv (env, relative to ${dir}))` });
   });
 
-  it('generate run from another folder starts the runtime with that same interpreter', async () => {
+  it('generate run from another folder starts the runtime with that same interpreter (--simulate=auto: no fallback to another python)', async () => {
     const dir = configWithRelativeVenv(findOnPath('python3')!, true);
-    const run = await runCli(['generate', '--config', join(dir, 'pie.toml'), '--simulate', '--prompt-tokens', '1,2,3', '--max-tokens', '2', '--json'], { cwd: elsewhere, env: clean });
+    const run = await runCli(['generate', '--config', join(dir, 'pie.toml'), '--simulate=auto', '--prompt-tokens', '1,2,3', '--max-tokens', '2', '--json'], { cwd: elsewhere, env: clean });
     expect(run.code, run.stderr).to.equal(0);
   });
 
