@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import type { Clock } from '../../src/runtime/clock.js';
@@ -369,7 +370,11 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
     this.timeout(20_000);
     // A stand-in runtime that, when told, starts a worker in a session of its own, as an MPI
     // daemon does: outside the runtime's group, so only the recorded list can end it.
-    const runtime = spawn('python3', ['-c', 'import subprocess, sys, time\nsys.stdin.readline()\np = subprocess.Popen(["sleep", "30"], start_new_session=True)\nprint(p.pid, flush=True)\ntime.sleep(30)'], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    // It says when Python runs: `python3` may be a launcher (pyenv's shim) whose own helpers are
+    // its children until it hands over.
+    const runtime = spawn('python3', ['-c', 'import subprocess, sys, time\nprint("running", flush=True)\nsys.stdin.readline()\np = subprocess.Popen(["sleep", "30"], start_new_session=True)\nprint(p.pid, flush=True)\ntime.sleep(30)'], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: runtime.stdout! })[Symbol.asyncIterator]();
+    expect((await lines.next()).value).to.equal('running');
     const { launcher, s } = scripted();
     const launch = launcher.launch.bind(launcher);
     launcher.launch = async (spec: LaunchSpec) => {
@@ -381,7 +386,7 @@ describe('RuntimeSupervisor: backoff, restart failures, states and shutdown', ()
       await s.start();
       expect((await s.status()).processes.map((p) => p.pid)).to.deep.equal([runtime.pid]);
       runtime.stdin!.write('\n');
-      worker = Number(await new Promise<string>((resolve) => runtime.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
+      worker = Number((await lines.next()).value);
       expect((await s.status()).processes.map((p) => p.pid), 'the worker started after ready').to.deep.equal([runtime.pid, worker]);
       launcher.crashLatest();
       expect(await waitFor(() => ['Z', undefined].includes(processState(worker)) || undefined, 5000, 'the worker outside the group to end')).to.equal(true);
