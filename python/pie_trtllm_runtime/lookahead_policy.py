@@ -5,8 +5,9 @@
   that ends is continued at once while its program has at most min(`lookahead_tokens`,
   HANDOVER_TOKENS) of its tokens still to take, for `lookahead_stream_tokens` tokens: a program that
   keeps up soon needs a new request only that seldom. A program that has fallen further behind gets
-  no more tokens computed ahead of it until it comes that close, and then FIRST_REQUEST_TOKENS
-  again (see `request_tokens`), so a program that stops early leaves little made for nothing. A context whose program left its last stream early (a sampler
+  no more tokens computed ahead of it until it comes that close, and then as many as the stream has
+  made, FIRST_REQUEST_TOKENS at least (see `request_tokens`): a program that stops early leaves
+  little made for nothing, and one that goes on needs few requests. A context whose program left its last stream early (a sampler
   change or a token of its own every few steps) starts its next stream that short;
 - `execution_mode = "pyexecutor"` (Pie's mode, whose purpose is a KV cache that stays resident
   across decode steps) is served the same way, `pyexecutor_max_tokens` capping a stream's request;
@@ -68,11 +69,16 @@ class LookaheadPolicy:
         request (it was within `run_ahead` of its end when it ended, so it is continued at once) is
         continued for `lookahead_stream_tokens`, so such hand-overs are rare. One whose program fell
         behind (its steps slower than the engine's iterations, e.g. a batch waiting for new
-        programs' prefills) is continued only once its program catches up, for the first request's
-        size again: the tokens a stream makes ahead of its program are lost when it stops."""
+        programs' prefills) is continued only once its program catches up, for as many tokens as
+        the stream has made (its program has taken all but a few of them): the tokens a stream
+        makes ahead of its program are lost when it stops, so what a stop can throw away stays
+        within what its program took, while one that goes on long is soon back to a request per
+        `lookahead_stream_tokens`."""
         if self.mode != STREAM:
             return self.window
-        return self.window if stream.kept_up else stream.first
+        if stream.kept_up:
+            return self.window
+        return min(self.window, max(stream.first, len(stream.tokens)))
 
     @classmethod
     def from_options(cls, options):

@@ -97,16 +97,28 @@ def test_a_program_that_keeps_up_gets_continuations_of_lookahead_stream_tokens()
     assert asked == [32, 128, 128, 128]
 
 
-def test_a_program_that_falls_behind_gets_continuations_of_the_first_requests_size():
+def test_a_program_that_falls_behind_gets_continuations_as_long_as_its_stream_so_far():
     # With the clock off every request is made at once, far ahead of its program: it ends with its
     # program more than 4 tokens away, so it is continued only once the program comes within 4,
-    # for 32 tokens again: 10 requests for 300 tokens.
+    # for as many tokens as the stream has made (32 at least, 128 at most): 32, 32, 64, 128
+    # (256 made), then 128 for the rest of 300.
     e = engine(lookahead_stream_tokens=128)
     asked = requests_asked(e)
     loop = DecodeLoop(e, 1, [5, 6])
     assert loop.steps(300) == greedy_continuation([5, 6], 300)
     e.requests.idle()
-    assert asked == [32] * 10
+    assert asked == [32, 32, 64, 128, 128]
+
+
+def test_a_falling_behind_programs_continuations_stop_growing_at_lookahead_stream_tokens():
+    # 32, 32, then 64 would pass the 48 of lookahead_stream_tokens: 48 from then on. 200 tokens:
+    # 32 + 32 + 48 + 48 = 160, and one more 48.
+    e = engine(lookahead_stream_tokens=48)
+    asked = requests_asked(e)
+    loop = DecodeLoop(e, 1, [5, 6])
+    assert loop.steps(200) == greedy_continuation([5, 6], 200)
+    e.requests.idle()
+    assert asked == [32, 32, 48, 48, 48]
 
 
 def test_window_mode_waits_for_whole_windows_as_pie_does():

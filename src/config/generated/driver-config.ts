@@ -153,7 +153,7 @@ export interface TensorRtLlmDriverOptions {
    */
   lookahead_mode?: 'stream' | 'window';
   /**
-   * `lookahead_mode = "stream"`: the most tokens one streaming request may generate (its `max_tokens`). A stream's first request asks for 32 (or this, if fewer); a continuation asks for this many when its program kept up with the request before (within 4 tokens of its end when it ended), else 32 again. TensorRT-LLM's default scheduler reserves KV cache for the prompt plus `max_tokens` while a request runs; each hand-over to a continuation can cost a program a step of two or three engine iterations, so a lower cap costs more hand-overs on long programs (docs/performance.md has the measured trade-off). With `execution_mode = "pyexecutor"`, `pyexecutor_max_tokens` sets it instead (validate warns when both are set). Default: 128. Between 2 and 4096.
+   * `lookahead_mode = "stream"`: the most tokens one streaming request may generate (its `max_tokens`). A stream's first request asks for 32 (or this, if fewer); a continuation asks for this many when its program kept up with the request before (within 4 tokens of its end when it ended), else as many as the stream has made so far (32 at least, this at most). TensorRT-LLM's default scheduler reserves KV cache for the prompt plus `max_tokens` while a request runs; each hand-over to a continuation can cost a program a step of two or three engine iterations, so a lower cap costs more hand-overs on long programs (docs/performance.md has the measured trade-off). With `execution_mode = "pyexecutor"`, `pyexecutor_max_tokens` sets it instead (validate warns when both are set). Default: 128. Between 2 and 4096.
    */
   lookahead_stream_tokens?: number;
   /**
