@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -342,7 +342,7 @@ if (args.help) {
       `phases: ${Object.keys(PHASES).join(', ')}`,
       'Without options every phase runs once and bench/results.json is written.',
       '--repeat n runs the whole benchmark n times, each in a fresh process, and judges every target on',
-      'the worst run (bench/repeated-results.json).',
+      'the worst run (bench/repeated-results.json; each run\'s whole record in bench/repeated-runs/).',
     ].join('\n'),
   );
   process.exit(0);
@@ -427,7 +427,10 @@ function runRepeatedly(n: number): boolean {
     console.error(`bench: --repeat needs a whole number of runs ≥ 1, found "${args.repeat}"`);
     process.exit(2);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'pie-bench-'));
+  // Every run's whole record is kept beside the summary: the per-workload figures the docs quote.
+  const dir = join(packageRoot, 'bench', 'repeated-runs');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   const runs: Record<string, unknown>[] = [];
   for (let i = 1; i <= n; i++) {
     console.log(`\n## run ${i} of ${n}`);
@@ -435,7 +438,6 @@ function runRepeatedly(n: number): boolean {
     execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--out', file], { stdio: 'inherit' });
     runs.push(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>);
   }
-  rmSync(dir, { recursive: true, force: true });
   console.log(`\n## ${n} runs: every target judged on the worst\n\n| metric | worst | best | median | target | met on every run |\n| --- | --- | --- | --- | --- | --- |`);
   const summary: Record<string, unknown> = {};
   let all = true;
