@@ -1,4 +1,4 @@
-import { terminalSafe } from '../runtime/terminal-text.js';
+import { terminalSafe, terminalSafeJson } from '../runtime/terminal-text.js';
 
 /** Where the CLI writes, and whether it may decorate what it writes. */
 export interface Output {
@@ -23,10 +23,7 @@ export const processOutput: Output = {
   },
 };
 
-/** JSON for a terminal too: characters a terminal would act on or reorder by (C1 controls, DEL,
- *  bidirectional formatting, line separators) are written as \u escapes, which JSON reads back
- *  as the same string. JSON.stringify escapes the C0 controls itself. */
+/** JSON for a terminal too: what a terminal would act on or reorder by is written as \u escapes. */
 export function printJson(output: Output, value: unknown): void {
-  // eslint-disable-next-line no-control-regex
-  output.out(JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  output.out(terminalSafeJson(JSON.stringify(value, null, 2)));
 }

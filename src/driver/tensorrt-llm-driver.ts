@@ -13,7 +13,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { DriverMetrics } from '../metrics/driver-metrics.js';
 import type { ReplicaPool } from '../runtime/replica-pool.js';
 import { RuntimeError } from '../runtime/runtime-errors.js';
-import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import type { ReplicaStatus } from '../runtime/replica-status.js';
 import { executionModeNote } from '../config/execution-mode.js';
 import type { DriverSettings } from './driver-settings.js';
 import { Tokens } from './tokens.js';

@@ -1,7 +1,7 @@
 import type { Attributes, BatchObservableResult, Histogram, Meter, MeterProvider, Observable, ObservableCounter, ObservableGauge } from '@opentelemetry/api';
 import type { ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
 import type { GateOutcome } from '../capabilities/request-gate.js';
-import type { ReplicaState, ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import type { ReplicaState, ReplicaStatus } from '../runtime/replica-status.js';
 import { Attr, type MetricDefinition, METRICS } from './metric-catalog.js';
 import { METER_NAME } from './meter-provider.js';
 import { RuntimeTotals } from './runtime-totals.js';

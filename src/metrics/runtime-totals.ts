@@ -1,4 +1,4 @@
-import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import type { ReplicaStatus } from '../runtime/replica-status.js';
 
 const FIELDS = [
   'engine_calls',

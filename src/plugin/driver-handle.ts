@@ -2,7 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { CapabilityReport } from '../capabilities/capability-report.js';
 import type { ForwardBatch, ForwardResult } from '../capabilities/forward-types.js';
 import type { TensorRtLlmDriver } from '../driver/tensorrt-llm-driver.js';
-import type { ReplicaStatus } from '../runtime/runtime-supervisor.js';
+import type { ReplicaStatus } from '../runtime/replica-status.js';
 import type { DriverInstance } from './driver-contract.js';
 
 /** The instance `create` hands a host: the driver plus the child container it owns. */

@@ -33,6 +33,10 @@ function commandOf(pid: number): string {
 
 type Stat = NonNullable<ReturnType<typeof readStat>>;
 
+function entryOf(pid: number, stat: Stat): ProcessEntry {
+  return { pid, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(pid) };
+}
+
 /** Every live (not zombie) process by pid; undefined when /proc cannot tell (not Linux). */
 export function liveProcesses(): Map<number, Stat> | undefined {
   let entries: string[];
@@ -63,8 +67,7 @@ export function processTree(pid: number): ProcessEntry[] {
   const tree: ProcessEntry[] = [];
   const pending = stats.has(pid) ? [pid] : [];
   for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-    const stat = stats.get(next)!;
-    tree.push({ pid: next, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(next) });
+    tree.push(entryOf(next, stats.get(next)!));
     pending.push(...(children.get(next) ?? []));
   }
   return tree;
@@ -73,8 +76,7 @@ export function processTree(pid: number): ProcessEntry[] {
 /** The process `pid` as /proc shows it now; undefined when it does not run (or is a zombie). */
 export function processEntry(pid: number): ProcessEntry | undefined {
   const stat = readStat(pid);
-  if (!stat || stat.state === 'Z') return undefined;
-  return { pid, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(pid) };
+  return !stat || stat.state === 'Z' ? undefined : entryOf(pid, stat);
 }
 
 /** The process group `entry` is in now, or undefined when it no longer runs as that process. */
@@ -131,7 +133,7 @@ export function processesWithEnvironment(name: string, value: string): ProcessEn
     }
     const at = environment.indexOf(wanted);
     if (at === 0 || (at > 0 && environment[at - 1] === 0)) {
-      found.push({ pid, ppid: stat.ppid, group: stat.group, session: stat.session, startTime: stat.startTime, command: commandOf(pid) });
+      found.push(entryOf(pid, stat));
     }
   }
   return found;

@@ -1,4 +1,5 @@
-import type { RuntimeSupervisor, ReplicaStatus } from './runtime-supervisor.js';
+import type { ReplicaStatus } from './replica-status.js';
+import type { RuntimeSupervisor } from './runtime-supervisor.js';
 import type { Logger } from './logger.js';
 
 /**

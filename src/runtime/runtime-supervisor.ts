@@ -2,9 +2,6 @@ import type { Capabilities } from '../capabilities/forward-types.js';
 import type { Clock } from './clock.js';
 import type { RuntimeReply, RuntimeStatus } from './generated/wire-messages.js';
 import type { ReplicaState, ReplicaStatus } from './replica-status.js';
-
-export type { ReplicaState, ReplicaStatus } from './replica-status.js';
-export { checkPolicy, defaultPolicy, type SupervisorPolicy } from './supervisor-policy.js';
 import type { ResolvedInterpreter } from './interpreter-resolver.js';
 import type { Logger } from './logger.js';
 import { OwnedGroup } from './owned-group.js';
@@ -16,7 +13,6 @@ import { RuntimeError } from './runtime-errors.js';
 import type { SupervisorPolicy } from './supervisor-policy.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from './runtime-launcher.js';
 import { streamsEnded } from './streams-ended.js';
-
 
 /** How long a dead runtime's processes may take to end after SIGKILL before the replica gives up. */
 const REAP_TIMEOUT_MS = 10_000;

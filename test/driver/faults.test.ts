@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
-import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 import { groupAlive } from '../helpers/process-state.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor, withDriver } from '../helpers/driver-fixture.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
-import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { batchOf, greedyContinuation, GREEDY, waitFor, withDriver } from '../helpers/driver-fixture.js';
 

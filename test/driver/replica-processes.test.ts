@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import { MemoryLogger } from '../../src/runtime/logger.js';
-import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 import type { DriverHandle } from '../../src/plugin/driver-handle.js';
 import { batchOf, greedyContinuation, GREEDY, simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
 import { markedProcesses, processMarker } from '../helpers/marked-processes.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { Tokens } from '../../src/driver/tokens.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
-import { defaultPolicy } from '../../src/runtime/runtime-supervisor.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 import { simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
 import { launchFolders, markedProcesses, processMarker, withOwnTmpdir } from '../helpers/marked-processes.js';
 import { repoRoot } from '../helpers/package-paths.js';

@@ -3,7 +3,7 @@ import { DataPointType, MeterProvider } from '@opentelemetry/sdk-metrics';
 import { DriverMetrics } from '../../src/metrics/driver-metrics.js';
 import { METRICS } from '../../src/metrics/metric-catalog.js';
 import { OnDemandReader } from '../../src/metrics/metric-snapshot.js';
-import type { ReplicaStatus } from '../../src/runtime/runtime-supervisor.js';
+import type { ReplicaStatus } from '../../src/runtime/replica-status.js';
 import { batchOf, GREEDY } from '../helpers/driver-fixture.js';
 
 function recorder() {

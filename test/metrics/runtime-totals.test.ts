@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RuntimeTotals } from '../../src/metrics/runtime-totals.js';
-import type { ReplicaStatus } from '../../src/runtime/runtime-supervisor.js';
+import type { ReplicaStatus } from '../../src/runtime/replica-status.js';
 
 function replica(device: string, runtime?: { pid: number } & Record<string, unknown>): ReplicaStatus {
   return {

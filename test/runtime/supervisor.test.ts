@@ -10,7 +10,8 @@ import { encodeFrame } from '../../src/runtime/frame-codec.js';
 import { OutputTail } from '../../src/runtime/output-tail.js';
 import { RuntimeError } from '../../src/runtime/runtime-errors.js';
 import type { LaunchedRuntime, LaunchSpec, RuntimeLauncher } from '../../src/runtime/runtime-launcher.js';
-import { defaultPolicy, RuntimeSupervisor } from '../../src/runtime/runtime-supervisor.js';
+import { RuntimeSupervisor } from '../../src/runtime/runtime-supervisor.js';
+import { defaultPolicy } from '../../src/runtime/supervisor-policy.js';
 import { simulatedDriver, waitFor } from '../helpers/driver-fixture.js';
 import { processState } from '../helpers/process-state.js';
 
