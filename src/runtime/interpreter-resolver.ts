@@ -31,16 +31,21 @@ function shownPath(path: string, base: string): string {
   return isAbsolute(path) ? path : `${path}, relative to ${base}`;
 }
 
-/**
- * Resolves the interpreter in Pie's order: `options.venv`/`options.python`, `$PIE_PYTHON`,
- * `$VIRTUAL_ENV`, `$PIE_HOME/drivers.toml` (`[driver.tensorrt_llm]`, then `[python]`), then
- * `python3` on `PATH`. A configured path that does not exist is an error that says so.
- */
+/** A source line for an interpreter path: the setting's name, and how a relative path was read. */
+function pathSource(setting: string, path: string, base: string): string {
+  return isAbsolute(path) ? setting : `${setting} (${shownPath(path, base)})`;
+}
+
 /** The interpreter, its source followed by what was passed over on the way to it. */
 function said(resolved: ResolvedInterpreter, passedOver: string): ResolvedInterpreter {
   return passedOver ? { ...resolved, source: `${resolved.source}${passedOver}` } : resolved;
 }
 
+/**
+ * Resolves the interpreter in Pie's order: `options.venv`/`options.python`, `$PIE_PYTHON`,
+ * `$VIRTUAL_ENV`, `$PIE_HOME/drivers.toml` (`[driver.tensorrt_llm]`, then `[python]`), then
+ * `python3` on `PATH`. A configured path that does not exist is an error that says so.
+ */
 export class InterpreterResolver {
   constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -69,10 +74,10 @@ export class InterpreterResolver {
       const venv = absolute(request.venv, base);
       return checked(join(venv, 'bin', 'python'), `[model.driver.options].venv (${shownPath(request.venv, base)})`, `create it with \`pie-trtllm install ${venv}\` or fix the path`);
     }
-    if (request.python) return checked(absolute(request.python, base), `[model.driver.options].python${isAbsolute(request.python) ? '' : ` (${shownPath(request.python, base)})`}`, 'fix the path');
+    if (request.python) return checked(absolute(request.python, base), pathSource('[model.driver.options].python', request.python, base), 'fix the path');
     const cwd = process.cwd();
     const pie = this.env.PIE_PYTHON;
-    if (pie) return checked(absolute(pie, cwd), `$PIE_PYTHON${isAbsolute(pie) ? '' : ` (${shownPath(pie, cwd)})`}`, 'fix or unset $PIE_PYTHON');
+    if (pie) return checked(absolute(pie, cwd), pathSource('$PIE_PYTHON', pie, cwd), 'fix or unset $PIE_PYTHON');
     const virtualEnv = this.env.VIRTUAL_ENV ? absolute(this.env.VIRTUAL_ENV, cwd) : undefined;
     // An active environment without an interpreter (deleted, or moved) is passed over, as Pie does,
     // but said: whatever resolves instead names it.
@@ -90,7 +95,7 @@ export class InterpreterResolver {
         const venv = absolute(entry.venv, home);
         return said(checked(join(venv, 'bin', 'python'), `${file} ${table}.venv (${shownPath(entry.venv, home)})`, `run \`pie-trtllm install ${venv}\` or \`pie-trtllm set venv PATH\``), passedOver);
       }
-      if (entry.python) return said(checked(absolute(entry.python, home), `${file} ${table}.python${isAbsolute(entry.python) ? '' : ` (${shownPath(entry.python, home)})`}`, 'run `pie-trtllm set python PATH` with an existing interpreter'), passedOver);
+      if (entry.python) return said(checked(absolute(entry.python, home), pathSource(`${file} ${table}.python`, entry.python, home), 'run `pie-trtllm set python PATH` with an existing interpreter'), passedOver);
     }
     const python3 = findOnPath('python3', this.env);
     if (python3) return { python: python3, source: `$PATH (which python3)${passedOver}` };
