@@ -8,8 +8,7 @@
 // 3.12): each is found as python3.X on PATH or under pyenv, and gets the donor's pure-Python pytest
 // and hypothesis (with what they need on that version) through PYTHONPATH.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,20 +39,6 @@ if (probe.error || probe.status !== 0) {
   process.exit(1);
 }
 
-/** The interpreter of a version: python3.X on PATH when it runs, else the newest under pyenv. */
-function interpreterOf(version) {
-  const onPath = spawnSync(`python${version}`, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
-  if (onPath.status === 0) return onPath.stdout.trim();
-  const versionsDir = join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions');
-  const candidates = existsSync(versionsDir) ? readdirSync(versionsDir).filter((name) => name.startsWith(`${version}.`) && /^\d+\.\d+\.\d+$/.test(name)) : [];
-  candidates.sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]));
-  for (const name of candidates) {
-    const python = join(versionsDir, name, 'bin', `python${version}`);
-    if (existsSync(python)) return python;
-  }
-  return undefined;
-}
-
 /** PYTHONPATH for `python`: a folder of links to the donor's pytest and hypothesis and their needs on its version. */
 function testPath(python, version) {
   const full = spawnSync(python, ['-c', 'import platform; print(platform.python_version())'], { encoding: 'utf8' }).stdout.trim();
@@ -78,8 +63,11 @@ function testPath(python, version) {
 
 if (check) process.exit(0);
 const runs = [{ label: `${donor}`, python: donor, env: process.env }];
+// Found as `pie-trtllm install` finds them (python3.X on PATH, else under pyenv): from the build,
+// which `npm run test:long` makes first.
+const { findPython } = versions.length ? await import('../dist/src/cli/install/python-finder.js') : {};
 for (const version of versions) {
-  const python = interpreterOf(version);
+  const python = findPython(version)?.command;
   if (!python) {
     console.error(`Python ${version} was not found (python${version} on PATH, or under pyenv); install it, e.g. \`pyenv install ${version}\``);
     process.exit(1);

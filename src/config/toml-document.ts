@@ -65,7 +65,6 @@ function checkTree(ast: AST.TOMLProgram, file: string): void {
   }
 }
 
-/** A parsed TOML document that still knows where each key was written. */
 /**
  * Parser errors about something missing (a value, the rest of a key) are raised at the next
  * token, which may be on a later line or the end of the file: `a =` at the end of line 1 would be
@@ -91,6 +90,7 @@ function endOfWrittenText(text: string, index: number, line: number, column: num
   return { line, column };
 }
 
+/** A parsed TOML document that still knows where each key was written. */
 export class TomlDocument {
   private constructor(
     readonly text: string,

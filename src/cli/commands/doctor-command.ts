@@ -1,13 +1,12 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { CliError, startFailureCode } from '../cli-error.js';
 import { ConfigFileError, type ResolvedModel, validatePieFile } from '../../config/pie-file-validator.js';
 import { TomlSyntaxError } from '../../config/toml-document.js';
 import { InterpreterResolver } from '../../runtime/interpreter-resolver.js';
 import { probeInterpreter } from '../../runtime/runtime-probe.js';
 import { type Check, interpreterCheck, interpreterFailure, probeChecks, unsupportedPythonCheck, usesRay } from '../doctor/doctor-checks.js';
 import { pythonVersion } from '../install/python-finder.js';
-import { startFailureCode } from '../cli-error.js';
 import { type Output, printJson } from '../output.js';
 import { Progress } from '../progress.js';
 import { gpuUserChecks, gpuUsers } from '../doctor/gpu-users.js';
