@@ -25,6 +25,7 @@ import { bindBenchMeter, meterProviderOn } from './bench-meter.js';
 import { DecodeWorkload } from './decode-workload.js';
 import { EchoPeer } from './echo-peer.js';
 import { profileDecodeLoop, type StepProfile, traceFile } from './step-profile.js';
+import { collectBenchGarbage } from './full-collection.js';
 import { CLOCK, FAST_CLOCK, type PaceResult, type PaceRunSpec, paceRun, SHORT_TOKENS, SWITCH_EVERY, type Workload, WORKLOADS } from './pace.js';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 3000);
@@ -262,7 +263,10 @@ export function pacePlan(): PaceRunSpec[] {
  */
 async function pace(results: Record<string, unknown>) {
   const runs: PaceResult[] = [];
-  for (const spec of pacePlan()) runs.push(await paceRun(spec));
+  for (const spec of pacePlan()) {
+    collectBenchGarbage(); // each run starts from a collected heap, as each starts a fresh runtime
+    runs.push(await paceRun(spec));
+  }
   const streams = runs.filter((r) => r.mode === 'stream' && r.iteration_ms === CLOCK.iterationMs);
   const worst = (values: number[], higherIsWorse: boolean) => (higherIsWorse ? Math.max(...values) : Math.min(...values));
   const judged = (filter: (r: PaceResult) => boolean) => streams.filter(filter);
@@ -270,7 +274,9 @@ async function pace(results: Record<string, unknown>) {
   results.pace_runs = runs;
   results.pace_worst = worst(streams.map((r) => r.pace), false);
   results.pace_step_p90_worst = worst(streams.map((r) => r.decode_steps.p90), true);
-  results.pace_step_p99_worst = worst(streams.map((r) => r.decode_steps.p99), true);
+  results.pace_step_p99_worst = worst(streams.map((r) => r.decode_steps.p99).filter(Number.isFinite), true);
+  // Workloads with too few steps without a prompt for a p99 (P99_MIN_STEPS): their slowest step.
+  results.pace_step_slowest_unjudged = worst(streams.filter((r) => !Number.isFinite(r.decode_steps.p99)).map((r) => r.decode_steps.slowest), true);
   results.pace_waste_worst = worst(judged((r) => !LEAVING.includes(r.workload) && r.workload !== 'short').map((r) => r.waste), true);
   results.sampling_pace_worst = worst(judged((r) => r.programs === 'sampling').map((r) => r.pace), false);
   results.sampling_continuations_per_token_worst = worst(judged((r) => r.programs === 'sampling' && STEADY.includes(r.workload)).map((r) => r.continuations_per_token), true);
@@ -318,7 +324,7 @@ const TARGETS: { key: string; target: string; ok: (v: number) => boolean; higher
   { key: 'start_to_ready_ms', target: '≤ 1000 (worst of 7)', ok: (v) => v <= 1000, higherIsWorse: true },
   { key: 'pace_worst', target: '≥ 0.9 (worst workload)', ok: (v) => v >= 0.9, higherIsWorse: false },
   { key: 'pace_step_p90_worst', target: '≤ 1.5 iterations', ok: (v) => v <= 1.5, higherIsWorse: true },
-  { key: 'pace_step_p99_worst', target: '≤ 3 iterations', ok: (v) => v <= 3, higherIsWorse: true },
+  { key: 'pace_step_p99_worst', target: '≤ 3 iterations (workloads with ≥ 100 steps without a prompt)', ok: (v) => v <= 3, higherIsWorse: true },
   { key: 'pace_waste_worst', target: '≤ 1.15 (no divergence, sampler change or short program)', ok: (v) => v <= 1.15, higherIsWorse: true },
   { key: 'sampling_pace_worst', target: '≥ 0.9 (sampling programs)', ok: (v) => v >= 0.9, higherIsWorse: false },
   { key: 'sampling_continuations_per_token_worst', target: '≤ 1/16 (sampling, steady decoding)', ok: (v) => v <= 1 / 16, higherIsWorse: true },
@@ -379,7 +385,7 @@ function describePace(runs: PaceResult[]): string {
   for (const r of runs) {
     const d = r.decode_steps;
     lines.push(
-      `| ${r.mode} | ${r.programs} | ${r.workload} | ${r.batch} | ${r.iteration_ms} ms | ${n(r.pace)} | ${n(r.pace_all_steps)} | ${n(d.p50)} / ${n(d.p90)} / ${n(d.p99)} | ${n(r.new_program_steps.p50)} / ${n(r.new_program_steps.p90)} | ${n(r.own_token_steps.p50)} / ${n(r.own_token_steps.p90)} | ${n(r.sampler_change_steps.p50)} / ${n(r.sampler_change_steps.p90)} | ${n(r.waste, 3)} | ${n(r.continuations_per_token, 4)} | ${n(r.kv_ahead_per_program, 0)} | ${r.engine_requests} |`,
+      `| ${r.mode} | ${r.programs} | ${r.workload} | ${r.batch} | ${r.iteration_ms} ms | ${n(r.pace)} | ${n(r.pace_all_steps)} | ${n(d.p50)} / ${n(d.p90)} / ${Number.isFinite(d.p99) ? n(d.p99) : `– (${d.count} steps, slowest ${n(d.slowest)})`} | ${n(r.new_program_steps.p50)} / ${n(r.new_program_steps.p90)} | ${n(r.own_token_steps.p50)} / ${n(r.own_token_steps.p90)} | ${n(r.sampler_change_steps.p50)} / ${n(r.sampler_change_steps.p90)} | ${n(r.waste, 3)} | ${n(r.continuations_per_token, 4)} | ${n(r.kv_ahead_per_program, 0)} | ${r.engine_requests} |`,
     );
   }
   return lines.join('\n');
@@ -394,6 +400,7 @@ async function runOnce(): Promise<void> {
       console.error(`bench: unknown phase "${name}"; phases: ${Object.keys(PHASES).join(', ')}`);
       process.exit(2);
     }
+    collectBenchGarbage();
     await phase(results);
   }
   (results.machine as Record<string, unknown>).load_average_at_end = loadavg();
