@@ -26,9 +26,12 @@ DEFAULT_PYEXECUTOR_TOKENS = 4096
 FIRST_REQUEST_TOKENS = 32
 MIN_FIRST_REQUEST = 2
 # A stream is continued once its program has at most this many of its tokens left (or fewer, with
-# a smaller lookahead_tokens): enough for a program at the engine's pace to get its next token
-# without waiting for the continuation's first iteration and the overlap scheduler's one, few
-# enough that a program slower than the engine has little made ahead of it when it stops.
+# a smaller lookahead_tokens). A continuation's first token comes three iterations after its
+# request's last one (it is submitted once that token is known and joins two iterations later,
+# docs/performance.md), so a program still two or more tokens behind when the request ends does
+# not wait for it; one that has caught up with its stream waits those two extra iterations, however
+# early the continuation starts. Few enough that a program slower than the engine has little made
+# ahead of it when it stops.
 HANDOVER_TOKENS = 4
 
 

@@ -178,3 +178,30 @@ def test_the_clock_is_read_from_the_environment_and_checked(monkeypatch):
     monkeypatch.setenv("PIE_TRTLLM_SIMULATE_ITERATION_MS", "0")
     monkeypatch.setenv("PIE_TRTLLM_SIMULATE_ITERATION_PER_REQUEST_US", "0")
     assert not IterationClock.from_environment().running
+
+
+def test_a_request_submitted_on_a_response_brings_its_first_token_three_iterations_after_it(clocked):
+    # 1.2.1's overlap loop (reference notes §4: fetch, forward, then the previous iteration's
+    # responses; the next turn fetches right after them): a request submitted on seeing a token
+    # made in iteration n misses the fetch for n+2 and joins n+3. Its first token reaches the
+    # caller three iterations after the one it answered, where a running stream's come one apart.
+    llm = clocked()
+
+    async def first_token_at(result):
+        async for _ in result:
+            return time.monotonic()
+
+    async def run():
+        running = llm.generate_async([1], sampling_params=params(12), streaming=True)
+        arrived, follow_up = [], None
+        async for output in running:
+            arrived.append(time.monotonic())
+            if len(arrived) == 3:
+                prefix = [1] + list(output.outputs[0].token_ids)
+                follow_up = asyncio.ensure_future(first_token_at(llm.generate_async(prefix, sampling_params=params(1), streaming=True)))
+        return arrived, await follow_up
+
+    arrived, follow_up_at = asyncio.run(run())
+    gaps = [(b - a) * 1000 / ITERATION_MS for a, b in zip(arrived, arrived[1:])]
+    assert all(0.6 <= gap <= 1.4 for gap in gaps)  # the running stream: one iteration apart
+    assert 2.6 <= (follow_up_at - arrived[2]) * 1000 / ITERATION_MS <= 3.4
