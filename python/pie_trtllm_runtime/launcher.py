@@ -132,13 +132,15 @@ def main(argv=None):
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
+    # Serving before ready: a host may close the channel as soon as it reads ready, and that
+    # close must find the request loop's orderly end, not a runtime still starting.
+    watch.serving()
     _write_lines(args.handshake_fd, [
         {"capabilities": capabilities, "pid": os.getpid(),
          "engine": {"name": engine.engine_name, "version": engine.engine_version}},
         {"ready": True},
     ])
     log.info("ready: %s %s on %s", engine.engine_name, engine.engine_version, config.get("device", "?"))
-    watch.serving()
     try:
         server.serve()
     finally:

@@ -116,6 +116,41 @@ def test_end_of_request_channel_stops_the_runtime():
     assert runtime.process.returncode == 0
 
 
+# The runtime with a host watch that takes half a second to hear that the runtime serves: a host
+# that closes the channel as soon as it reads ready must still get the orderly end (exit 0), not
+# the end of a runtime whose host left while it started (exit 3).
+SLOW_SERVING_MAIN = """import sys
+import time
+
+from pie_trtllm_runtime import host_watch
+from pie_trtllm_runtime.launcher import main
+
+serving = host_watch.HostWatch.serving
+
+
+def slow_serving(self):
+    time.sleep(0.5)
+    serving(self)
+
+
+host_watch.HostWatch.serving = slow_serving
+
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
+def test_a_host_that_closes_on_ready_gets_an_orderly_end_however_slowly_serving_is_heard(tmp_path):
+    package = tmp_path / "slow_serving_runtime"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(SLOW_SERVING_MAIN)
+    runtime = RuntimeProcess(env={"PYTHONPATH": os.pathsep.join([str(tmp_path), PYTHON_DIR])}, module="slow_serving_runtime")
+    assert runtime.handshake[-1] == {"ready": True}
+    runtime.close()
+    assert runtime.process.returncode == 0
+
+
 def test_probe_reports_this_interpreter():
     out = subprocess.run([sys.executable, "-m", "pie_trtllm_runtime", "--probe"], cwd=PYTHON_DIR, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
