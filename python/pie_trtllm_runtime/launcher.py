@@ -80,11 +80,13 @@ def read_config(path):
 
 def remove_config(path):
     """Removes the launch config and, when it is then empty, the folder the host made for it."""
-    try:
-        os.remove(path)
-        os.rmdir(os.path.dirname(os.path.abspath(path)))
-    except OSError:
-        pass  # gone already, or the folder holds more: the host removes it
+    # Each on its own: the host watch and the main thread may both get here, and the one that
+    # finds the config gone must still remove the folder, since the other may end first.
+    for remove, target in ((os.remove, path), (os.rmdir, os.path.dirname(os.path.abspath(path)))):
+        try:
+            remove(target)
+        except OSError:
+            pass  # gone already, or the folder holds more: the host removes it
 
 
 def main(argv=None):

@@ -222,3 +222,24 @@ def test_a_python_below_3_10_gets_one_handshake_line_not_a_traceback():
     assert process.returncode == 1 and "Traceback" not in process.stderr
     assert json.loads(line)["error"]["code"] == "ENGINE_IMPORT_FAILED"
     assert "need Python 3.10 to 3.12" in json.loads(line)["error"]["message"]
+
+
+def test_removing_the_launch_config_removes_its_folder_even_when_another_thread_took_the_file(tmp_path):
+    from pie_trtllm_runtime.launcher import remove_config
+    folder = tmp_path / "pie-trtllm-x"
+    folder.mkdir()
+    config = folder / "launch.json"
+    config.write_text("{}")
+    remove_config(str(config))
+    assert not folder.exists()
+    # The host watch and the main thread both remove it; the second finds the file gone and the
+    # folder still there (the first ended before its rmdir).
+    folder.mkdir()
+    remove_config(str(config))
+    assert not folder.exists()
+    # A folder that holds more is the host's to remove.
+    folder.mkdir()
+    (folder / "other").write_text("")
+    config.write_text("{}")
+    remove_config(str(config))
+    assert sorted(p.name for p in folder.iterdir()) == ["other"]
