@@ -20,6 +20,16 @@ def _environment(extra):
     return env
 
 
+def runtime_package(tmp_path, name, main_source):
+    """A package `name` in tmp_path whose __main__ is main_source, as a runtime module to start (a
+    variant of the real one's main); returns the environment that puts it within reach."""
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(main_source)
+    return {"PYTHONPATH": os.pathsep.join([str(tmp_path), PYTHON_DIR])}
+
+
 class RuntimeProcess:
     def __init__(self, options=None, simulate=True, env=None, config=None, driver=None, module="pie_trtllm_runtime"):
         config = config or {"driver": dict({"options": options or {}, "random_seed": 42}, **(driver or {})),

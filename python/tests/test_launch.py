@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from helpers import GREEDY, batch, greedy_continuation
-from runtime_process import PYTHON_DIR, RuntimeProcess
+from runtime_process import PYTHON_DIR, RuntimeProcess, runtime_package
 
 
 def test_launch_ready_serve_shutdown():
@@ -141,11 +141,7 @@ if __name__ == "__main__":
 
 
 def test_a_host_that_closes_on_ready_gets_an_orderly_end_however_slowly_serving_is_heard(tmp_path):
-    package = tmp_path / "slow_serving_runtime"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "__main__.py").write_text(SLOW_SERVING_MAIN)
-    runtime = RuntimeProcess(env={"PYTHONPATH": os.pathsep.join([str(tmp_path), PYTHON_DIR])}, module="slow_serving_runtime")
+    runtime = RuntimeProcess(env=runtime_package(tmp_path, "slow_serving_runtime", SLOW_SERVING_MAIN), module="slow_serving_runtime")
     assert runtime.handshake[-1] == {"ready": True}
     runtime.close()
     assert runtime.process.returncode == 0

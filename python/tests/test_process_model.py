@@ -9,17 +9,13 @@ import signal
 import time
 
 from helpers import GREEDY, batch, greedy_continuation
-from runtime_process import PYTHON_DIR, RuntimeProcess
+from runtime_process import RuntimeProcess, runtime_package
 
 UNGUARDED_MAIN = "import sys\nfrom pie_trtllm_runtime.launcher import main\n\nsys.exit(main())\n"
 
 
 def unguarded_package(tmp_path):
-    package = tmp_path / "unguarded_runtime"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "__main__.py").write_text(UNGUARDED_MAIN)
-    return {"PYTHONPATH": os.pathsep.join([str(tmp_path), PYTHON_DIR])}
+    return runtime_package(tmp_path, "unguarded_runtime", UNGUARDED_MAIN)
 
 
 def children(pid):
